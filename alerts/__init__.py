@@ -1,0 +1,1 @@
+"""Alert rules, lifecycle, notification channels and the Celery app that delivers them."""

@@ -1,0 +1,1 @@
+"""ClickHouse: schema and migrations, the batched idempotent sink, and analytics queries."""

@@ -1,0 +1,1 @@
+"""The Starlette REST API for people, and the PostgreSQL schema it owns."""

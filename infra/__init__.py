@@ -1,0 +1,1 @@
+"""Settings, errors, connection factories, the local stack launcher and the gate simulator."""

@@ -1,0 +1,55 @@
+"""The one exception tree of SitePulse.
+
+Every error raised on purpose by SitePulse code derives from :class:`SitePulseError`,
+so callers can catch the family, and adapters (HTTP, streams, CLI) can map each
+semantic subclass to the right response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SitePulseError(Exception):
+    """Base of every deliberate SitePulse error."""
+
+
+class SettingsError(SitePulseError):
+    """A ``SITEPULSE_*`` environment variable is missing or holds a bad value."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One reason why one field of an input is unacceptable."""
+
+    field: str
+    reason: str
+    message_zh: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "reason": self.reason, "message_zh": self.message_zh}
+
+
+class InvalidInputError(SitePulseError):
+    """Input from outside (a device, a person, a topic) failed validation."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        summary = "; ".join(f"{p.field}: {p.reason}" for p in problems[:5])
+        super().__init__(summary or "invalid input")
+
+
+class AuthenticationError(SitePulseError):
+    """The caller could not be authenticated (bad signature, unknown device, ...)."""
+
+
+class ReplayedRequestError(AuthenticationError):
+    """A signed request was stale or its nonce had been used already."""
+
+
+class StackError(SitePulseError):
+    """A server or service of the local stack could not be installed, started or reached."""
+
+
+class MissingDependencyError(StackError):
+    """A program the local stack needs is not installed."""

@@ -1,0 +1,42 @@
+"""Explicit topic creation with consistent partition counts (Tansu auto-creates badly)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from infra.errors import StackError
+from streams.topics import TopicSpec
+
+
+async def _ensure(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [spec for spec in specs if spec.name not in existing]
+        for spec in missing:
+            config = {"cleanup.policy": "compact"} if spec.compacted else {}
+            try:
+                await admin.create_topics(
+                    [NewTopic(spec.name, spec.partitions, 1, topic_configs=config)]
+                )
+            except TopicAlreadyExistsError:
+                pass
+        described = await admin.describe_topics([spec.name for spec in specs])
+        counts = {item["topic"]: len(item["partitions"]) for item in described}
+        wrong = [f"{s.name} has {counts.get(s.name)}" for s in specs if counts.get(s.name) != s.partitions]
+        if wrong:
+            raise StackError(
+                "topics exist with other partition counts than configured: " + ", ".join(wrong)
+            )
+        return [spec.name for spec in missing]
+    finally:
+        await admin.close()
+
+
+def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
+    """Create the missing topics; returns their names. Raises if a count disagrees."""
+    return asyncio.run(_ensure(bootstrap, specs))

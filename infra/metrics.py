@@ -1,0 +1,37 @@
+"""Prometheus metrics shared by every SitePulse service (one registry per process)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+_DELAY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400)
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+
+EVENTS = Counter(
+    "sitepulse_events_total", "Events handled, by service and outcome", ["service", "outcome"]
+)
+ERRORS = Counter("sitepulse_errors_total", "Errors, by service and kind", ["service", "kind"])
+EVENT_DELAY = Histogram(
+    "sitepulse_event_delay_seconds",
+    "Delay from the device's occurred_at until a stage handled the event",
+    ["stage"],
+    buckets=_DELAY_BUCKETS,
+)
+STAGE_LATENCY = Histogram(
+    "sitepulse_stage_seconds",
+    "Time one operation of a stage took (a Kafka send, a ClickHouse batch insert, ...)",
+    ["stage"],
+    buckets=_LATENCY_BUCKETS,
+)
+
+
+def observe_delay(stage: str, occurred_at: datetime, now: datetime | None = None) -> None:
+    moment = now or datetime.now(UTC)
+    EVENT_DELAY.labels(stage).observe(max(0.0, (moment - occurred_at).total_seconds()))
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics page body and its content type."""
+    return generate_latest(), CONTENT_TYPE_LATEST

@@ -1,0 +1,112 @@
+"""The one typed settings object, read from ``SITEPULSE_*`` environment variables.
+
+``load_settings()`` fails fast: a bad value raises :class:`~infra.errors.SettingsError`
+naming the variable and the value, before any server or service starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infra.errors import SettingsError
+
+ENV_PREFIX = "SITEPULSE_"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about SitePulse; each field maps to ``SITEPULSE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    data_dir: Path = Path(".sitepulse")
+    namespace: str = Field(default="sitepulse.", pattern=r"^[a-z0-9_.-]*$")
+    log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
+
+    # Servers. The local launcher starts them on the ports these addresses name.
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_partitions: int = Field(default=4, ge=1, le=64)
+    postgres_dsn: str = "postgresql://sitepulse@127.0.0.1:15432/sitepulse"
+    clickhouse_url: str = "clickhouse://127.0.0.1:19000/sitepulse"
+    clickhouse_http_port: int = Field(default=18123, ge=1, le=65535)
+    redis_url: str = "redis://127.0.0.1:16379/0"
+
+    # SitePulse services (HTTP ports on loopback unless bind_host says otherwise).
+    bind_host: str = "127.0.0.1"
+    ingest_port: int = Field(default=8100, ge=1, le=65535)
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    realtime_port: int = Field(default=8200, ge=1, le=65535)
+    streams_port: int = Field(default=8300, ge=1, le=65535)
+    celery_metrics_port: int = Field(default=8400, ge=1, le=65535)
+
+    # Device ingest.
+    device_clock_skew_s: int = Field(default=300, ge=5, le=3600)
+    ingest_max_batch: int = Field(default=500, ge=1, le=10_000)
+    device_cache_ttl_s: float = Field(default=30.0, ge=0)
+
+    # Streams.
+    sink_batch_rows: int = Field(default=1000, ge=1, le=100_000)
+    sink_flush_s: float = Field(default=1.0, gt=0, le=60)
+    live_dedupe_ttl_s: int = Field(default=7 * 86400, ge=60)
+
+    # Realtime.
+    realtime_client_queue: int = Field(default=1000, ge=1)
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        for part in value.split(","):
+            host, sep, port = part.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError("must be host:port[,host:port...]")
+        return value
+
+    @field_validator("postgres_dsn", "clickhouse_url", "redis_url")
+    @classmethod
+    def _url_with_port(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if not parts.scheme or not parts.hostname:
+            raise ValueError("must be a URL such as scheme://host:port/database")
+        try:
+            parts.port  # noqa: B018  (raises on a non-numeric port)
+        except ValueError as exc:
+            raise ValueError(f"has a bad port: {exc}") from None
+        return value
+
+    def topic(self, name: str) -> str:
+        """The namespaced Kafka topic name, e.g. ``sitepulse.gate.passes``."""
+        return f"{self.namespace}{name}"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+
+def _describe(error: dict[str, object], raw_env: dict[str, str]) -> str:
+    location = error.get("loc") or ("?",)
+    field = str(location[0]) if isinstance(location, tuple) else str(location)
+    variable = f"{ENV_PREFIX}{field.upper()}"
+    value = raw_env.get(variable, "<unset>")
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{variable}={value!r}: {message}"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from the environment (or ``environ``), failing fast with a precise message."""
+    import os
+
+    env = dict(os.environ if environ is None else environ)
+    relevant = {key: value for key, value in env.items() if key.startswith(ENV_PREFIX)}
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    unknown = sorted(set(relevant) - known)
+    if unknown:
+        raise SettingsError(f"unknown setting {unknown[0]} (known: {', '.join(sorted(known))})")
+    values = {key[len(ENV_PREFIX) :].lower(): value for key, value in relevant.items()}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        details = [_describe(dict(err), relevant) for err in exc.errors()]
+        raise SettingsError("bad settings: " + "; ".join(details)) from None

@@ -1,0 +1,1 @@
+"""Device-facing endpoints: authentication, validation, normalisation and the Kafka producer."""

@@ -1,0 +1,29 @@
+"""Redis pub/sub channel names and live message format shared by streams and realtime."""
+
+from __future__ import annotations
+
+import json
+
+from streams.records import PassEvent
+
+
+def project_channel(namespace: str, project_id: str) -> str:
+    return f"{namespace}live.project.{project_id}"
+
+
+def project_channel_pattern(namespace: str) -> str:
+    return f"{namespace}live.project.*"
+
+
+def project_of_channel(namespace: str, channel: str) -> str | None:
+    prefix = f"{namespace}live.project."
+    return channel[len(prefix) :] if channel.startswith(prefix) else None
+
+
+def pass_message(event: PassEvent) -> str:
+    """The JSON text a dashboard receives for one pass."""
+    return json.dumps(
+        {"type": "pass", "event": event.model_dump(mode="json")},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )

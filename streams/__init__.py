@@ -1,0 +1,1 @@
+"""The Faust app: the shared event schemas, topics and the agents that process them."""

@@ -1,0 +1,134 @@
+"""The Faust app, configured to be safe on the local Tansu broker, and its agents.
+
+Agents are thin: they decode with :mod:`streams.passes`, write with
+:class:`analytics.sink.PassSink` and publish with :class:`streams.live.LivePublisher`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from redis.asyncio import Redis
+
+from analytics.clickhouse import connect as connect_clickhouse
+from analytics.sink import PassSink
+from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, exposition, observe_delay
+from infra.settings import Settings
+from streams.live import LivePublisher
+from streams.passes import decode_passes, unique_by_event_id
+from streams.records import PassEvent
+from streams.topics import DEAD_LETTER, GATE_PASSES
+
+log = logging.getLogger(__name__)
+_RETRY_DELAYS_S = (0.5, 1, 2, 5, 10)
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A Faust app whose settings account for the broker quirks in ARCHITECTURE.md."""
+    return faust.App(
+        f"{settings.namespace}streams",
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store="memory://",
+        datadir=str(settings.resolved_data_dir / "streams"),
+        # Tansu under-reports the high watermark after multi-record batches.
+        producer_max_batch_size=1,
+        # Group joins take 30 s on Tansu unless these are short.
+        broker_session_timeout=6,
+        broker_heartbeat_interval=1,
+        topic_partitions=settings.kafka_partitions,
+        topic_allow_declare=False,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=True,
+        web_bind=settings.bind_host,
+        web_port=settings.streams_port,
+        web_host=settings.bind_host,
+    )
+
+
+class PassesProcessor:
+    """Handles one batch of ``gate.passes`` values: ClickHouse first, then the live channel."""
+
+    def __init__(self, settings: Settings, redis: Redis, dead_letter: Any) -> None:
+        self._settings = settings
+        self._sink = PassSink(connect_clickhouse(settings.clickhouse_url))
+        self._live = LivePublisher(
+            redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
+        )
+        self._dead_letter = dead_letter
+        self._source = settings.topic(GATE_PASSES)
+
+    async def process(self, raw_values: list[bytes | None]) -> None:
+        batch = decode_passes(raw_values, source_topic=self._source, now=datetime.now(UTC))
+        for letter in batch.dead_letters:
+            log.warning("dead-lettering a %s value: %s", self._source, letter.reason)
+            await self._dead_letter.send(key=self._source.encode(), value=letter.to_json())
+            EVENTS.labels("streams", "dead_letter").inc()
+        events = unique_by_event_id(batch.events)
+        await self._retrying("clickhouse", self._write, events)
+        published = await self._retrying("redis", self._live.publish_new, events)
+        now = datetime.now(UTC)
+        for event in events:
+            observe_delay("stored", event.occurred_at, now)
+        EVENTS.labels("streams", "stored").inc(len(events))
+        EVENTS.labels("streams", "published").inc(published)
+
+    async def _write(self, events: list[PassEvent]) -> None:
+        seconds = await asyncio.to_thread(self._sink.write, events)
+        STAGE_LATENCY.labels("clickhouse_insert").observe(seconds)
+
+    async def _retrying(self, what: str, operation: Any, events: list[PassEvent]) -> Any:
+        """Retry until the store answers: a batch is never dropped for a passing outage."""
+        for attempt, delay in enumerate((*_RETRY_DELAYS_S, None)):
+            try:
+                return await operation(events)
+            except Exception:
+                ERRORS.labels("streams", what).inc()
+                if delay is None:
+                    raise
+                log.exception("%s failed (attempt %d), retrying in %ss", what, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def build(settings: Settings) -> faust.App:
+    """The app with its topics, agents and web pages registered."""
+    app = create_app(settings)
+    passes = app.topic(
+        settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw"
+    )
+    dead_letter = app.topic(
+        settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
+    )
+    redis = Redis.from_url(settings.redis_url)
+    processor = PassesProcessor(settings, redis, dead_letter)
+
+    @app.agent(passes, name="sink_passes")
+    async def sink_passes(stream: AsyncIterator[bytes | None]) -> None:
+        async for values in stream.take(  # type: ignore[attr-defined]
+            settings.sink_batch_rows, within=settings.sink_flush_s
+        ):
+            await processor.process(list(values))
+
+    @app.page("/healthz")
+    async def healthz(view: Any, request: Any) -> Any:
+        await redis.ping()
+        return view.json({"status": "ok", "service": "streams"})
+
+    @app.page("/metrics")
+    async def metrics(view: Any, request: Any) -> Any:
+        body, content_type = exposition()
+        return view.bytes(body, content_type=content_type)
+
+    return app
+
+
+def run_worker(settings: Settings) -> None:
+    """Run the streams worker in the foreground until stopped."""
+    app = build(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker.execute_from_commandline()

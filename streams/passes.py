@@ -1,0 +1,45 @@
+"""Pure processing of a batch of raw ``gate.passes`` values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from infra.errors import InvalidInputError
+from streams.records import DeadLetter, PassEvent, parse_pass_event
+
+
+@dataclass
+class DecodedBatch:
+    events: list[PassEvent] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def decode_passes(
+    raw_values: Iterable[bytes | None], *, source_topic: str, now: datetime
+) -> DecodedBatch:
+    """Split raw values into valid events and dead letters that say what was wrong."""
+    batch = DecodedBatch()
+    for raw in raw_values:
+        try:
+            if not raw:
+                raise InvalidInputError([])
+            batch.events.append(parse_pass_event(raw))
+        except InvalidInputError as exc:
+            reason = str(exc) if exc.problems else "empty message"
+            batch.dead_letters.append(
+                DeadLetter.for_payload(source_topic, reason, raw, failed_at=now)
+            )
+    return batch
+
+
+def unique_by_event_id(events: Iterable[PassEvent]) -> list[PassEvent]:
+    """Keep the first of each event_id, in order."""
+    seen: set[str] = set()
+    unique = []
+    for event in events:
+        if event.event_id not in seen:
+            seen.add(event.event_id)
+            unique.append(event)
+    return unique

@@ -1,0 +1,171 @@
+"""The SitePulse event schemas shared by every package (the floor: imports nothing upward).
+
+Devices send :class:`DevicePass` items; ingest turns each into a :class:`PassEvent`, the
+value of the ``gate.passes`` topic. Validation is strict and explains itself: every
+problem names its field, an English reason and a Chinese message for the UI.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from infra.errors import FieldProblem, InvalidInputError
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+    UNKNOWN = "unknown"
+
+
+class PassMethod(StrEnum):
+    FACE = "face"
+    CARD = "card"
+    QR = "qr"
+    MOBILE = "mobile"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a timezone offset, e.g. 2026-11-21T08:00:00+08:00")
+    return value.astimezone(UTC)
+
+
+class DevicePass(_Strict):
+    """One pass as a gate reports it. ``serial`` is the device's own sequence number."""
+
+    serial: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    occurred_at: datetime
+    direction: Direction
+    method: PassMethod
+    worker_id: Identifier | None = None
+    score: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    snapshot_ref: Annotated[str, StringConstraints(max_length=256)] | None = None
+
+    _utc = field_validator("occurred_at")(_aware_utc)
+
+
+class DeviceBatch(_Strict):
+    """The body of ``POST /v1/passes``: a batch of passes from one authenticated device."""
+
+    events: Annotated[list[DevicePass], Field(min_length=1)]
+
+
+class PassEvent(_Strict):
+    """The value of the ``gate.passes`` topic (key: ``project_id``)."""
+
+    event_id: Identifier
+    device_id: Identifier
+    project_id: Identifier
+    worker_id: Identifier | None
+    direction: Direction
+    method: PassMethod
+    occurred_at: datetime
+    received_at: datetime
+    score: float | None = None
+    snapshot_ref: str | None = None
+
+    _utc = field_validator("occurred_at", "received_at")(_aware_utc)
+
+    @classmethod
+    def from_device(
+        cls, item: DevicePass, *, device_id: str, project_id: str, received_at: datetime
+    ) -> PassEvent:
+        """The event for one device pass; its id is the idempotency key device + serial."""
+        return cls(
+            event_id=f"{device_id}:{item.serial}",
+            device_id=device_id,
+            project_id=project_id,
+            worker_id=item.worker_id,
+            direction=item.direction,
+            method=item.method,
+            occurred_at=item.occurred_at,
+            received_at=received_at,
+            score=item.score,
+            snapshot_ref=item.snapshot_ref,
+        )
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+_ZH_BY_ERROR_TYPE = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不允许的字段",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "enum": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不正确",
+    "string_too_long": "内容过长",
+    "string_type": "应为字符串",
+    "datetime_parsing": "时间格式不正确",
+    "datetime_from_date_parsing": "时间格式不正确",
+    "datetime_type": "应为时间",
+    "too_short": "不能为空",
+    "list_type": "应为数组",
+    "model_type": "应为对象",
+    "json_invalid": "不是合法的 JSON",
+    "value_error": "取值不正确",
+}
+
+
+def problems_from(error: ValidationError) -> list[FieldProblem]:
+    """Translate a pydantic error into field problems with dotted paths (``events.3.direction``)."""
+    problems = []
+    for item in error.errors(include_url=False):
+        path = ".".join(str(part) for part in item["loc"]) or "body"
+        reason = str(item["msg"]).removeprefix("Value error, ")
+        zh = _ZH_BY_ERROR_TYPE.get(str(item["type"]), "取值不正确")
+        problems.append(FieldProblem(field=path, reason=reason, message_zh=f"{path}: {zh}"))
+    return problems
+
+
+def parse_device_batch(body: bytes) -> DeviceBatch:
+    """Parse and validate a device's JSON batch, raising :class:`InvalidInputError`."""
+    try:
+        return DeviceBatch.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from(exc)) from None
+
+
+def parse_pass_event(value: bytes | str | dict[str, Any]) -> PassEvent:
+    """Parse a ``gate.passes`` value, raising :class:`InvalidInputError`."""
+    try:
+        if isinstance(value, dict):
+            return PassEvent.model_validate(value)
+        return PassEvent.model_validate_json(value)
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from(exc)) from None
+
+
+class DeadLetter(_Strict):
+    """The value of the ``deadletter`` topic: an event that could not be processed, and why."""
+
+    source_topic: str
+    reason: str
+    payload: str
+    failed_at: datetime
+
+    @classmethod
+    def for_payload(
+        cls, source_topic: str, reason: str, payload: bytes | None, *, failed_at: datetime
+    ) -> DeadLetter:
+        text = (payload or b"").decode("utf-8", errors="backslashreplace")
+        return cls(source_topic=source_topic, reason=reason, payload=text, failed_at=failed_at)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
