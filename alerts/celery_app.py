@@ -25,7 +25,7 @@ def create_celery(settings: Settings) -> Celery:
         result_expires=3600,
     )
 
-    @app.task(name="alerts.ping")
+    @app.task(name="alerts.ping")  # type: ignore[untyped-decorator]
     def ping() -> str:
         EVENTS.labels("celery", "ping").inc()
         return "pong"
@@ -66,8 +66,15 @@ def run_celery_worker(settings: Settings) -> None:
     def _on_ready(**_: Any) -> None:
         serve_health(settings)
 
-    app.worker_main(["worker", "--pool=solo", f"--loglevel={settings.log_level.upper()}",
-                     "--without-gossip", "--without-mingle"])
+    app.worker_main(
+        [
+            "worker",
+            "--pool=solo",
+            f"--loglevel={settings.log_level.upper()}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
 if __name__ == "__main__":

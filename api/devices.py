@@ -20,9 +20,7 @@ class DeviceRecord:
 
 def provision_devices(dsn: str, devices: Iterable[DeviceRecord]) -> int:
     """Insert or update devices and their secrets; returns how many were written."""
-    rows = [
-        (d.device_id, d.project_id, d.secret, d.direction, d.vendor, d.model) for d in devices
-    ]
+    rows = [(d.device_id, d.project_id, d.secret, d.direction, d.vendor, d.model) for d in devices]
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model)"

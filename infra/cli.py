@@ -6,9 +6,14 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from infra.errors import SitePulseError
 from infra.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from infra.stack import ProcessStatus
 
 
 def _cmd_up(settings: Settings, args: argparse.Namespace) -> int:
@@ -21,7 +26,9 @@ def _cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     up(settings, with_services=not args.servers_only)
     _print_status(status(settings))
     if not args.servers_only:
-        print(f"\n实时看板 dashboard: http://{settings.bind_host}:{settings.realtime_port}/?project=P001")
+        print(
+            f"\n实时看板 dashboard: http://{settings.bind_host}:{settings.realtime_port}/?project=P001"
+        )
     return 0
 
 
@@ -32,21 +39,23 @@ def _cmd_down(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_status(rows: list[object]) -> None:
+def _print_status(rows: Sequence[ProcessStatus]) -> None:
     print(f"{'process':<11}{'kind':<9}{'pid':>8}  {'port':>6}  {'health':<8}{'restarts':>8}  url")
     for row in rows:
-        r = row.__dict__
-        health = "ok" if r["healthy"] else ("down" if r["pid"] is None else "failing")
-        pid = r["pid"] if r["pid"] is not None else "-"
-        print(f"{r['name']:<11}{r['kind']:<9}{pid:>8}  {r['port']:>6}  {health:<8}"
-              f"{r['restarts']:>8}  {r['url']}")
+        r = vars(row)
+        health = "ok" if row.healthy else ("down" if row.pid is None else "failing")
+        pid = row.pid if row.pid is not None else "-"
+        print(
+            f"{r['name']:<11}{r['kind']:<9}{pid:>8}  {r['port']:>6}  {health:<8}"
+            f"{r['restarts']:>8}  {r['url']}"
+        )
 
 
 def _cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from infra.stack import status
 
     rows = status(settings)
-    _print_status(list(rows))
+    _print_status(rows)
     return 0 if all(row.healthy for row in rows) else 1
 
 
@@ -54,8 +63,10 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from analytics.migrate import migrate_clickhouse
     from api.migrate import migrate_postgres
 
-    for store, applied in (("postgres", migrate_postgres(settings.postgres_dsn)),
-                           ("clickhouse", migrate_clickhouse(settings.clickhouse_url))):
+    for store, applied in (
+        ("postgres", migrate_postgres(settings.postgres_dsn)),
+        ("clickhouse", migrate_clickhouse(settings.clickhouse_url)),
+    ):
         names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "up to date"
         print(f"{store}: {names}")
     return 0
@@ -65,12 +76,21 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from infra.simulator import GateSimulator, SimulationPlan
 
     plan = SimulationPlan(
-        projects=args.projects, gates=args.gates, workers=args.workers, rate=args.rate,
-        duration_s=args.duration, count=args.count, speed=args.speed, flat=args.flat,
+        projects=args.projects,
+        gates=args.gates,
+        workers=args.workers,
+        rate=args.rate,
+        duration_s=args.duration,
+        count=args.count,
+        speed=args.speed,
+        flat=args.flat,
     )
     simulator = GateSimulator(settings, plan)
-    print(f"provisioned {simulator.provision()} gates in {plan.projects} projects;"
-          f" posting ~{plan.rate:g} passes/s to ingest (Ctrl-C stops)", flush=True)
+    print(
+        f"provisioned {simulator.provision()} gates in {plan.projects} projects;"
+        f" posting ~{plan.rate:g} passes/s to ingest (Ctrl-C stops)",
+        flush=True,
+    )
     try:
         progress = asyncio.run(simulator.run())
     except KeyboardInterrupt:

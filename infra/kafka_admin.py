@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -19,15 +20,17 @@ async def _ensure(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
         missing = [spec for spec in specs if spec.name not in existing]
         for spec in missing:
             config = {"cleanup.policy": "compact"} if spec.compacted else {}
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [NewTopic(spec.name, spec.partitions, 1, topic_configs=config)]
                 )
-            except TopicAlreadyExistsError:
-                pass
         described = await admin.describe_topics([spec.name for spec in specs])
         counts = {item["topic"]: len(item["partitions"]) for item in described}
-        wrong = [f"{s.name} has {counts.get(s.name)}" for s in specs if counts.get(s.name) != s.partitions]
+        wrong = [
+            f"{s.name} has {counts.get(s.name)}"
+            for s in specs
+            if counts.get(s.name) != s.partitions
+        ]
         if wrong:
             raise StackError(
                 "topics exist with other partition counts than configured: " + ", ".join(wrong)

@@ -43,8 +43,16 @@ def kafka_spec(settings: Settings) -> ProcessSpec:
     return ProcessSpec(
         name="kafka",
         kind="server",
-        argv=[str(tansu_binary()), "broker", "--listener-url", listener,
-              "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/"],
+        argv=[
+            str(tansu_binary()),
+            "broker",
+            "--listener-url",
+            listener,
+            "--advertised-listener-url",
+            listener,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
         port=port,
         env={"RUST_LOG": "warn"},
         ready=lambda: tcp_open(host, port),
@@ -77,9 +85,25 @@ def redis_spec(settings: Settings) -> ProcessSpec:
     return ProcessSpec(
         name="redis",
         kind="server",
-        argv=[str(program or "redis-server"), "--bind", host, "--port", str(port),
-              "--dir", str(data), "--save", "", "--appendonly", "no", "--daemonize", "no",
-              "--protected-mode", "yes", "--loglevel", "warning"],
+        argv=[
+            str(program or "redis-server"),
+            "--bind",
+            host,
+            "--port",
+            str(port),
+            "--dir",
+            str(data),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "yes",
+            "--loglevel",
+            "warning",
+        ],
         port=port,
         ready=lambda: redis_pong(host, port),
         prepare=lambda: data.mkdir(parents=True, exist_ok=True),
@@ -91,7 +115,9 @@ def redis_spec(settings: Settings) -> ProcessSpec:
 def write_clickhouse_config(settings: Settings, folder: Path) -> Path:
     """A copy of Debian's config.xml with our ports, paths and loopback-only listening."""
     if not CLICKHOUSE_BASE_CONFIG.exists():
-        raise MissingDependencyError(f"{CLICKHOUSE_BASE_CONFIG} is missing: install clickhouse-server")
+        raise MissingDependencyError(
+            f"{CLICKHOUSE_BASE_CONFIG} is missing: install clickhouse-server"
+        )
     parts = urlsplit(settings.clickhouse_url)
     tree = ElementTree.parse(CLICKHOUSE_BASE_CONFIG)
     root = tree.getroot()
@@ -108,19 +134,27 @@ def write_clickhouse_config(settings: Settings, folder: Path) -> Path:
     put("tcp_port", str(parts.port or 9000))
     put("http_port", str(settings.clickhouse_http_port))
     put("interserver_http_port", str(settings.clickhouse_http_port + 1))
-    for tag, sub in (("path", "data/"), ("tmp_path", "tmp/"), ("user_files_path", "user_files/"),
-                     ("format_schema_path", "format_schemas/")):
+    for tag, sub in (
+        ("path", "data/"),
+        ("tmp_path", "tmp/"),
+        ("user_files_path", "user_files/"),
+        ("format_schema_path", "format_schemas/"),
+    ):
         put(tag, f"{folder}/{sub}")
     put("users_config", str(CLICKHOUSE_USERS))
     logger = root.find("logger")
     if logger is not None:
         for tag, name in (("log", "clickhouse.log"), ("errorlog", "clickhouse.err.log")):
-            element = logger.find(tag)
-            if element is not None:
-                element.text = str(folder / name)
+            log_element = logger.find(tag)
+            if log_element is not None:
+                log_element.text = str(folder / name)
     config = folder / "config.xml"
     tree.write(config)
     return config
+
+
+def _migrate_clickhouse(settings: Settings) -> None:
+    migrate_clickhouse(settings.clickhouse_url)
 
 
 def clickhouse_spec(settings: Settings) -> ProcessSpec:
@@ -139,7 +173,7 @@ def clickhouse_spec(settings: Settings) -> ProcessSpec:
         port=parts.port or 9000,
         ready=lambda: clickhouse_answers(settings.clickhouse_url),
         prepare=prepare,
-        after_ready=lambda: None if migrate_clickhouse(settings.clickhouse_url) else None,
+        after_ready=lambda: _migrate_clickhouse(settings),
         url=f"clickhouse://{parts.hostname}:{parts.port}",
         start_timeout_s=60,
     )
@@ -188,9 +222,23 @@ def postgres_spec(settings: Settings) -> ProcessSpec:
                 os.chown(path, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
         if not (data / "PG_VERSION").exists():
             result = subprocess.run(
-                [str(bin_dir / "initdb"), "-D", str(data), "-U", superuser, "--auth=trust",
-                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-                user=user, capture_output=True, text=True, cwd=folder, check=False,
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    superuser,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ],
+                user=user,
+                capture_output=True,
+                text=True,
+                cwd=folder,
+                check=False,
             )
             if result.returncode != 0:
                 raise StackError(f"initdb failed: {result.stderr.strip()[-2000:]}")
@@ -207,8 +255,19 @@ def postgres_spec(settings: Settings) -> ProcessSpec:
     return ProcessSpec(
         name="postgres",
         kind="server",
-        argv=[str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-              "-c", f"listen_addresses={host}", "-c", "max_connections=200"],
+        argv=[
+            str(bin_dir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(sockets),
+            "-c",
+            f"listen_addresses={host}",
+            "-c",
+            "max_connections=200",
+        ],
         port=port,
         user=user,
         ready=lambda: postgres_answers(maintenance_dsn),
@@ -220,5 +279,9 @@ def postgres_spec(settings: Settings) -> ProcessSpec:
 
 
 def server_specs(settings: Settings) -> list[ProcessSpec]:
-    return [kafka_spec(settings), postgres_spec(settings), clickhouse_spec(settings),
-            redis_spec(settings)]
+    return [
+        kafka_spec(settings),
+        postgres_spec(settings),
+        clickhouse_spec(settings),
+        redis_spec(settings),
+    ]

@@ -51,8 +51,12 @@ def run_service(name: str, settings: Settings) -> None:
 
         factory = create_ingest if name == "ingest" else create_api
         uvicorn.run(
-            factory(settings), host=settings.bind_host, port=_port(settings, name),
-            log_level=settings.log_level, access_log=False, lifespan="on",
+            factory(settings),
+            host=settings.bind_host,
+            port=_port(settings, name),
+            log_level=settings.log_level,
+            access_log=False,
+            lifespan="on",
         )
     elif name == "realtime":
         from realtime.server import run_realtime

@@ -9,18 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infra.errors import SettingsError
 
 ENV_PREFIX = "SITEPULSE_"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Everything configurable about SitePulse; each field maps to ``SITEPULSE_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     data_dir: Path = Path(".sitepulse")
     namespace: str = Field(default="sitepulse.", pattern=r"^[a-z0-9_.-]*$")

@@ -65,10 +65,15 @@ class GateSimulator:
         self._settings = settings
         self._plan = plan
         self.sites = build_sites(plan.projects, plan.gates, plan.workers)
-        self.secrets = {gate.device_id: secrets.token_hex(24) for s in self.sites for gate in s.gates}
+        self.secrets = {
+            gate.device_id: secrets.token_hex(24) for s in self.sites for gate in s.gates
+        }
         start = datetime.now(CHINA_TIME).replace(hour=5, minute=30, second=0, microsecond=0)
         self._model = SiteModel(
-            self.sites, seed=plan.seed, start=start, speed=plan.speed,
+            self.sites,
+            seed=plan.seed,
+            start=start,
+            speed=plan.speed,
             serial_base=int(time.time()) * 1_000_000,
         )
         self.progress = Progress()
@@ -85,13 +90,16 @@ class GateSimulator:
         ]
         return provision_devices(self._settings.postgres_dsn, records)
 
-    async def _post(self, client: httpx.AsyncClient, gate: Gate, items: list[dict[str, Any]]) -> None:
+    async def _post(
+        self, client: httpx.AsyncClient, gate: Gate, items: list[dict[str, Any]]
+    ) -> None:
         body = json.dumps({"events": items}).encode()
         delay = 0.2
         async with self._limit:
             while True:
-                headers = sign_headers(self.secrets[gate.device_id], gate.device_id, body,
-                                       now=time.time())
+                headers = sign_headers(
+                    self.secrets[gate.device_id], gate.device_id, body, now=time.time()
+                )
                 headers["content-type"] = "application/json"
                 try:
                     response = await client.post("/v1/passes", content=body, headers=headers)

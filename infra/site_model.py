@@ -62,7 +62,13 @@ def build_sites(projects: int, gates: int, workers: int) -> list[Project]:
 
 class SiteModel:
     def __init__(
-        self, sites: list[Project], *, seed: int, start: datetime, speed: float, serial_base: int = 0
+        self,
+        sites: list[Project],
+        *,
+        seed: int,
+        start: datetime,
+        speed: float,
+        serial_base: int = 0,
     ) -> None:
         """``serial_base`` keeps device serials of separate runs from colliding."""
         if start.tzinfo is None:

@@ -92,8 +92,12 @@ def up(settings: Settings, *, with_services: bool = True, timeout_s: float = 240
         argv.append("--servers-only")
     with open(log_dir / "supervisor.log", "ab") as log_file:
         process = subprocess.Popen(
-            argv, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            argv,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     deadline = time.monotonic() + timeout_s
     shown: set[str] = set()
@@ -153,9 +157,13 @@ def status(settings: Settings) -> list[ProcessStatus]:
         pid = _read_pid(run_dir / f"{spec.name}.pid")
         rows.append(
             ProcessStatus(
-                name=spec.name, kind=spec.kind, pid=pid, port=spec.port,
+                name=spec.name,
+                kind=spec.kind,
+                pid=pid,
+                port=spec.port,
                 healthy=bool(pid) and spec.ready(),
-                restarts=int(state.get(spec.name, {}).get("restarts", 0)), url=spec.url,
+                restarts=int(state.get(spec.name, {}).get("restarts", 0)),
+                url=spec.url,
             )
         )
     return rows

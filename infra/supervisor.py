@@ -6,6 +6,7 @@ and ``state.json`` (pids, ports, restart counts), which ``sitepulse status`` rea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -43,15 +44,11 @@ def stop_process_group(pid: int, *, timeout_s: float = 15.0) -> None:
             os.killpg(pid, 0)
         except ProcessLookupError:
             return
-        try:  # reap it if it is our own child
+        with contextlib.suppress(ChildProcessError):  # reap it if it is our own child
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 class Supervisor:
@@ -129,8 +126,12 @@ class Supervisor:
             if self._stopping or child.process is None or child.process.poll() is None:
                 continue
             if child.next_start_at == 0.0:
-                log.warning("%s exited with code %s; restarting in %.0fs",
-                            child.spec.name, child.process.returncode, child.backoff_s)
+                log.warning(
+                    "%s exited with code %s; restarting in %.0fs",
+                    child.spec.name,
+                    child.process.returncode,
+                    child.backoff_s,
+                )
                 child.next_start_at = now + child.backoff_s
             if now < child.next_start_at:
                 continue

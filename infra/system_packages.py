@@ -49,8 +49,10 @@ def ensure_packages(*, allow_install: bool = True) -> list[str]:
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
     if os.geteuid() != 0 or not allow_install:
         raise MissingDependencyError(
-            "missing Debian packages: " + " ".join(missing)
-            + "\ninstall them with: sudo apt-get update && sudo " + " ".join(command)
+            "missing Debian packages: "
+            + " ".join(missing)
+            + "\ninstall them with: sudo apt-get update && sudo "
+            + " ".join(command)
         )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env)

@@ -33,7 +33,8 @@ _BYTES_PER_EVENT_LIMIT = 2048
 
 def _problem_response(status: int, error: str, problems: list[FieldProblem]) -> JSONResponse:
     return JSONResponse(
-        {"error": error, "problems": [problem.as_dict() for problem in problems]}, status_code=status
+        {"error": error, "problems": [problem.as_dict() for problem in problems]},
+        status_code=status,
     )
 
 
@@ -75,7 +76,9 @@ def create_app(settings: Settings) -> Starlette:
         received_at = datetime.now(UTC)
         events = [
             PassEvent.from_device(
-                item, device_id=device.device_id, project_id=device.project_id,
+                item,
+                device_id=device.device_id,
+                project_id=device.project_id,
                 received_at=received_at,
             )
             for item in batch.events

@@ -10,7 +10,9 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-DROPPED_NOTICE = '{"type":"dropped","reason":"slow consumer","message_zh":"连接过慢，已断开，请刷新"}'
+DROPPED_NOTICE = (
+    '{"type":"dropped","reason":"slow consumer","message_zh":"连接过慢，已断开，请刷新"}'
+)
 
 
 @dataclass(eq=False)

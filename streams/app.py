@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
+from faust.types import StreamT
 from redis.asyncio import Redis
 
 from analytics.clickhouse import connect as connect_clickhouse
@@ -98,9 +98,7 @@ class PassesProcessor:
 def build(settings: Settings) -> faust.App:
     """The app with its topics, agents and web pages registered."""
     app = create_app(settings)
-    passes = app.topic(
-        settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw"
-    )
+    passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
     dead_letter = app.topic(
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
@@ -108,10 +106,8 @@ def build(settings: Settings) -> faust.App:
     processor = PassesProcessor(settings, redis, dead_letter)
 
     @app.agent(passes, name="sink_passes")
-    async def sink_passes(stream: AsyncIterator[bytes | None]) -> None:
-        async for values in stream.take(  # type: ignore[attr-defined]
-            settings.sink_batch_rows, within=settings.sink_flush_s
-        ):
+    async def sink_passes(stream: StreamT[bytes | None]) -> None:
+        async for values in stream.take(settings.sink_batch_rows, within=settings.sink_flush_s):
             await processor.process(list(values))
 
     @app.page("/healthz")
@@ -122,7 +118,9 @@ def build(settings: Settings) -> faust.App:
     @app.page("/metrics")
     async def metrics(view: Any, request: Any) -> Any:
         body, content_type = exposition()
-        return view.bytes(body, content_type=content_type)
+        # aiohttp takes the charset separately and refuses it inside the content type.
+        bare_type = ";".join(p for p in content_type.split(";") if "charset" not in p)
+        return view.bytes(body, content_type=bare_type.strip())
 
     return app
 

@@ -28,6 +28,8 @@ class LivePublisher:
         if fresh:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for event in fresh:
-                    pipe.publish(project_channel(self._namespace, event.project_id), pass_message(event))
+                    pipe.publish(
+                        project_channel(self._namespace, event.project_id), pass_message(event)
+                    )
                 await pipe.execute()
         return len(fresh)

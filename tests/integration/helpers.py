@@ -1,0 +1,107 @@
+"""Small helpers for talking to the real stack like a device, a dashboard and an analyst."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import websockets
+
+from analytics.clickhouse import connect
+from api.devices import DeviceRecord, provision_devices
+from infra.settings import Settings
+from ingest.signing import sign_headers
+
+
+def new_device(settings: Settings, project_id: str | None = None) -> DeviceRecord:
+    project = project_id or f"T{uuid.uuid4().hex[:10]}"
+    device = DeviceRecord(f"{project}-G1", project, secrets.token_hex(24))
+    provision_devices(settings.postgres_dsn, [device])
+    return device
+
+
+def pass_item(serial: int, *, minutes_ago: int = 1, **overrides: Any) -> dict[str, Any]:
+    occurred = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    item: dict[str, Any] = {
+        "serial": serial,
+        "occurred_at": occurred.isoformat(),
+        "direction": "in" if serial % 2 else "out",
+        "method": "face",
+        "worker_id": f"W{serial % 7}",
+        "score": 0.9,
+    }
+    item.update(overrides)
+    return item
+
+
+async def post_passes(
+    settings: Settings,
+    device: DeviceRecord,
+    items: list[dict[str, Any]] | None = None,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    payload = body if body is not None else json.dumps({"events": items}).encode()
+    signed = headers or sign_headers(device.secret, device.device_id, payload, now=time.time())
+    url = f"http://{settings.bind_host}:{settings.ingest_port}/v1/passes"
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await client.post(url, content=payload, headers=signed)
+
+
+def stored_event_ids(settings: Settings, project_id: str) -> list[str]:
+    rows = connect(settings.clickhouse_url).execute(
+        "SELECT event_id FROM gate_passes FINAL WHERE project_id = %(p)s ORDER BY event_id",
+        {"p": project_id},
+    )
+    return [row[0] for row in rows]
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout_s: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        outcome = check()
+        if not isinstance(outcome, bool):
+            outcome = await outcome
+        if outcome:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s}s")
+        await asyncio.sleep(0.2)
+
+
+class Dashboard:
+    """A WebSocket client subscribed to one project, collecting what it receives."""
+
+    def __init__(self, settings: Settings, project_id: str) -> None:
+        self.url = f"ws://{settings.bind_host}:{settings.realtime_port}/ws?project={project_id}"
+        self.messages: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+
+    async def __aenter__(self) -> Dashboard:
+        self._task = asyncio.create_task(self._listen())
+        await asyncio.wait_for(self._connected.wait(), 10)
+        return self
+
+    async def _listen(self) -> None:
+        async with websockets.connect(self.url) as websocket:
+            self._connected.set()
+            async for raw in websocket:
+                self.messages.append(json.loads(raw))
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def event_ids(self) -> list[str]:
+        return sorted(m["event"]["event_id"] for m in self.messages if m["type"] == "pass")

@@ -1,0 +1,28 @@
+"""The gate simulator signs like a device and everything it sends arrives."""
+
+from __future__ import annotations
+
+from analytics.clickhouse import connect
+from infra.settings import Settings
+from infra.simulator import GateSimulator, SimulationPlan
+
+from .helpers import wait_until
+
+
+async def test_simulated_gates_post_signed_passes_that_all_arrive(stack: Settings) -> None:
+    plan = SimulationPlan(projects=2, gates=2, workers=20, rate=200, count=300, flat=True)
+    simulator = GateSimulator(stack, plan)
+    assert simulator.provision() == 4
+    progress = await simulator.run(show_progress=False)
+    assert (progress.accepted, progress.rejected) == (300, 0)
+    client = connect(stack.clickhouse_url)
+
+    def all_stored() -> bool:
+        rows = client.execute(
+            "SELECT project_id, count() FROM gate_passes FINAL"
+            " WHERE project_id IN ('P001', 'P002') GROUP BY project_id"
+        )
+        # The test stack is fresh and only this test uses the simulator's project ids.
+        return sum(count for _, count in rows) == 300 and len(rows) == 2
+
+    await wait_until(all_stored)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from infra.errors import InvalidInputError
+from streams.records import DevicePass, PassEvent, parse_device_batch, parse_pass_event
+
+GOOD = {
+    "serial": 17,
+    "occurred_at": "2026-11-21T07:31:05+08:00",
+    "direction": "in",
+    "method": "face",
+    "worker_id": "W1",
+    "score": 0.93,
+}
+
+
+def batch(*items: dict[str, object]) -> bytes:
+    return json.dumps({"events": list(items)}).encode()
+
+
+def problems_of(body: bytes) -> dict[str, str]:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_device_batch(body)
+    return {problem.field: problem.reason for problem in caught.value.problems}
+
+
+def test_a_good_batch_parses_and_times_become_utc() -> None:
+    parsed = parse_device_batch(batch(GOOD))
+    assert parsed.events[0].occurred_at == datetime(2026, 11, 20, 23, 31, 5, tzinfo=UTC)
+
+
+def test_each_bad_field_is_named_with_its_reason() -> None:
+    bad = {**GOOD, "direction": "sideways", "score": 1.5, "extra": 1}
+    found = problems_of(batch(GOOD, bad))
+    assert set(found) == {"events.1.direction", "events.1.score", "events.1.extra"}
+    assert "'in', 'out' or 'unknown'" in found["events.1.direction"]
+    assert "less than or equal to 1" in found["events.1.score"]
+
+
+def test_naive_timestamps_are_refused_because_devices_live_in_many_zones() -> None:
+    found = problems_of(batch({**GOOD, "occurred_at": "2026-11-21T07:31:05"}))
+    assert "timezone offset" in found["events.0.occurred_at"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"not json", "body"),
+        (b'{"events": []}', "events"),
+        (b"{}", "events"),
+        (batch({k: v for k, v in GOOD.items() if k != "serial"}), "events.0.serial"),
+        (batch({**GOOD, "worker_id": "bad id with spaces"}), "events.0.worker_id"),
+    ],
+)
+def test_malformed_bodies_name_the_field(body: bytes, field: str) -> None:
+    assert field in problems_of(body)
+
+
+def test_problems_carry_a_chinese_message_for_the_ui() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_device_batch(batch({**GOOD, "direction": "sideways"}))
+    assert caught.value.problems[0].message_zh == "events.0.direction: 取值不在允许范围内"
+
+
+def test_event_id_is_device_plus_serial_and_round_trips_through_json() -> None:
+    item = DevicePass.model_validate(GOOD)
+    event = PassEvent.from_device(
+        item, device_id="G1", project_id="P1", received_at=datetime(2026, 11, 21, tzinfo=UTC)
+    )
+    assert event.event_id == "G1:17"
+    assert parse_pass_event(event.to_json()) == event
