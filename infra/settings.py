@@ -49,6 +49,7 @@ class Settings(BaseModel):
     # Streams.
     sink_batch_rows: int = Field(default=1000, ge=1, le=100_000)
     sink_flush_s: float = Field(default=1.0, gt=0, le=60)
+    live_flush_s: float = Field(default=0.02, gt=0, le=5)
     live_dedupe_ttl_s: int = Field(default=7 * 86400, ge=60)
 
     # Realtime.

@@ -8,7 +8,6 @@ what the server could not take (same serials, so a retry is harmless), and shows
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import sys
 import time
@@ -22,7 +21,7 @@ import httpx
 from api.devices import DeviceRecord, provision_devices
 from infra.settings import Settings
 from infra.site_model import Gate, SiteModel, build_sites
-from ingest.signing import sign_headers
+from ingest.client import DeviceClient
 
 CHINA_TIME = timezone(timedelta(hours=8))
 
@@ -93,16 +92,12 @@ class GateSimulator:
     async def _post(
         self, client: httpx.AsyncClient, gate: Gate, items: list[dict[str, Any]]
     ) -> None:
-        body = json.dumps({"events": items}).encode()
+        device = DeviceClient(client, gate.device_id, self.secrets[gate.device_id])
         delay = 0.2
         async with self._limit:
             while True:
-                headers = sign_headers(
-                    self.secrets[gate.device_id], gate.device_id, body, now=time.time()
-                )
-                headers["content-type"] = "application/json"
                 try:
-                    response = await client.post("/v1/passes", content=body, headers=headers)
+                    response = await device.post_passes(items)
                 except httpx.HTTPError as exc:
                     self.progress.last_error = f"{type(exc).__name__}: {exc}"
                 else:

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import websockets
 
 from analytics.clickhouse import connect
 from api.devices import DeviceRecord, provision_devices
 from infra.settings import Settings
 from ingest.signing import sign_headers
+from realtime.client import LiveSubscriber
 
 
 def new_device(settings: Settings, project_id: str | None = None) -> DeviceRecord:
@@ -79,29 +79,5 @@ async def wait_until(
         await asyncio.sleep(0.2)
 
 
-class Dashboard:
-    """A WebSocket client subscribed to one project, collecting what it receives."""
-
-    def __init__(self, settings: Settings, project_id: str) -> None:
-        self.url = f"ws://{settings.bind_host}:{settings.realtime_port}/ws?project={project_id}"
-        self.messages: list[dict[str, Any]] = []
-        self._task: asyncio.Task[None] | None = None
-        self._connected = asyncio.Event()
-
-    async def __aenter__(self) -> Dashboard:
-        self._task = asyncio.create_task(self._listen())
-        await asyncio.wait_for(self._connected.wait(), 10)
-        return self
-
-    async def _listen(self) -> None:
-        async with websockets.connect(self.url) as websocket:
-            self._connected.set()
-            async for raw in websocket:
-                self.messages.append(json.loads(raw))
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def event_ids(self) -> list[str]:
-        return sorted(m["event"]["event_id"] for m in self.messages if m["type"] == "pass")
+def dashboard(settings: Settings, project_id: str) -> LiveSubscriber:
+    return LiveSubscriber.for_project(settings.bind_host, settings.realtime_port, project_id)

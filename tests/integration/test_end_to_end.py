@@ -9,7 +9,8 @@ import time
 from infra.settings import Settings
 from ingest.signing import sign_headers
 
-from .helpers import Dashboard, new_device, pass_item, post_passes, stored_event_ids, wait_until
+from .helpers import dashboard as open_dashboard
+from .helpers import new_device, pass_item, post_passes, stored_event_ids, wait_until
 
 
 async def test_unique_events_are_stored_and_delivered_once_and_bad_batches_lose_nothing(
@@ -18,7 +19,7 @@ async def test_unique_events_are_stored_and_delivered_once_and_bad_batches_lose_
     device = new_device(stack)
     expected = sorted(f"{device.device_id}:{serial}" for serial in range(1, 31))
 
-    async with Dashboard(stack, device.project_id) as dashboard:
+    async with open_dashboard(stack, device.project_id) as dashboard:
         first = [pass_item(serial) for serial in range(1, 21)]
         response = await post_passes(stack, device, first)
         assert response.status_code == 202, response.text
@@ -59,7 +60,7 @@ async def test_unique_events_are_stored_and_delivered_once_and_bad_batches_lose_
 
 async def test_live_messages_carry_the_event(stack: Settings) -> None:
     device = new_device(stack)
-    async with Dashboard(stack, device.project_id) as dashboard:
+    async with open_dashboard(stack, device.project_id) as dashboard:
         item = pass_item(7, worker_id="W-42", direction="in", method="card", score=None)
         assert (await post_passes(stack, device, [item])).status_code == 202
         await wait_until(lambda: len(dashboard.messages) == 1)

