@@ -138,7 +138,7 @@ async def pipeline(settings: Settings, events: int, batch: int = 250) -> tuple[f
         total = per_device * len(clients)
         while True:
             rows = clickhouse.execute(
-                "SELECT count() FROM gate_passes WHERE project_id IN %(p)s", {"p": projects}
+                "SELECT count() FROM gate_passes WHERE project_id IN %(p)s", {"p": tuple(projects)}
             )[0][0]
             if rows >= total:
                 break

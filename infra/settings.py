@@ -28,6 +28,8 @@ class Settings(BaseModel):
     # Servers. The local launcher starts them on the ports these addresses name.
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_partitions: int = Field(default=4, ge=1, le=64)
+    # Tansu holds a fetch for the whole wait even when data arrives (see streams/transport.py).
+    kafka_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
     postgres_dsn: str = "postgresql://sitepulse@127.0.0.1:15432/sitepulse"
     clickhouse_url: str = "clickhouse://127.0.0.1:19000/sitepulse"
     clickhouse_http_port: int = Field(default=18123, ge=1, le=65535)

@@ -25,6 +25,7 @@ from infra.settings import Settings
 from streams.live import LivePublisher
 from streams.passes import decode_passes, unique_by_event_id
 from streams.topics import DEAD_LETTER, GATE_PASSES
+from streams.transport import fetch_tuned_transport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,7 +34,7 @@ _RETRY_DELAYS_S = (0.5, 1, 2, 5, 10)
 
 def create_app(settings: Settings) -> faust.App:
     """A Faust app whose settings account for the broker quirks in ARCHITECTURE.md."""
-    return faust.App(
+    app = faust.App(
         f"{settings.namespace}streams",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
@@ -51,6 +52,8 @@ def create_app(settings: Settings) -> faust.App:
         web_port=settings.streams_port,
         web_host=settings.bind_host,
     )
+    app.transport = fetch_tuned_transport(app, settings.kafka_fetch_max_wait_ms)
+    return app
 
 
 async def _retrying(what: str, operation: Callable[[], Awaitable[T]]) -> T:
@@ -148,8 +151,13 @@ def build(settings: Settings) -> faust.App:
 
     @app.page("/healthz")
     async def healthz(view: Any, request: Any) -> Any:
+        """Ready only once the consumer holds partitions: the web server starts earlier."""
         await redis.ping()
-        return view.json({"status": "ok", "service": "streams"})
+        partitions = len(app.consumer.assignment())
+        body = {"status": "ok", "service": "streams", "partitions": partitions}
+        if app.rebalancing or not partitions:
+            return view.json({**body, "status": "joining consumer group"}, status=503)
+        return view.json(body)
 
     @app.page("/metrics")
     async def metrics(view: Any, request: Any) -> Any:
@@ -163,6 +171,7 @@ def build(settings: Settings) -> faust.App:
 
 def run_worker(settings: Settings) -> None:
     """Run the streams worker in the foreground until stopped."""
+    (settings.resolved_data_dir / "streams").mkdir(parents=True, exist_ok=True)
     app = build(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
