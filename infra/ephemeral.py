@@ -80,4 +80,13 @@ def ephemeral_stack(data_dir: Path, **overrides: str) -> Iterator[Settings]:
             else:
                 os.environ[key] = value
         if os.environ.get("SITEPULSE_KEEP_TEST_DATA") != "1":
-            shutil.rmtree(data_dir, ignore_errors=True)
+            remove_data_dir(data_dir)
+
+
+def remove_data_dir(data_dir: Path) -> None:
+    """Delete ``data_dir`` and what its top-level symlinks point at (see ``postgres_home``)."""
+    if data_dir.is_dir():
+        for entry in data_dir.iterdir():
+            if entry.is_symlink():
+                shutil.rmtree(entry.resolve(), ignore_errors=True)
+    shutil.rmtree(data_dir, ignore_errors=True)

@@ -5,6 +5,7 @@ Each runs as a child process on a loopback port with its data under ``<data_dir>
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import subprocess
@@ -192,14 +193,26 @@ def _postgres_user() -> str | None:
     return "postgres"
 
 
-def _check_traversable(folder: Path, user: str) -> None:
-    for ancestor in [folder, *folder.parents]:
-        if ancestor.exists() and not (ancestor.stat().st_mode & 0o001):
-            raise StackError(
-                f"PostgreSQL runs as {user!r} and cannot enter {ancestor} (mode "
-                f"{oct(ancestor.stat().st_mode & 0o777)}); choose SITEPULSE_DATA_DIR elsewhere "
-                f"or run: chmod o+x {ancestor}"
-            )
+EXTERNAL_POSTGRES_ROOT = Path("/var/tmp/sitepulse-postgres")
+
+
+def _traversable_by_others(folder: Path) -> bool:
+    """Whether a user other than the owner can reach ``folder`` (every ancestor has o+x)."""
+    return all(
+        not ancestor.exists() or bool(ancestor.stat().st_mode & 0o001)
+        for ancestor in [folder, *folder.parents]
+    )
+
+
+def postgres_home(settings: Settings, user: str | None) -> Path:
+    """Where PostgreSQL keeps its files: ``<data_dir>/postgres``, unless the server runs as
+    another user who cannot reach the data directory (a checkout under ``/root``, say).
+    Then its files live under /var/tmp and ``<data_dir>/postgres`` links there."""
+    folder = settings.resolved_data_dir / "postgres"
+    if user is None or _traversable_by_others(settings.resolved_data_dir):
+        return folder
+    digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+    return EXTERNAL_POSTGRES_ROOT / digest
 
 
 def postgres_spec(settings: Settings) -> ProcessSpec:
@@ -207,17 +220,22 @@ def postgres_spec(settings: Settings) -> ProcessSpec:
     host, port = parts.hostname or "127.0.0.1", parts.port or 5432
     superuser = parts.username or "sitepulse"
     database = parts.path.strip("/") or "sitepulse"
-    folder = settings.resolved_data_dir / "postgres"
-    data, sockets = folder / "data", folder / "sockets"
     bin_dir = postgres_bin_dir() or Path("/usr/lib/postgresql/15/bin")
     user = _postgres_user()
+    folder = postgres_home(settings, user)
+    link = settings.resolved_data_dir / "postgres"
+    data, sockets = folder / "data", folder / "sockets"
     maintenance_dsn = f"postgresql://{superuser}@{host}:{port}/postgres"
 
     def prepare() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         sockets.mkdir(exist_ok=True)
+        if folder != link and not link.is_symlink():
+            settings.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(folder, target_is_directory=True)
         if user:
-            _check_traversable(folder, user)
+            if folder != link:
+                EXTERNAL_POSTGRES_ROOT.chmod(0o1777)
             for path in (folder, sockets):
                 os.chown(path, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
         if not (data / "PG_VERSION").exists():
