@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from infra.metrics import exposition
+from infra.metrics import metrics_route
 from infra.settings import Settings
 
 
@@ -23,10 +23,6 @@ def create_app(settings: Settings) -> Starlette:
             await conn.execute("SELECT 1")
         return JSONResponse({"status": "ok", "service": "api"})
 
-    async def metrics(request: Request) -> Response:
-        body, content_type = exposition()
-        return Response(body, media_type=content_type)
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pool.open()
@@ -35,6 +31,4 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await pool.close()
 
-    return Starlette(
-        routes=[Route("/healthz", healthz), Route("/metrics", metrics)], lifespan=lifespan
-    )
+    return Starlette(routes=[Route("/healthz", healthz), metrics_route()], lifespan=lifespan)

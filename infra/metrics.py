@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 _DELAY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400)
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -35,3 +38,13 @@ def observe_delay(stage: str, occurred_at: datetime, now: datetime | None = None
 def exposition() -> tuple[bytes, str]:
     """The metrics page body and its content type."""
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """``GET /metrics`` for the Starlette services."""
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)
+
+
+def metrics_route() -> Route:
+    return Route("/metrics", metrics_endpoint)

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.errors import AuthenticationError, FieldProblem, InvalidInputError
-from infra.metrics import ERRORS, EVENTS, exposition, observe_delay
+from infra.metrics import ERRORS, EVENTS, metrics_route, observe_delay
 from infra.settings import Settings
 from ingest.auth import DeviceAuthenticator
 from ingest.devices import DeviceDirectory
@@ -103,10 +103,6 @@ def create_app(settings: Settings) -> Starlette:
             await conn.execute("SELECT 1")
         return JSONResponse({"status": "ok", "service": "ingest"})
 
-    async def metrics(request: Request) -> Response:
-        body, content_type = exposition()
-        return Response(body, media_type=content_type)
-
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pool.open()
@@ -122,7 +118,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/v1/passes", post_passes, methods=["POST"]),
             Route("/healthz", healthz),
-            Route("/metrics", metrics),
+            metrics_route(),
         ],
         lifespan=lifespan,
     )
