@@ -31,3 +31,24 @@ def provision_devices(dsn: str, devices: Iterable[DeviceRecord]) -> int:
             rows,
         )
     return len(rows)
+
+
+def ensure_devices(dsn: str, devices: Iterable[DeviceRecord]) -> dict[str, str]:
+    """Create the devices that do not exist yet; returns every device's current secret.
+
+    Existing devices keep their secret, so two simulators of one site can run side by side.
+    """
+    wanted = list(devices)
+    rows = [(d.device_id, d.project_id, d.secret, d.direction, d.vendor, d.model) for d in wanted]
+    with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (device_id) DO NOTHING",
+            rows,
+        )
+        cursor.execute(
+            "SELECT device_id, secret FROM devices"
+            " WHERE device_id = ANY(%s) AND disabled_at IS NULL",
+            ([d.device_id for d in wanted],),
+        )
+        return {device_id: secret for device_id, secret in cursor.fetchall()}

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from api.devices import DeviceRecord, provision_devices
+from api.devices import DeviceRecord, ensure_devices
+from infra.errors import SitePulseError
 from infra.settings import Settings
 from infra.site_model import Gate, SiteModel, build_sites
 from ingest.client import DeviceClient
@@ -67,13 +68,15 @@ class GateSimulator:
         self.secrets = {
             gate.device_id: secrets.token_hex(24) for s in self.sites for gate in s.gates
         }
-        start = datetime.now(CHINA_TIME).replace(hour=5, minute=30, second=0, microsecond=0)
+        # The simulated day starts just before the morning peak, so a demo is busy at once.
+        start = datetime.now(CHINA_TIME).replace(hour=6, minute=0, second=0, microsecond=0)
         self._model = SiteModel(
             self.sites,
             seed=plan.seed,
             start=start,
             speed=plan.speed,
-            serial_base=int(time.time()) * 1_000_000,
+            # A random block of 2**20 serials per run: runs never reuse an event id.
+            serial_base=secrets.randbits(40) << 20,
         )
         self.progress = Progress()
         self._buffers: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -83,11 +86,16 @@ class GateSimulator:
         self._limit = asyncio.Semaphore(32)
 
     def provision(self) -> int:
+        """Register the gates (existing ones keep their secret); returns how many there are."""
         records = [
             DeviceRecord(g.device_id, g.project_id, self.secrets[g.device_id], g.direction)
             for g in self._gates.values()
         ]
-        return provision_devices(self._settings.postgres_dsn, records)
+        self.secrets = ensure_devices(self._settings.postgres_dsn, records)
+        disabled = sorted(set(self._gates) - set(self.secrets))
+        if disabled:
+            raise SitePulseError(f"these gates are disabled in the registry: {', '.join(disabled)}")
+        return len(self.secrets)
 
     async def _post(
         self, client: httpx.AsyncClient, gate: Gate, items: list[dict[str, Any]]
