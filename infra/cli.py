@@ -87,8 +87,9 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     )
     simulator = GateSimulator(settings, plan)
     print(
-        f"provisioned {simulator.provision()} gates in {plan.projects} projects;"
-        f" posting ~{plan.rate:g} passes/s to ingest (Ctrl-C stops)",
+        f"provisioned {simulator.provision()} gates in {plan.projects} projects of"
+        f" {plan.workers} workers; posting ~{plan.rate:g} passes/s on average to ingest,"
+        f" one simulated day every {86400 / simulator.speed / 60:.1f} min (Ctrl-C stops)",
         flush=True,
     )
     try:
@@ -128,11 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("simulate", help="run virtual gates that post signed passes")
     sim.add_argument("--projects", type=int, default=3)
     sim.add_argument("--gates", type=int, default=2, help="gates per project")
-    sim.add_argument("--workers", type=int, default=200, help="workers per project")
+    sim.add_argument("--workers", type=int, default=2000, help="workers per project")
     sim.add_argument("--rate", type=float, default=50.0, help="passes/s averaged over a day")
     sim.add_argument("--duration", type=float, default=None, help="seconds to run")
     sim.add_argument("--count", type=int, default=None, help="passes to send, then stop")
-    sim.add_argument("--speed", type=float, default=120.0, help="simulated s per real s")
+    sim.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="simulated s per real s (default: ~3 passes per worker per simulated day)",
+    )
     sim.add_argument("--flat", action="store_true", help="constant rate, no daily peaks")
     sim.set_defaults(handler=_cmd_simulate)
 

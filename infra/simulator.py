@@ -31,15 +31,24 @@ CHINA_TIME = timezone(timedelta(hours=8))
 class SimulationPlan:
     projects: int = 3
     gates: int = 2
-    workers: int = 200
+    workers: int = 2000
     rate: float = 50.0  # passes per second, averaged over a simulated day
     duration_s: float | None = None
     count: int | None = None
-    speed: float = 120.0  # simulated seconds per real second
+    speed: float | None = None  # simulated s per real s; None: derived from rate and workforce
     flat: bool = False  # constant rate instead of the working-day shape
     batch_max: int = 50
     flush_s: float = 0.2
     seed: int = 7
+
+
+PASSES_PER_WORKER_DAY = 3.0  # in, out, and now and then a lunch break
+
+
+def realistic_speed(plan: SimulationPlan) -> float:
+    """The clock speed at which ``rate`` passes/s give each worker ~3 passes a day."""
+    workforce = plan.projects * plan.workers
+    return plan.rate * 86400 / (workforce * PASSES_PER_WORKER_DAY)
 
 
 @dataclass
@@ -70,11 +79,12 @@ class GateSimulator:
         }
         # The simulated day starts just before the morning peak, so a demo is busy at once.
         start = datetime.now(CHINA_TIME).replace(hour=6, minute=0, second=0, microsecond=0)
+        self.speed = plan.speed or realistic_speed(plan)
         self._model = SiteModel(
             self.sites,
             seed=plan.seed,
             start=start,
-            speed=plan.speed,
+            speed=self.speed,
             # A random block of 2**20 serials per run: runs never reuse an event id.
             serial_base=secrets.randbits(40) << 20,
         )
