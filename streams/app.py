@@ -1,35 +1,27 @@
 """The Faust app, configured to be safe on the local Tansu broker, and its agents.
 
-Agents are thin: they decode with :mod:`streams.passes`, write with
-:class:`analytics.sink.PassSink` and publish with :class:`streams.live.LivePublisher`.
+Agents are thin: the work is in :class:`streams.pass_pipeline.PassPipeline`.
 Processing is at least once; ClickHouse's replacing engine and the live publisher's
 event_id claim in Redis make it exactly once where it shows.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, cast
 
 import faust
+from faust.streams import Stream
 from faust.types import StreamT
 from redis.asyncio import Redis
 
-from analytics.clickhouse import connect as connect_clickhouse
-from analytics.sink import PassSink
-from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, exposition, observe_delay
+from infra.metrics import exposition
 from infra.settings import Settings
-from streams.live import LivePublisher
-from streams.passes import decode_passes, unique_by_event_id
+from streams.pass_pipeline import PassPipeline
 from streams.topics import DEAD_LETTER, GATE_PASSES
 from streams.transport import fetch_tuned_transport
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-_RETRY_DELAYS_S = (0.5, 1, 2, 5, 10)
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -56,76 +48,6 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
-async def _retrying(what: str, operation: Callable[[], Awaitable[T]]) -> T:
-    """Retry until the store answers, with capped backoff.
-
-    The stream waits rather than drops a batch: offsets are not committed meanwhile, and
-    ``sitepulse_errors_total{kind=<what>}`` shows the outage.
-    """
-    attempt = 0
-    while True:
-        try:
-            return await operation()
-        except Exception:
-            ERRORS.labels("streams", what).inc()
-            delay = _RETRY_DELAYS_S[min(attempt, len(_RETRY_DELAYS_S) - 1)]
-            attempt += 1
-            log.exception("%s failed (attempt %d), retrying in %ss", what, attempt, delay)
-            await asyncio.sleep(delay)
-
-
-class SinkProcessor:
-    """Writes batches of ``gate.passes`` to ClickHouse; dead-letters what cannot be parsed."""
-
-    def __init__(self, settings: Settings, dead_letter: Any) -> None:
-        self._sink = PassSink(connect_clickhouse(settings.clickhouse_url))
-        self._dead_letter = dead_letter
-        self._source = settings.topic(GATE_PASSES)
-
-    async def process(self, raw_values: list[bytes | None]) -> None:
-        batch = decode_passes(raw_values, source_topic=self._source, now=datetime.now(UTC))
-        for letter in batch.dead_letters:
-            log.warning("dead-lettering a %s value: %s", self._source, letter.reason)
-            await self._dead_letter.send(key=self._source.encode(), value=letter.to_json())
-            EVENTS.labels("streams", "dead_letter").inc()
-        events = unique_by_event_id(batch.events)
-
-        def write() -> Awaitable[float]:
-            return asyncio.to_thread(self._sink.write, events)
-
-        seconds = await _retrying("clickhouse", write)
-        STAGE_LATENCY.labels("clickhouse_insert").observe(seconds)
-        now = datetime.now(UTC)
-        for event in events:
-            observe_delay("stored", event.occurred_at, now)
-        EVENTS.labels("streams", "stored").inc(len(events))
-
-
-class LiveProcessor:
-    """Publishes each new pass on its project's Redis channel, in small fast batches.
-
-    Bad values are skipped here; :class:`SinkProcessor` dead-letters them once.
-    """
-
-    def __init__(self, settings: Settings, redis: Redis) -> None:
-        self._live = LivePublisher(
-            redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
-        )
-        self._source = settings.topic(GATE_PASSES)
-
-    async def process(self, raw_values: list[bytes | None]) -> None:
-        batch = decode_passes(raw_values, source_topic=self._source, now=datetime.now(UTC))
-
-        def publish() -> Awaitable[int]:
-            return self._live.publish_new(batch.events)
-
-        published = await _retrying("redis", publish)
-        EVENTS.labels("streams", "published").inc(published)
-        now = datetime.now(UTC)
-        for event in batch.events:
-            observe_delay("published", event.occurred_at, now)
-
-
 def build(settings: Settings) -> faust.App:
     """The app with its topics, agents and web pages registered."""
     app = create_app(settings)
@@ -134,20 +56,19 @@ def build(settings: Settings) -> faust.App:
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
     redis = Redis.from_url(settings.redis_url)
-    sink = SinkProcessor(settings, dead_letter)
-    live = LiveProcessor(settings, redis)
+    pipeline = PassPipeline(settings, redis, dead_letter)
 
-    # Two agents read the same topic: ClickHouse wants big batches (1000 rows or 1 s),
-    # dashboards want each pass within milliseconds.
-    @app.agent(passes, name="sink_passes")
-    async def sink_passes(stream: StreamT[bytes | None]) -> None:
-        async for values in stream.take(settings.sink_batch_rows, within=settings.sink_flush_s):
-            await sink.process(list(values))
+    @app.agent(passes, name="passes")
+    async def handle_passes(stream: StreamT[bytes | None]) -> None:
+        batches = cast("Stream[bytes | None]", stream).take_events(
+            500, within=settings.live_flush_s
+        )
+        async for events in batches:
+            await pipeline.handle(events)
 
-    @app.agent(passes, name="live_passes")
-    async def live_passes(stream: StreamT[bytes | None]) -> None:
-        async for values in stream.take(500, within=settings.live_flush_s):
-            await live.process(list(values))
+    @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
+    async def flush_passes() -> None:
+        await pipeline.flush_if_due()
 
     @app.page("/healthz")
     async def healthz(view: Any, request: Any) -> Any:

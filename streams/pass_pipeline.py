@@ -1,0 +1,116 @@
+"""What the streams worker does with ``gate.passes``: one pass through Faust per event.
+
+Each small batch (milliseconds apart) is published live at once; its rows wait in a
+:class:`~streams.sink_buffer.SinkBuffer` for one large ClickHouse insert (1,000 rows or
+once a second). Until that insert succeeds, every event keeps one extra reference on
+its Kafka message, so its offset cannot be committed: a crash replays it, and the
+replacing engine plus the live publisher's event_id claim make the replay harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from faust.types import EventT, TopicT
+from redis.asyncio import Redis
+
+from analytics.clickhouse import connect as connect_clickhouse
+from analytics.sink import PassSink
+from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
+from infra.settings import Settings
+from streams.live import LivePublisher
+from streams.passes import decode_passes, unique_by_event_id
+from streams.records import PassEvent
+from streams.sink_buffer import SinkBuffer
+from streams.topics import GATE_PASSES
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_RETRY_DELAYS_S = (0.5, 1, 2, 5, 10)
+
+
+async def retrying(what: str, operation: Callable[[], Awaitable[T]]) -> T:
+    """Retry until the store answers, with capped backoff.
+
+    The stream waits rather than drops a batch: offsets are not committed meanwhile, and
+    ``sitepulse_errors_total{kind=<what>}`` shows the outage.
+    """
+    attempt = 0
+    while True:
+        try:
+            return await operation()
+        except Exception:
+            ERRORS.labels("streams", what).inc()
+            delay = _RETRY_DELAYS_S[min(attempt, len(_RETRY_DELAYS_S) - 1)]
+            attempt += 1
+            log.exception("%s failed (attempt %d), retrying in %ss", what, attempt, delay)
+            await asyncio.sleep(delay)
+
+
+class PassPipeline:
+    def __init__(self, settings: Settings, redis: Redis, dead_letter: TopicT) -> None:
+        self._sink = PassSink(connect_clickhouse(settings.clickhouse_url))
+        self._live = LivePublisher(
+            redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
+        )
+        self._dead_letter = dead_letter
+        self._source = settings.topic(GATE_PASSES)
+        self._buffer: SinkBuffer[PassEvent, EventT[Any]] = SinkBuffer(
+            max_rows=settings.sink_batch_rows, max_age_s=settings.sink_flush_s
+        )
+        self._flush_lock = asyncio.Lock()
+
+    async def handle(self, events: Sequence[EventT[Any]]) -> None:
+        """Publish a batch live, dead-letter its bad values, queue its rows for ClickHouse."""
+        batch = decode_passes(
+            [item.value for item in events], source_topic=self._source, now=datetime.now(UTC)
+        )
+        for letter in batch.dead_letters:
+            log.warning("dead-lettering a %s value: %s", self._source, letter.reason)
+            await self._dead_letter.send(key=self._source.encode(), value=letter.to_json())
+            EVENTS.labels("streams", "dead_letter").inc()
+
+        def publish() -> Awaitable[int]:
+            return self._live.publish_new(batch.events)
+
+        published = await retrying("redis", publish)
+        now = datetime.now(UTC)
+        for passed in batch.events:
+            observe_delay("published", passed.occurred_at, now)
+        EVENTS.labels("streams", "published").inc(published)
+
+        for item in events:
+            # Faust acks the batch when this returns; the extra reference keeps each
+            # offset uncommitted until flush() has written the rows.
+            item.message.incref()
+        self._buffer.add(batch.events, list(events), now=time.monotonic())
+        if self._buffer.due(now=time.monotonic()):
+            await self.flush()
+
+    async def flush_if_due(self) -> None:
+        """Called on a timer, so a quiet stream still writes within ``sink_flush_s``."""
+        if self._buffer.due(now=time.monotonic()):
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            rows, holds = self._buffer.take()
+            events = unique_by_event_id(rows)
+            if events:
+
+                def write() -> Awaitable[float]:
+                    return asyncio.to_thread(self._sink.write, events)
+
+                seconds = await retrying("clickhouse", write)
+                STAGE_LATENCY.labels("clickhouse_insert").observe(seconds)
+                now = datetime.now(UTC)
+                for event in events:
+                    observe_delay("stored", event.occurred_at, now)
+                EVENTS.labels("streams", "stored").inc(len(events))
+            for hold in holds:
+                hold.ack()  # the last reference: the offset may now be committed
