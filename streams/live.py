@@ -1,4 +1,8 @@
-"""Publishes each new pass once on the project's Redis channel (deduplicated by event_id)."""
+"""Publishes each new pass once on the project's Redis channel (deduplicated by event_id).
+
+Claim and publish happen in one Lua script per batch: one round trip, and a pass is
+published if and only if this call claimed its event_id.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +13,33 @@ from redis.asyncio import Redis
 from realtime.channels import pass_message, project_channel
 from streams.records import PassEvent
 
+# KEYS: one seen-key per event. ARGV[1]: TTL; then channel, message for each event.
+_CLAIM_AND_PUBLISH = """
+local published = 0
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then
+    redis.call('PUBLISH', ARGV[2 * i], ARGV[2 * i + 1])
+    published = published + 1
+  end
+end
+return published
+"""
+
 
 class LivePublisher:
     def __init__(self, redis: Redis, *, namespace: str, dedupe_ttl_s: int) -> None:
         self._redis = redis
         self._namespace = namespace
         self._ttl_s = dedupe_ttl_s
+        self._script = redis.register_script(_CLAIM_AND_PUBLISH)
 
     async def publish_new(self, events: Sequence[PassEvent]) -> int:
         """Publish the events not published before; returns how many were new."""
         if not events:
             return 0
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                pipe.set(f"{self._namespace}seen.pass.{event.event_id}", 1, nx=True, ex=self._ttl_s)
-            claimed = await pipe.execute()
-        fresh = [event for event, is_new in zip(events, claimed, strict=True) if is_new]
-        if fresh:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for event in fresh:
-                    pipe.publish(
-                        project_channel(self._namespace, event.project_id), pass_message(event)
-                    )
-                await pipe.execute()
-        return len(fresh)
+        keys = [f"{self._namespace}seen.pass.{event.event_id}" for event in events]
+        args: list[str | int] = [self._ttl_s]
+        for event in events:
+            args.append(project_channel(self._namespace, event.project_id))
+            args.append(pass_message(event))
+        return int(await self._script(keys=keys, args=args))

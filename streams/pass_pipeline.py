@@ -64,6 +64,9 @@ class PassPipeline:
             max_rows=settings.sink_batch_rows, max_age_s=settings.sink_flush_s
         )
         self._flush_lock = asyncio.Lock()
+        self._flushing: asyncio.Task[None] | None = None
+        # Back-pressure: past this many waiting rows, handle() waits for the write.
+        self._max_waiting = 10 * settings.sink_batch_rows
 
     async def handle(self, events: Sequence[EventT[Any]]) -> None:
         """Publish a batch live, dead-letter its bad values, queue its rows for ClickHouse."""
@@ -89,13 +92,20 @@ class PassPipeline:
             # offset uncommitted until flush() has written the rows.
             item.message.incref()
         self._buffer.add(batch.events, list(events), now=time.monotonic())
-        if self._buffer.due(now=time.monotonic()):
-            await self.flush()
+        await self.flush_if_due()
 
     async def flush_if_due(self) -> None:
-        """Called on a timer, so a quiet stream still writes within ``sink_flush_s``."""
-        if self._buffer.due(now=time.monotonic()):
-            await self.flush()
+        """Start a write in the background when a batch is due; the stream keeps flowing.
+
+        Also called on a timer, so a quiet stream still writes within ``sink_flush_s``.
+        """
+        if self._flushing is not None and self._flushing.done():
+            self._flushing.result()  # surfaces a write that failed for good
+            self._flushing = None
+        if self._flushing is None and self._buffer.due(now=time.monotonic()):
+            self._flushing = asyncio.create_task(self.flush())
+        elif self._flushing is not None and len(self._buffer) >= self._max_waiting:
+            await asyncio.shield(self._flushing)
 
     async def flush(self) -> None:
         async with self._flush_lock:
