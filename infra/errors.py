@@ -53,3 +53,15 @@ class StackError(SitePulseError):
 
 class MissingDependencyError(StackError):
     """A program the local stack needs is not installed."""
+
+
+class NotFoundError(SitePulseError):
+    """The thing asked for does not exist (or is outside the caller's scope)."""
+
+
+class ConflictError(SitePulseError):
+    """The request contradicts the current state (a duplicate, an already-exited worker)."""
+
+
+class ConfirmationRequiredError(SitePulseError):
+    """An irreversible action was requested without its explicit confirmation."""
