@@ -1,4 +1,4 @@
-"""The people-facing REST API (Starlette). Registry, auth and queries grow here (issue 3)."""
+"""The people-facing REST API (Starlette): accounts and the worker registry so far."""
 
 from __future__ import annotations
 
@@ -11,11 +11,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import routes_auth, routes_workers
+from api.tokens import TokenIssuer
+from infra.errors import SettingsError
 from infra.metrics import metrics_route
 from infra.settings import Settings
 
 
 def create_app(settings: Settings) -> Starlette:
+    if settings.token_secret is None:
+        raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
     pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=8, open=False)
 
     async def healthz(request: Request) -> Response:
@@ -31,4 +36,15 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await pool.close()
 
-    return Starlette(routes=[Route("/healthz", healthz), metrics_route()], lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            metrics_route(),
+            *routes_auth.routes,
+            *routes_workers.routes,
+        ],
+        lifespan=lifespan,
+    )
+    app.state.pool = pool
+    app.state.tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
+    return app

@@ -65,3 +65,7 @@ class ConflictError(SitePulseError):
 
 class ConfirmationRequiredError(SitePulseError):
     """An irreversible action was requested without its explicit confirmation."""
+
+
+class ForbiddenError(SitePulseError):
+    """The caller is authenticated but their role or scope does not allow this."""

@@ -54,6 +54,10 @@ class Settings(BaseModel):
     live_flush_s: float = Field(default=0.02, gt=0, le=5)
     live_dedupe_ttl_s: int = Field(default=7 * 86400, ge=60)
 
+    # People's API. The local stack generates a token secret when none is given.
+    token_secret: str | None = Field(default=None, min_length=32)
+    token_ttl_s: int = Field(default=8 * 3600, ge=60, le=30 * 86400)
+
     # Realtime.
     realtime_client_queue: int = Field(default=1000, ge=1)
 

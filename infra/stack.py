@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -46,8 +47,21 @@ def _read_pid(path: Path) -> int | None:
     return pid if _pid_alive(pid) else None
 
 
+def ensure_token_secret(settings: Settings) -> None:
+    """Give the services a token secret: the configured one, or one kept in the data dir."""
+    if settings.token_secret:
+        return
+    path = settings.resolved_data_dir / "secrets" / "token_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    os.environ["SITEPULSE_TOKEN_SECRET"] = path.read_text().strip()
+
+
 def supervise(settings: Settings, *, with_services: bool = True) -> None:
     """Run the supervisor in the foreground until SIGTERM or SIGINT (``sitepulse up -f``)."""
+    ensure_token_secret(settings)
     data_dir = settings.resolved_data_dir
     run_dir = data_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)

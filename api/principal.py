@@ -1,0 +1,53 @@
+"""Who is calling: a role and the scope it covers (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REGULATOR = "regulator"
+    CONTRACTOR_ADMIN = "contractor_admin"
+    LABOUR_OFFICER = "labour_officer"
+    SUBCONTRACTOR = "subcontractor"
+    WORKER = "worker"
+
+
+class ScopeKind(StrEnum):
+    REGION = "region"
+    ENTERPRISE = "enterprise"
+    PROJECT = "project"
+    WORKER = "worker"
+
+
+#: The scope each role is bound to: a regulator watches a region, a worker only themself.
+SCOPE_OF_ROLE = {
+    Role.REGULATOR: ScopeKind.REGION,
+    Role.CONTRACTOR_ADMIN: ScopeKind.ENTERPRISE,
+    Role.SUBCONTRACTOR: ScopeKind.ENTERPRISE,
+    Role.LABOUR_OFFICER: ScopeKind.PROJECT,
+    Role.WORKER: ScopeKind.WORKER,
+}
+
+#: Roles that may register workers and record entries and exits.
+REGISTRARS = frozenset({Role.LABOUR_OFFICER, Role.CONTRACTOR_ADMIN, Role.SUBCONTRACTOR})
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    login: str
+    role: Role
+    scope_kind: ScopeKind
+    scope_id: str
+    must_change_password: bool = False
+
+
+def region_prefix(region_code: str) -> str:
+    """The code prefix a region covers: ``450000`` → ``45``, ``450700`` → ``4507``."""
+    if region_code.endswith("0000"):
+        return region_code[:2]
+    if region_code.endswith("00"):
+        return region_code[:4]
+    return region_code

@@ -1,0 +1,144 @@
+"""Worker registration, listing, detail and exit, each checked against the caller's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.access import can_access_project, can_access_worker
+from api.http import handles_errors, json_object, principal_of
+from api.principal import REGISTRARS, Principal, ScopeKind
+from api.workers import (
+    exit_project,
+    get_worker,
+    parse_registration,
+    register_worker,
+    search_workers,
+)
+from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
+
+
+async def _require_project(conn: Any, who: Principal, project_id: str) -> None:
+    if not await can_access_project(conn, who, project_id):
+        raise ForbiddenError(f"project {project_id!r} is outside your scope")
+
+
+def _actor(who: Principal) -> str:
+    return f"{who.role.value}:{who.user_id}"
+
+
+async def register(request: Request) -> Response:
+    who = principal_of(request)
+    if who.role not in REGISTRARS:
+        raise ForbiddenError(f"role {who.role.value} cannot register workers")
+    registration = parse_registration(await json_object(request))
+    if not registration.data.project_id:
+        raise InvalidInputError([FieldProblem("project_id", "required", "项目编号必填")])
+    async with request.app.state.pool.connection() as conn:
+        await _require_project(conn, who, registration.data.project_id)
+        outcome = await register_worker(conn, registration, actor=_actor(who))
+    body = {
+        "worker": outcome.worker.model_dump(mode="json"),
+        "created": outcome.created,
+        "active_elsewhere": outcome.active_elsewhere,
+    }
+    return JSONResponse(body, status_code=201 if outcome.created else 200)
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise InvalidInputError([FieldProblem(name, "must be a non-negative integer", "应为整数")])
+    return int(raw)
+
+
+async def list_workers(request: Request) -> Response:
+    who = principal_of(request)
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers can see only their own record: GET /v1/workers/{id}")
+    project_id = request.query_params.get("project_id") or (
+        who.scope_id if who.scope_kind is ScopeKind.PROJECT else None
+    )
+    if project_id is None:
+        raise InvalidInputError([FieldProblem("project_id", "required", "项目编号必填")])
+    async with request.app.state.pool.connection() as conn:
+        await _require_project(conn, who, project_id)
+        page = await search_workers(
+            conn,
+            project_id=project_id,
+            name=request.query_params.get("name"),
+            id_suffix=request.query_params.get("id_suffix"),
+            limit=_int_param(request, "limit", 50),
+            offset=_int_param(request, "offset", 0),
+        )
+    return JSONResponse(
+        {
+            "items": [item.model_dump(mode="json") for item in page.items],
+            "total": page.total,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
+    )
+
+
+def _worker_id(request: Request) -> int:
+    return int(request.path_params["worker_id"])
+
+
+async def show_worker(request: Request) -> Response:
+    who = principal_of(request)
+    worker_id = _worker_id(request)
+    async with request.app.state.pool.connection() as conn:
+        if not await can_access_worker(conn, who, worker_id):
+            raise NotFoundError(f"worker {worker_id} does not exist")  # no existence leaks
+        worker = await get_worker(conn, worker_id)
+    return JSONResponse(worker.model_dump(mode="json"))
+
+
+async def exit_worker(request: Request) -> Response:
+    who = principal_of(request)
+    if who.role not in REGISTRARS:
+        raise ForbiddenError(f"role {who.role.value} cannot record exits")
+    body = await json_object(request)
+    project_id = body.get("project_id")
+    raw_date = body.get("exit_date")
+    if not isinstance(project_id, str) or not isinstance(raw_date, str):
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    "project_id", "project_id and exit_date required", "项目编号和退场日期必填"
+                )
+            ]
+        )
+    try:
+        exit_date = date.fromisoformat(raw_date)
+    except ValueError:
+        raise InvalidInputError(
+            [FieldProblem("exit_date", "must be YYYY-MM-DD", "退场日期格式应为 YYYY-MM-DD")]
+        ) from None
+    async with request.app.state.pool.connection() as conn:
+        await _require_project(conn, who, project_id)
+        worker = await exit_project(
+            conn,
+            _worker_id(request),
+            project_id,
+            exit_date,
+            actor=_actor(who),
+            reason=str(body.get("reason") or ""),
+            confirmed=body.get("confirm") is True,
+        )
+    return JSONResponse(worker.model_dump(mode="json"))
+
+
+routes = [
+    Route("/v1/workers", handles_errors(register), methods=["POST"]),
+    Route("/v1/workers", handles_errors(list_workers), methods=["GET"]),
+    Route("/v1/workers/{worker_id:int}", handles_errors(show_worker), methods=["GET"]),
+    Route("/v1/workers/{worker_id:int}/exit", handles_errors(exit_worker), methods=["POST"]),
+]

@@ -1,0 +1,230 @@
+"""The people's API over HTTP: login, first-login password change, scoped worker registry."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from psycopg import AsyncConnection
+
+from api.accounts import create_user
+from api.identity import uscc_check_character
+from api.principal import Role
+from infra.settings import Settings
+
+from .test_workers import new_id_number
+
+PASSWORD = "officer2026pw"
+
+
+@dataclass
+class Site:
+    project_a: str
+    project_b: str
+    tokens: dict[str, str]
+
+
+async def _login(http: httpx.AsyncClient, login: str, password: str) -> httpx.Response:
+    return await http.post("/v1/auth/login", json={"login": login, "password": password})
+
+
+@pytest.fixture
+async def http(stack: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    base = f"http://{stack.bind_host}:{stack.api_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def site(stack: Settings, http: httpx.AsyncClient) -> Site:
+    """Two projects in two provinces; enterprise E takes part in project A only."""
+    run = uuid.uuid4().hex[:8]
+    project_a, project_b = f"A{run}", f"B{run}"
+    code17 = f"91450100MA{int(run, 16) % 10**7:07d}"
+    credit_code = code17 + uscc_check_character(code17)
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        await conn.execute(
+            "INSERT INTO regions (code, name, level) VALUES ('450000', '广西', 'province'),"
+            " ('450702', '钦南区', 'district'), ('110000', '北京', 'province'),"
+            " ('110105', '朝阳区', 'district') ON CONFLICT DO NOTHING"
+        )
+        for project, region in ((project_a, "450702"), (project_b, "110105")):
+            await conn.execute(
+                "INSERT INTO projects (project_id, name, region_code) VALUES (%s, %s, %s)",
+                (project, f"项目{project}", region),
+            )
+        cursor = await conn.execute(
+            "INSERT INTO enterprises (credit_code, name, kind) VALUES (%s, %s,"
+            " 'general_contractor') RETURNING enterprise_id",
+            (credit_code, f"建工集团{run}"),
+        )
+        enterprise = (await cursor.fetchone() or (0,))[0]
+        await conn.execute(
+            "INSERT INTO project_enterprises VALUES (%s, %s, 'general_contractor')",
+            (project_a, enterprise),
+        )
+        users = {
+            "officer_a": (Role.LABOUR_OFFICER, project_a),
+            "officer_b": (Role.LABOUR_OFFICER, project_b),
+            "regulator_gx": (Role.REGULATOR, "450000"),
+            "regulator_bj": (Role.REGULATOR, "110000"),
+            "contractor": (Role.CONTRACTOR_ADMIN, str(enterprise)),
+        }
+        for name, (role, scope) in users.items():
+            await create_user(
+                conn,
+                login=f"{name}-{run}",
+                password=PASSWORD,
+                role=role,
+                scope_id=scope,
+                must_change_password=False,
+            )
+    tokens = {}
+    for name in users:
+        response = await _login(http, f"{name}-{run}", PASSWORD)
+        assert response.status_code == 200, response.text
+        tokens[name] = response.json()["token"]
+    return Site(project_a, project_b, tokens)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def worker_body(id_number: str, project_id: str) -> dict[str, Any]:
+    return {
+        "name": "韦小宝",
+        "id_number": id_number,
+        "phone": "13907710001",
+        "project_id": project_id,
+        "entry_date": "2026-11-02",
+        "trade": "木工",
+    }
+
+
+async def test_login_refuses_wrong_passwords_and_unknown_logins_alike(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    wrong = await _login(http, "officer_a-nobody", PASSWORD)
+    assert wrong.status_code == 401
+    assert wrong.json()["reason"] == "wrong login or password"
+    missing = await http.post("/v1/auth/login", content=b"{not json")
+    assert missing.status_code == 422 and missing.json()["problems"][0]["field"] == "body"
+    anonymous = await http.get(f"/v1/workers?project_id={site.project_a}")
+    assert anonymous.status_code == 401
+
+
+async def test_registration_and_reads_follow_each_role_scope(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    id_number = new_id_number()
+    created = await http.post(
+        "/v1/workers",
+        json=worker_body(id_number, site.project_a),
+        headers=auth(site.tokens["officer_a"]),
+    )
+    assert created.status_code == 201, created.text
+    assert id_number not in created.text  # only ever masked
+    worker = created.json()["worker"]
+    assert worker["id_number_masked"] == id_number[:4] + "*" * 12 + id_number[-2:]
+
+    elsewhere = await http.post(
+        "/v1/workers",
+        json=worker_body(new_id_number(), site.project_b),
+        headers=auth(site.tokens["officer_a"]),
+    )
+    assert elsewhere.status_code == 403
+
+    path = f"/v1/workers/{worker['worker_id']}"
+    assert (await http.get(path, headers=auth(site.tokens["officer_b"]))).status_code == 404
+    assert (await http.get(path, headers=auth(site.tokens["regulator_bj"]))).status_code == 404
+    for reader in ("officer_a", "regulator_gx", "contractor"):
+        response = await http.get(path, headers=auth(site.tokens[reader]))
+        assert response.status_code == 200, reader
+
+    listing = f"/v1/workers?project_id={site.project_a}&id_suffix={id_number[-6:]}"
+    for reader, status in (
+        ("regulator_gx", 200),
+        ("contractor", 200),
+        ("officer_a", 200),
+        ("regulator_bj", 403),
+        ("officer_b", 403),
+    ):
+        response = await http.get(listing, headers=auth(site.tokens[reader]))
+        assert response.status_code == status, reader
+    found = await http.get(listing, headers=auth(site.tokens["regulator_gx"]))
+    assert [w["worker_id"] for w in found.json()["items"]] == [worker["worker_id"]]
+
+    bad = await http.post(
+        "/v1/workers",
+        json={**worker_body("123", site.project_a), "phone": "1"},
+        headers=auth(site.tokens["officer_a"]),
+    )
+    assert bad.status_code == 422
+    assert {p["field"] for p in bad.json()["problems"]} == {"id_number", "phone"}
+
+
+async def test_a_worker_changes_the_initial_password_then_sees_only_themself(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    id_number = new_id_number()
+    other = new_id_number()
+    officer = auth(site.tokens["officer_a"])
+    me = (
+        await http.post("/v1/workers", json=worker_body(id_number, site.project_a), headers=officer)
+    ).json()["worker"]
+    them = (
+        await http.post("/v1/workers", json=worker_body(other, site.project_a), headers=officer)
+    ).json()["worker"]
+
+    first = await _login(http, id_number, id_number[-6:])  # the seeds' initial password
+    assert first.status_code == 200 and first.json()["must_change_password"] is True
+    pending = auth(first.json()["token"])
+    blocked = await http.get(f"/v1/workers/{me['worker_id']}", headers=pending)
+    assert blocked.status_code == 403 and "change the initial password" in blocked.json()["reason"]
+
+    weak = await http.post(
+        "/v1/auth/password",
+        headers=pending,
+        json={"old_password": id_number[-6:], "new_password": "abcdefgh"},
+    )
+    assert weak.status_code == 422
+    assert weak.json()["problems"][0]["message_zh"] == "新密码须同时包含字母和数字"
+    changed = await http.post(
+        "/v1/auth/password",
+        headers=pending,
+        json={"old_password": id_number[-6:], "new_password": "gongren2026"},
+    )
+    assert changed.status_code == 200
+    mine = auth(changed.json()["token"])
+
+    assert (await http.get(f"/v1/workers/{me['worker_id']}", headers=mine)).status_code == 200
+    assert (await http.get(f"/v1/workers/{them['worker_id']}", headers=mine)).status_code == 404
+    listing = await http.get(f"/v1/workers?project_id={site.project_a}", headers=mine)
+    assert listing.status_code == 403
+    assert (await _login(http, id_number, id_number[-6:])).status_code == 401  # old one is gone
+
+
+async def test_exit_needs_confirmation_over_http(http: httpx.AsyncClient, site: Site) -> None:
+    officer = auth(site.tokens["officer_a"])
+    worker = (
+        await http.post(
+            "/v1/workers", json=worker_body(new_id_number(), site.project_a), headers=officer
+        )
+    ).json()["worker"]
+    path = f"/v1/workers/{worker['worker_id']}/exit"
+    body = {"project_id": site.project_a, "exit_date": "2026-11-20", "reason": "完工"}
+    unconfirmed = await http.post(path, json=body, headers=officer)
+    assert unconfirmed.status_code == 422
+    assert unconfirmed.json()["error"] == "confirmation_required"
+    done = await http.post(path, json={**body, "confirm": True}, headers=officer)
+    assert done.status_code == 200
+    assert [m["status"] for m in done.json()["memberships"]] == ["exited"]
+    regulator = await http.post(
+        path, json={**body, "confirm": True}, headers=auth(site.tokens["regulator_gx"])
+    )
+    assert regulator.status_code == 403  # regulators watch; they do not record exits
