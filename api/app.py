@@ -12,16 +12,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import routes_auth, routes_workers
+from api.outbox import OutboxPublisher
 from api.tokens import TokenIssuer
 from infra.errors import SettingsError
 from infra.metrics import metrics_route
 from infra.settings import Settings
+from streams.topics import REGISTRY
 
 
 def create_app(settings: Settings) -> Starlette:
     if settings.token_secret is None:
         raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
     pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=8, open=False)
+    outbox = OutboxPublisher(pool, settings.kafka_bootstrap, settings.topic(REGISTRY))
 
     async def healthz(request: Request) -> Response:
         async with pool.connection() as conn:
@@ -31,9 +34,11 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pool.open()
+        await outbox.start()
         try:
             yield
         finally:
+            await outbox.stop()
             await pool.close()
 
     app = Starlette(

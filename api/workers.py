@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.accounts import create_worker_account
 from api.identity import mask_id_number, mask_mobile, parse_resident_id, validate_mobile
+from api.outbox import record_change
 from infra.errors import (
     ConfirmationRequiredError,
     ConflictError,
@@ -204,6 +205,7 @@ async def register_worker(
                 reason=reason,
                 detail={"id_number": mask_id_number(registration.id_number)},
             )
+            await record_change(conn, "worker", str(row[0]), _worker_state(row))
         worker_id = int(row[0])
         memberships = await _memberships(conn, worker_id)
         active_elsewhere = [
@@ -233,7 +235,22 @@ async def register_worker(
                 detail={"project_id": data.project_id, "team_id": data.team_id},
             )
             memberships = await _memberships(conn, worker_id)
+            await _record_membership(conn, worker_id, data.project_id, memberships)
     return RegistrationOutcome(_view(row, memberships), created, active_elsewhere)
+
+
+def _worker_state(row: tuple[Any, ...]) -> dict[str, Any]:
+    """What the registry topic says about a worker: never the full ID number or phone."""
+    view = _view(row, [])
+    return view.model_dump(mode="json", exclude={"memberships", "phone_masked"})
+
+
+async def _record_membership(
+    conn: AsyncConnection[Any], worker_id: int, project_id: str, memberships: list[MembershipView]
+) -> None:
+    latest = [m for m in memberships if m.project_id == project_id][-1]
+    state = {"worker_id": worker_id, **latest.model_dump(mode="json")}
+    await record_change(conn, "membership", f"{worker_id}@{project_id}", state)
 
 
 async def _ensure_project(conn: AsyncConnection[Any], project_id: str) -> None:
@@ -288,7 +305,9 @@ async def exit_project(
             reason=reason,
             detail={"project_id": project_id, "exit_date": exit_date.isoformat()},
         )
-    return await get_worker(conn, worker_id)
+        worker = await get_worker(conn, worker_id)
+        await _record_membership(conn, worker_id, project_id, worker.memberships)
+    return worker
 
 
 @dataclass(frozen=True)

@@ -176,3 +176,21 @@ class DeadLetter(_Strict):
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
+
+
+class RegistryChange(_Strict):
+    """The value of the compacted ``registry`` topic. The key is ``<entity>:<id>``; the
+    value is that entity's whole current state, so compaction keeps what matters."""
+
+    entity: Annotated[str, StringConstraints(pattern=r"^(worker|membership|device|enrolment)$")]
+    entity_id: str
+    state: dict[str, Any]
+    seq: int
+    changed_at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.entity}:{self.entity_id}"
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()

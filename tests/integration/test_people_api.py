@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -9,12 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 from psycopg import AsyncConnection
 
 from api.accounts import create_user
 from api.identity import uscc_check_character
 from api.principal import Role
 from infra.settings import Settings
+from streams.topics import REGISTRY
 
 from .test_workers import new_id_number
 
@@ -228,3 +231,53 @@ async def test_exit_needs_confirmation_over_http(http: httpx.AsyncClient, site: 
         path, json={**body, "confirm": True}, headers=auth(site.tokens["regulator_gx"])
     )
     assert regulator.status_code == 403  # regulators watch; they do not record exits
+
+
+async def test_registry_changes_reach_the_compacted_topic_in_order(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    officer = auth(site.tokens["officer_a"])
+    id_number = new_id_number()
+    worker = (
+        await http.post("/v1/workers", json=worker_body(id_number, site.project_a), headers=officer)
+    ).json()["worker"]
+    exit_body = {
+        "project_id": site.project_a,
+        "exit_date": "2026-11-20",
+        "reason": "完工",
+        "confirm": True,
+    }
+    assert (
+        await http.post(f"/v1/workers/{worker['worker_id']}/exit", json=exit_body, headers=officer)
+    ).status_code == 200
+
+    wanted = {f"worker:{worker['worker_id']}", f"membership:{worker['worker_id']}@{site.project_a}"}
+    consumer = AIOKafkaConsumer(
+        stack.topic(REGISTRY),
+        bootstrap_servers=stack.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    seen: list[tuple[str, dict[str, Any]]] = []
+    try:
+        for _ in range(60):
+            batches = await consumer.getmany(timeout_ms=500)
+            for messages in batches.values():
+                seen += [
+                    (m.key.decode(), json.loads(m.value))
+                    for m in messages
+                    if m.key and m.key.decode() in wanted
+                ]
+            if len(seen) >= 3:
+                break
+    finally:
+        await consumer.stop()
+    membership = [value for key, value in seen if key.startswith("membership:")]
+    assert [m["state"]["status"] for m in sorted(membership, key=lambda v: v["seq"])] == [
+        "active",
+        "exited",
+    ]
+    worker_state = next(value["state"] for key, value in seen if key.startswith("worker:"))
+    assert worker_state["id_number_masked"] == worker["id_number_masked"]
+    assert id_number not in json.dumps([value for _, value in seen], ensure_ascii=False)

@@ -1,0 +1,110 @@
+"""Registry changes: recorded in the caller's transaction, published to Kafka afterwards.
+
+:func:`record_change` adds an outbox row inside the same PostgreSQL transaction as the
+change, so a change is never published without being committed, nor committed without
+being published eventually. :class:`OutboxPublisher` drains the outbox in order, marking
+rows only after the broker acknowledged them (at least once; consumers key by entity).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from infra.metrics import ERRORS, EVENTS
+from streams.records import RegistryChange
+
+log = logging.getLogger(__name__)
+
+
+async def record_change(
+    conn: AsyncConnection[Any], entity: str, entity_id: str, state: dict[str, Any]
+) -> None:
+    """Queue ``entity``'s new state for the registry topic (call inside the transaction)."""
+    await conn.execute(
+        "INSERT INTO registry_outbox (key, payload) VALUES (%s, %s)",
+        (
+            f"{entity}:{entity_id}",
+            json.dumps(
+                {"entity": entity, "entity_id": entity_id, "state": state},
+                ensure_ascii=False,
+                default=str,
+            ),
+        ),
+    )
+
+
+class OutboxPublisher:
+    def __init__(
+        self, pool: AsyncConnectionPool, bootstrap: str, topic: str, *, poll_s: float = 0.1
+    ) -> None:
+        self._pool = pool
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._poll_s = poll_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        producer: AIOKafkaProducer | None = None
+        while True:
+            try:
+                if producer is None:
+                    producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all")
+                    await producer.start()
+                if not await self.publish_pending(producer):
+                    await asyncio.sleep(self._poll_s)
+            except asyncio.CancelledError:
+                if producer is not None:
+                    await producer.stop()
+                raise
+            except Exception:
+                ERRORS.labels("api", "outbox").inc()
+                log.exception("publishing registry changes failed; retrying in 1 s")
+                if producer is not None:
+                    await producer.stop()
+                    producer = None
+                await asyncio.sleep(1)
+
+    async def publish_pending(self, producer: AIOKafkaProducer, limit: int = 500) -> int:
+        """Publish one batch in sequence order; returns how many rows were published."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cursor = await conn.execute(
+                "SELECT seq, key, payload, created_at FROM registry_outbox"
+                " WHERE published_at IS NULL ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED",
+                (limit,),
+            )
+            rows = await cursor.fetchall()
+            if not rows:
+                return 0
+            pending = []
+            for seq, key, payload, created_at in rows:
+                change = RegistryChange(
+                    entity=payload["entity"],
+                    entity_id=payload["entity_id"],
+                    state=payload["state"],
+                    seq=seq,
+                    changed_at=created_at.astimezone(UTC) if created_at else datetime.now(UTC),
+                )
+                pending.append(await producer.send(self._topic, change.to_json(), key=key.encode()))
+            await asyncio.gather(*pending)
+            await conn.execute(
+                "UPDATE registry_outbox SET published_at = now() WHERE seq = ANY(%s)",
+                ([row[0] for row in rows],),
+            )
+        EVENTS.labels("api", "registry_published").inc(len(rows))
+        return len(rows)
