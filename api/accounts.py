@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -80,16 +81,34 @@ def _principal(row: tuple[Any, ...]) -> Principal:
     )
 
 
+_USER_COLUMNS = "user_id, login, role, scope_kind, scope_id, must_change_password, password_hash"
+
+
 async def authenticate(conn: AsyncConnection[Any], login: str, password: str) -> Principal:
+    """Check a login. A registered worker without an account yet logs in with the initial
+    password (last six ID characters) and gets the account then, as the seeds describe;
+    storing hashes of such guessable passwords in advance would protect nothing."""
+    name = login.strip().upper() if _looks_like_id(login) else login.strip()
     cursor = await conn.execute(
-        "SELECT user_id, login, role, scope_kind, scope_id, must_change_password, password_hash"
-        " FROM users WHERE login = %s AND disabled_at IS NULL",
-        (login.strip().upper() if _looks_like_id(login) else login.strip(),),
+        f"SELECT {_USER_COLUMNS} FROM users WHERE login = %s AND disabled_at IS NULL", (name,)
     )
     row = await cursor.fetchone()
+    if row is None and _looks_like_id(name) and password == name[-6:]:
+        row = await _first_worker_login(conn, name)
     if row is None or not password_matches(row[6], password):
         raise AuthenticationError(_WRONG)
     return _principal(row)
+
+
+async def _first_worker_login(conn: AsyncConnection[Any], id_number: str) -> tuple[Any, ...] | None:
+    cursor = await conn.execute("SELECT worker_id FROM workers WHERE id_number = %s", (id_number,))
+    worker = await cursor.fetchone()
+    if worker is None:
+        return None
+    with contextlib.suppress(ConflictError):  # a concurrent first login created it
+        await create_worker_account(conn, worker_id=int(worker[0]), id_number=id_number)
+    cursor = await conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE login = %s", (id_number,))
+    return await cursor.fetchone()
 
 
 def _looks_like_id(login: str) -> bool:

@@ -14,7 +14,6 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.accounts import create_worker_account
 from api.identity import mask_id_number, mask_mobile, parse_resident_id, validate_mobile
 from api.outbox import record_change
 from infra.errors import (
@@ -192,10 +191,6 @@ async def register_worker(
             )
             row = await cursor.fetchone()
             assert row is not None
-            # The platforms create the worker's own account at registration.
-            await create_worker_account(
-                conn, worker_id=int(row[0]), id_number=registration.id_number
-            )
             await audit(
                 conn,
                 actor=actor,

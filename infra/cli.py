@@ -72,6 +72,20 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from api.seed import DEMO_PASSWORD, build_sample, load_sample
+
+    counts = load_sample(
+        settings.postgres_dsn, build_sample(projects=args.projects, workers=args.workers)
+    )
+    print("seeded: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    print(
+        f"accounts: regulator-gx, officer-p001 … (password {DEMO_PASSWORD});"
+        " workers log in with their ID number and its last six characters"
+    )
+    return 0
+
+
 def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from infra.simulator import GateSimulator, SimulationPlan
 
@@ -125,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply PostgreSQL and ClickHouse migrations").set_defaults(
         handler=_cmd_migrate
     )
+
+    seed = sub.add_parser("seed", help="load a sample region: projects, teams, workers, accounts")
+    seed.add_argument("--projects", type=int, default=3)
+    seed.add_argument("--workers", type=int, default=2000, help="workers in all")
+    seed.set_defaults(handler=_cmd_seed)
 
     sim = sub.add_parser("simulate", help="run virtual gates that post signed passes")
     sim.add_argument("--projects", type=int, default=3)

@@ -197,3 +197,21 @@ async def test_search_by_project_name_and_id_suffix_with_pages(
     assert [w.name for w in by_name.items] == ["王_1号"]  # "_" is literal, not a wildcard
     with pytest.raises(InvalidInputError):
         await search_workers(conn, id_suffix="12")
+
+
+async def test_seed_loads_once_and_its_accounts_log_in(stack: Settings) -> None:
+    from api.accounts import authenticate
+    from api.seed import DEMO_PASSWORD, build_sample, load_sample
+
+    sample = build_sample(projects=2, workers=40, seed=99)
+    first = load_sample(stack.postgres_dsn, sample)
+    again = load_sample(stack.postgres_dsn, sample)
+    assert first["memberships_added"] == 40 and again["memberships_added"] == 0
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        officer = await authenticate(conn, "officer-p001", DEMO_PASSWORD)
+        assert (officer.scope_id, officer.must_change_password) == ("P001", False)
+        worker_id_number = sample.workers[0]["id_number"]
+        worker = await authenticate(conn, worker_id_number, worker_id_number[-6:])
+        assert worker.must_change_password  # the account appears at first login
+        page = await search_workers(conn, project_id="P001", limit=500)
+        assert page.total >= 20

@@ -1,0 +1,286 @@
+"""``sitepulse seed``: a realistic sample region so the demo has people in it.
+
+Guangxi (450000) with Qinzhou (450700) districts: projects ``P001``… (the ids the gate
+simulator uses), their general contractors and labour companies, teams by trade, workers
+with valid synthetic ID numbers and phones, and one account per role. Deterministic for a
+seed value and idempotent: loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import psycopg
+
+from api.accounts import hash_password
+from api.identity import id_check_character, uscc_check_character
+from api.principal import SCOPE_OF_ROLE, Role
+
+DEMO_PASSWORD = "SitePulse2026"
+
+REGIONS = [
+    ("450000", "广西壮族自治区", "province", None),
+    ("450700", "钦州市", "city", "450000"),
+    ("450702", "钦南区", "district", "450700"),
+    ("450703", "钦北区", "district", "450700"),
+    ("450721", "灵山县", "district", "450700"),
+]
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韦覃蒙莫黎卢"
+_GIVEN = "伟强磊军勇杰涛明超华平刚辉鹏飞斌宇浩凯健俊帆帅海波林东"
+_TRADES = ["钢筋工", "木工", "混凝土工", "砌筑工", "架子工", "电工", "焊工", "普工"]
+_ETHNICITIES = ["汉族"] * 6 + ["壮族"] * 3 + ["瑶族"]
+_PROJECT_NAMES = [
+    "钦州港区综合楼工程",
+    "灵山县人民医院门诊楼",
+    "钦南区保障性住房一期",
+    "钦北区中学教学楼",
+    "滨海新城市政道路工程",
+    "钦州东站配套工程",
+]
+
+
+@dataclass
+class SampleRegion:
+    enterprises: list[dict[str, Any]] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _credit_code(rng: random.Random) -> str:
+    body = "9145070" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(10))
+    return body + uscc_check_character(body)
+
+
+def _id_number(rng: random.Random, used: set[str]) -> str:
+    while True:
+        region = rng.choice(["450702", "450703", "450721", "452601", "450105"])
+        born = date(1965, 1, 1) + timedelta(days=rng.randrange(0, 38 * 365))
+        first17 = f"{region}{born:%Y%m%d}{rng.randrange(0, 1000):03d}"
+        number = first17 + id_check_character(first17)
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def build_sample(*, projects: int = 3, workers: int = 2000, seed: int = 2026) -> SampleRegion:
+    """The sample region as plain data (pure)."""
+    rng = random.Random(seed)
+    sample = SampleRegion()
+    districts = [code for code, _, level, _ in REGIONS if level == "district"]
+    for index in range(1, projects + 1):
+        project_id = f"P{index:03d}"
+        contractor = {
+            "credit_code": _credit_code(rng),
+            "kind": "general_contractor",
+            "name": f"广西建工第{index}建筑工程有限公司",
+        }
+        labour = {
+            "credit_code": _credit_code(rng),
+            "kind": "labour_company",
+            "name": f"钦州市{'安顺恒鑫'[index % 4]}劳务有限公司",
+        }
+        sample.enterprises += [contractor, labour]
+        start = date(2026, 3, 1) + timedelta(days=30 * index)
+        sample.projects.append(
+            {
+                "project_id": project_id,
+                "name": _PROJECT_NAMES[(index - 1) % len(_PROJECT_NAMES)],
+                "permit_number": f"4507{index:02d}202603{rng.randrange(1000, 9999)}",
+                "region_code": districts[(index - 1) % len(districts)],
+                "address": f"钦州市第{index}工地",
+                "latitude": 21.95 + index / 100,
+                "longitude": 108.62 + index / 100,
+                "geofence_m": 300,
+                "start_date": start,
+                "planned_completion": start + timedelta(days=540),
+                "briefing_date": start - timedelta(days=7),
+                "status": "active",
+                "contractor": contractor["credit_code"],
+                "labour": labour["credit_code"],
+            }
+        )
+        sample.teams.append(
+            {
+                "project_id": project_id,
+                "enterprise": contractor["credit_code"],
+                "name": "项目管理班组",
+                "kind": "management",
+                "trade": "管理",
+            }
+        )
+        for trade in _TRADES:
+            sample.teams.append(
+                {
+                    "project_id": project_id,
+                    "enterprise": labour["credit_code"],
+                    "name": f"{trade}班组",
+                    "kind": "labour",
+                    "trade": trade,
+                }
+            )
+        sample.users.append(
+            {
+                "login": f"officer-{project_id.lower()}",
+                "role": Role.LABOUR_OFFICER,
+                "scope_id": project_id,
+            }
+        )
+    used: set[str] = set()
+    for index in range(workers):
+        project = sample.projects[index % projects]
+        trade = _TRADES[rng.randrange(len(_TRADES))]
+        sample.workers.append(
+            {
+                "id_number": _id_number(rng, used),
+                "name": rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(2)),
+                "ethnicity": rng.choice(_ETHNICITIES),
+                "trade": trade,
+                "phone": f"1{rng.choice('3578')}{rng.randrange(0, 10**9):09d}",
+                "project_id": project["project_id"],
+                "team": f"{trade}班组",
+                "entry_date": project["start_date"] + timedelta(days=rng.randrange(0, 200)),
+            }
+        )
+    sample.users.append({"login": "regulator-gx", "role": Role.REGULATOR, "scope_id": "450000"})
+    return sample
+
+
+def load_sample(dsn: str, sample: SampleRegion) -> dict[str, int]:
+    """Write the sample in a few bulk statements; existing rows are left alone."""
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO regions (code, name, level, parent_code) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            REGIONS,
+        )
+        cur.executemany(
+            "INSERT INTO enterprises (credit_code, name, kind, region_code)"
+            " VALUES (%(credit_code)s, %(name)s, %(kind)s, '450700') ON CONFLICT DO NOTHING",
+            sample.enterprises,
+        )
+        cur.execute("SELECT credit_code, enterprise_id FROM enterprises")
+        enterprise_ids: dict[str, int] = dict(cur.fetchall())
+        cur.executemany(
+            "INSERT INTO projects (project_id, name, permit_number, region_code, address,"
+            " latitude, longitude, geofence_m, start_date, planned_completion, briefing_date,"
+            " status) VALUES (%(project_id)s, %(name)s, %(permit_number)s, %(region_code)s,"
+            " %(address)s, %(latitude)s, %(longitude)s, %(geofence_m)s, %(start_date)s,"
+            " %(planned_completion)s, %(briefing_date)s, %(status)s) ON CONFLICT DO NOTHING",
+            sample.projects,
+        )
+        cur.executemany(
+            "INSERT INTO project_enterprises VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                row
+                for p in sample.projects
+                for row in (
+                    (p["project_id"], enterprise_ids[p["contractor"]], "general_contractor"),
+                    (p["project_id"], enterprise_ids[p["labour"]], "labour_company"),
+                )
+            ],
+        )
+        cur.executemany(
+            "INSERT INTO teams (project_id, enterprise_id, name, kind, trade)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (t["project_id"], enterprise_ids[t["enterprise"]], t["name"], t["kind"], t["trade"])
+                for t in sample.teams
+            ],
+        )
+        cur.execute("SELECT project_id, name, team_id FROM teams")
+        team_ids = {(project, name): team for project, name, team in cur.fetchall()}
+        cur.executemany(
+            "INSERT INTO workers (id_number, name, gender, birth_date, ethnicity, phone, trade)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id_number) DO NOTHING",
+            [
+                (
+                    w["id_number"],
+                    w["name"],
+                    "male" if int(w["id_number"][16]) % 2 else "female",
+                    date(
+                        int(w["id_number"][6:10]),
+                        int(w["id_number"][10:12]),
+                        int(w["id_number"][12:14]),
+                    ),
+                    w["ethnicity"],
+                    w["phone"],
+                    w["trade"],
+                )
+                for w in sample.workers
+            ],
+        )
+        cur.execute(
+            "SELECT id_number, worker_id FROM workers WHERE id_number = ANY(%s)",
+            ([w["id_number"] for w in sample.workers],),
+        )
+        worker_ids: dict[str, int] = dict(cur.fetchall())
+        memberships = [
+            (
+                worker_ids[w["id_number"]],
+                w["project_id"],
+                team_ids[(w["project_id"], w["team"])],
+                w["entry_date"],
+            )
+            for w in sample.workers
+        ]
+        cur.execute(
+            "INSERT INTO memberships (worker_id, project_id, team_id, entry_date)"
+            " SELECT w, p, t, d FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::date[])"
+            " AS new(w, p, t, d) WHERE NOT EXISTS (SELECT 1 FROM memberships m"
+            " WHERE m.worker_id = new.w AND m.project_id = new.p)"
+            " RETURNING worker_id, project_id, team_id, entry_date",
+            [list(column) for column in zip(*memberships, strict=True)],
+        )
+        added = cur.fetchall()
+        cur.executemany(
+            "INSERT INTO registry_outbox (key, payload) VALUES (%s, %s)",
+            [
+                (
+                    f"membership:{w}@{p}",
+                    json.dumps(
+                        {
+                            "entity": "membership",
+                            "entity_id": f"{w}@{p}",
+                            "state": {
+                                "worker_id": w,
+                                "project_id": p,
+                                "team_id": t,
+                                "entry_date": d.isoformat(),
+                                "exit_date": None,
+                                "status": "active",
+                            },
+                        }
+                    ),
+                )
+                for w, p, t, d in added
+            ],
+        )
+        demo_hash = hash_password(DEMO_PASSWORD)
+        cur.executemany(
+            "INSERT INTO users (login, password_hash, role, scope_kind, scope_id,"
+            " must_change_password) VALUES (%s, %s, %s, %s, %s, false)"
+            " ON CONFLICT (login) DO NOTHING",
+            [
+                (
+                    u["login"],
+                    demo_hash,
+                    u["role"].value,
+                    SCOPE_OF_ROLE[u["role"]].value,
+                    u["scope_id"],
+                )
+                for u in sample.users
+            ],
+        )
+    return {
+        "projects": len(sample.projects),
+        "teams": len(sample.teams),
+        "workers": len(sample.workers),
+        "memberships_added": len(added),
+        "users": len(sample.users),
+    }
