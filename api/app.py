@@ -12,12 +12,31 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import routes_auth, routes_workers
+from api.openapi import openapi_document
 from api.outbox import OutboxPublisher
 from api.tokens import TokenIssuer
 from infra.errors import SettingsError
 from infra.metrics import metrics_route
 from infra.settings import Settings
 from streams.topics import REGISTRY
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    body = {
+        "error": "not_found",
+        "reason": f"no such resource: {request.url.path}",
+        "message_zh": "未找到",
+    }
+    return JSONResponse(body, status_code=404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    body = {
+        "error": "method_not_allowed",
+        "reason": f"{request.method} is not allowed here",
+        "message_zh": "不支持此请求方法",
+    }
+    return JSONResponse(body, status_code=405)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -41,14 +60,21 @@ def create_app(settings: Settings) -> Starlette:
             await outbox.stop()
             await pool.close()
 
+    document = openapi_document()
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/openapi.json", openapi),
             metrics_route(),
             *routes_auth.routes,
             *routes_workers.routes,
         ],
         lifespan=lifespan,
+        exception_handlers={404: _not_found, 405: _not_allowed},
     )
     app.state.pool = pool
     app.state.tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import psycopg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -49,11 +50,37 @@ def handles_errors(endpoint: Endpoint) -> Endpoint:
 
     async def wrapped(request: Request) -> Response:
         try:
+            _refuse_nul(request.query_params.multi_items(), "query")
             return await endpoint(request)
         except SitePulseError as error:
             return error_response(error)
+        except psycopg.DataError as error:
+            # A value the validators let through but PostgreSQL refuses (out of range, say).
+            reason = f"value refused by the database: {error.sqlstate}"
+            problem = FieldProblem("body", reason, "提交的数据超出允许范围")
+            return error_response(InvalidInputError([problem]))
 
     return wrapped
+
+
+def _refuse_nul(items: Any, where: str) -> None:
+    """PostgreSQL text cannot hold NUL characters; say so instead of failing later."""
+    for name, value in items:
+        if isinstance(value, str) and "\x00" in value:
+            problem = FieldProblem(f"{where}.{name}", "contains a NUL character", "包含非法字符")
+            raise InvalidInputError([problem])
+
+
+def _walk_strings(value: Any, path: str = "body") -> Any:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_strings(item, f"{path}.{key}")
+            yield from _walk_strings(key, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_strings(item, f"{path}.{index}")
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -65,6 +92,11 @@ async def json_object(request: Request) -> dict[str, Any]:
         raise InvalidInputError([problem]) from None
     if not isinstance(value, dict):
         raise InvalidInputError([FieldProblem("body", "must be a JSON object", "请求体应为对象")])
+    for path, text in _walk_strings(value):
+        if "\x00" in text:
+            raise InvalidInputError(
+                [FieldProblem(path, "contains a NUL character", "包含非法字符")]
+            )
     return value
 
 

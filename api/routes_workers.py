@@ -88,7 +88,10 @@ async def list_workers(request: Request) -> Response:
 
 
 def _worker_id(request: Request) -> int:
-    return int(request.path_params["worker_id"])
+    worker_id = int(request.path_params["worker_id"])
+    if not 1 <= worker_id < 2**63:
+        raise NotFoundError(f"worker {worker_id} does not exist")
+    return worker_id
 
 
 async def show_worker(request: Request) -> Response:
