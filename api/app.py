@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api import routes_auth, routes_workers
+from api import routes_auth, routes_projects, routes_workers
 from api.openapi import openapi_document
 from api.outbox import OutboxPublisher
 from api.tokens import TokenIssuer
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> Starlette:
             metrics_route(),
             *routes_auth.routes,
             *routes_workers.routes,
+            *routes_projects.routes,
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.device_registry import DeviceIn, IssuedCredential
+from api.projects import ProjectIn, ProjectView, TeamIn, TeamView
 from api.workers import RegistrationIn, WorkerView
 
 _PROBLEM = {
@@ -56,6 +58,159 @@ _WORKER_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
 }
+
+
+def _schema(model: Any) -> dict[str, Any]:
+    return dict(model.model_json_schema(ref_template="#/components/schemas/{model}"))
+
+
+def page_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }
+
+
+def _extra_paths() -> dict[str, Any]:
+    project_id = {
+        "name": "project_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+    }
+    team_id = {
+        "name": "team_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    }
+    device_id = {
+        "name": "device_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+    }
+    team_exit = {
+        "type": "object",
+        "required": ["exit_date", "reason", "confirm"],
+        "properties": {
+            "exit_date": {"type": "string", "format": "date"},
+            "reason": {"type": "string"},
+            "confirm": {"type": "boolean"},
+        },
+    }
+    exited = {
+        "type": "object",
+        "properties": {
+            "team_id": {"type": "integer"},
+            "exited_workers": {"type": "array", "items": {"type": "integer"}},
+        },
+    }
+    paging = [
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+        },
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    ]
+    return {
+        "/v1/projects": {
+            "post": {
+                "requestBody": {"required": True, **_json(_schema(ProjectIn))},
+                "responses": {
+                    "201": {"description": "registered", **_json(_schema(ProjectView))},
+                    **_errors(401, 403, 409, 422),
+                },
+            },
+            "get": {
+                "parameters": paging,
+                "responses": {
+                    "200": {
+                        "description": "projects in scope",
+                        **_json(page_of(_schema(ProjectView))),
+                    },
+                    **_errors(401, 422),
+                },
+            },
+        },
+        "/v1/projects/{project_id}": {
+            "get": {
+                "parameters": [project_id],
+                "responses": {
+                    "200": {"description": "the project", **_json(_schema(ProjectView))},
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/v1/projects/{project_id}/teams": {
+            "post": {
+                "parameters": [project_id],
+                "requestBody": {"required": True, **_json(_schema(TeamIn))},
+                "responses": {
+                    "201": {"description": "created", **_json(_schema(TeamView))},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            },
+            "get": {
+                "parameters": [project_id],
+                "responses": {
+                    "200": {
+                        "description": "teams",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "items": {"type": "array", "items": _schema(TeamView)}
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/v1/teams/{team_id}/exit": {
+            "post": {
+                "parameters": [team_id],
+                "requestBody": {"required": True, **_json(team_exit)},
+                "responses": {
+                    "200": {"description": "every active member exited", **_json(exited)},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/v1/projects/{project_id}/devices": {
+            "post": {
+                "parameters": [project_id],
+                "requestBody": {"required": True, **_json(_schema(DeviceIn))},
+                "responses": {
+                    "201": {
+                        "description": "credential, shown once",
+                        **_json(_schema(IssuedCredential)),
+                    },
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/v1/devices/{device_id}/rotate": {
+            "post": {
+                "parameters": [device_id],
+                "responses": {
+                    "200": {
+                        "description": "new credential, shown once",
+                        **_json(_schema(IssuedCredential)),
+                    },
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+    }
 
 
 def openapi_document() -> dict[str, Any]:
@@ -189,6 +344,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            **_extra_paths(),
             "/v1/workers/{worker_id}/exit": {
                 "post": {
                     "parameters": [_WORKER_ID],

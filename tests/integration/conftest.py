@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from psycopg import AsyncConnection
 
+from api.accounts import create_user
+from api.identity import uscc_check_character
+from api.principal import Role
 from infra.ephemeral import ephemeral_stack
 from infra.settings import Settings
+
+from .people import PASSWORD, Site, login
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,5 +26,67 @@ REPO = Path(__file__).resolve().parents[2]
 def stack() -> Iterator[Settings]:
     data_dir = REPO / ".sitepulse" / f"test-{os.getpid()}"
     # A short ClickHouse flush keeps the tests quick; the batching path is the same.
-    with ephemeral_stack(data_dir, SITEPULSE_SINK_FLUSH_S="0.2") as settings:
+    # A one-second device credential cache makes a rotation observable in a test.
+    with ephemeral_stack(
+        data_dir, SITEPULSE_SINK_FLUSH_S="0.2", SITEPULSE_DEVICE_CACHE_TTL_S="1"
+    ) as settings:
         yield settings
+
+
+@pytest.fixture
+async def http(stack: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    base = f"http://{stack.bind_host}:{stack.api_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def site(stack: Settings, http: httpx.AsyncClient) -> Site:
+    """Two projects in two provinces; enterprise E takes part in project A only."""
+    run = uuid.uuid4().hex[:8]
+    project_a, project_b = f"A{run}", f"B{run}"
+    code17 = f"91450100MA{int(run, 16) % 10**7:07d}"
+    credit_code = code17 + uscc_check_character(code17)
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        await conn.execute(
+            "INSERT INTO regions (code, name, level) VALUES ('450000', '广西', 'province'),"
+            " ('450702', '钦南区', 'district'), ('110000', '北京', 'province'),"
+            " ('110105', '朝阳区', 'district') ON CONFLICT DO NOTHING"
+        )
+        for project, region in ((project_a, "450702"), (project_b, "110105")):
+            await conn.execute(
+                "INSERT INTO projects (project_id, name, region_code) VALUES (%s, %s, %s)",
+                (project, f"项目{project}", region),
+            )
+        cursor = await conn.execute(
+            "INSERT INTO enterprises (credit_code, name, kind) VALUES (%s, %s,"
+            " 'general_contractor') RETURNING enterprise_id",
+            (credit_code, f"建工集团{run}"),
+        )
+        enterprise = (await cursor.fetchone() or (0,))[0]
+        await conn.execute(
+            "INSERT INTO project_enterprises VALUES (%s, %s, 'general_contractor')",
+            (project_a, enterprise),
+        )
+        users = {
+            "officer_a": (Role.LABOUR_OFFICER, project_a),
+            "officer_b": (Role.LABOUR_OFFICER, project_b),
+            "regulator_gx": (Role.REGULATOR, "450000"),
+            "regulator_bj": (Role.REGULATOR, "110000"),
+            "contractor": (Role.CONTRACTOR_ADMIN, str(enterprise)),
+        }
+        for name, (role, scope) in users.items():
+            await create_user(
+                conn,
+                login=f"{name}-{run}",
+                password=PASSWORD,
+                role=role,
+                scope_id=scope,
+                must_change_password=False,
+            )
+    tokens = {}
+    for name in users:
+        response = await login(http, f"{name}-{run}", PASSWORD)
+        assert response.status_code == 200, response.text
+        tokens[name] = response.json()["token"]
+    return Site(project_a, project_b, tokens, enterprise_id=int(enterprise))

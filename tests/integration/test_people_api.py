@@ -3,116 +3,22 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaConsumer
-from psycopg import AsyncConnection
 
-from api.accounts import create_user
-from api.identity import uscc_check_character
-from api.principal import Role
 from infra.settings import Settings
 from streams.topics import REGISTRY
 
+from .people import PASSWORD, Site, auth, login, worker_body
 from .test_workers import new_id_number
-
-PASSWORD = "officer2026pw"
-
-
-@dataclass
-class Site:
-    project_a: str
-    project_b: str
-    tokens: dict[str, str]
-
-
-async def _login(http: httpx.AsyncClient, login: str, password: str) -> httpx.Response:
-    return await http.post("/v1/auth/login", json={"login": login, "password": password})
-
-
-@pytest.fixture
-async def http(stack: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    base = f"http://{stack.bind_host}:{stack.api_port}"
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-async def site(stack: Settings, http: httpx.AsyncClient) -> Site:
-    """Two projects in two provinces; enterprise E takes part in project A only."""
-    run = uuid.uuid4().hex[:8]
-    project_a, project_b = f"A{run}", f"B{run}"
-    code17 = f"91450100MA{int(run, 16) % 10**7:07d}"
-    credit_code = code17 + uscc_check_character(code17)
-    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
-        await conn.execute(
-            "INSERT INTO regions (code, name, level) VALUES ('450000', '广西', 'province'),"
-            " ('450702', '钦南区', 'district'), ('110000', '北京', 'province'),"
-            " ('110105', '朝阳区', 'district') ON CONFLICT DO NOTHING"
-        )
-        for project, region in ((project_a, "450702"), (project_b, "110105")):
-            await conn.execute(
-                "INSERT INTO projects (project_id, name, region_code) VALUES (%s, %s, %s)",
-                (project, f"项目{project}", region),
-            )
-        cursor = await conn.execute(
-            "INSERT INTO enterprises (credit_code, name, kind) VALUES (%s, %s,"
-            " 'general_contractor') RETURNING enterprise_id",
-            (credit_code, f"建工集团{run}"),
-        )
-        enterprise = (await cursor.fetchone() or (0,))[0]
-        await conn.execute(
-            "INSERT INTO project_enterprises VALUES (%s, %s, 'general_contractor')",
-            (project_a, enterprise),
-        )
-        users = {
-            "officer_a": (Role.LABOUR_OFFICER, project_a),
-            "officer_b": (Role.LABOUR_OFFICER, project_b),
-            "regulator_gx": (Role.REGULATOR, "450000"),
-            "regulator_bj": (Role.REGULATOR, "110000"),
-            "contractor": (Role.CONTRACTOR_ADMIN, str(enterprise)),
-        }
-        for name, (role, scope) in users.items():
-            await create_user(
-                conn,
-                login=f"{name}-{run}",
-                password=PASSWORD,
-                role=role,
-                scope_id=scope,
-                must_change_password=False,
-            )
-    tokens = {}
-    for name in users:
-        response = await _login(http, f"{name}-{run}", PASSWORD)
-        assert response.status_code == 200, response.text
-        tokens[name] = response.json()["token"]
-    return Site(project_a, project_b, tokens)
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
-
-
-def worker_body(id_number: str, project_id: str) -> dict[str, Any]:
-    return {
-        "name": "韦小宝",
-        "id_number": id_number,
-        "phone": "13907710001",
-        "project_id": project_id,
-        "entry_date": "2026-11-02",
-        "trade": "木工",
-    }
 
 
 async def test_login_refuses_wrong_passwords_and_unknown_logins_alike(
     http: httpx.AsyncClient, site: Site
 ) -> None:
-    wrong = await _login(http, "officer_a-nobody", PASSWORD)
+    wrong = await login(http, "officer_a-nobody", PASSWORD)
     assert wrong.status_code == 401
     assert wrong.json()["reason"] == "wrong login or password"
     missing = await http.post("/v1/auth/login", content=b"{not json")
@@ -184,7 +90,7 @@ async def test_a_worker_changes_the_initial_password_then_sees_only_themself(
         await http.post("/v1/workers", json=worker_body(other, site.project_a), headers=officer)
     ).json()["worker"]
 
-    first = await _login(http, id_number, id_number[-6:])  # the seeds' initial password
+    first = await login(http, id_number, id_number[-6:])  # the seeds' initial password
     assert first.status_code == 200 and first.json()["must_change_password"] is True
     pending = auth(first.json()["token"])
     blocked = await http.get(f"/v1/workers/{me['worker_id']}", headers=pending)
@@ -209,7 +115,7 @@ async def test_a_worker_changes_the_initial_password_then_sees_only_themself(
     assert (await http.get(f"/v1/workers/{them['worker_id']}", headers=mine)).status_code == 404
     listing = await http.get(f"/v1/workers?project_id={site.project_a}", headers=mine)
     assert listing.status_code == 403
-    assert (await _login(http, id_number, id_number[-6:])).status_code == 401  # old one is gone
+    assert (await login(http, id_number, id_number[-6:])).status_code == 401  # old one is gone
 
 
 async def test_exit_needs_confirmation_over_http(http: httpx.AsyncClient, site: Site) -> None:

@@ -1,0 +1,108 @@
+"""Device credentials: issued once, rotated on demand, never shown again or published.
+
+Ingest caches credentials for ``SITEPULSE_DEVICE_CACHE_TTL_S`` (30 s by default), so a
+rotation or a disable takes effect on every ingest process within that time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from psycopg import AsyncConnection
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.outbox import record_change
+from api.workers import audit
+from infra.errors import ConflictError, NotFoundError
+
+
+class DeviceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    device_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    direction: str = Field(default="unknown", pattern=r"^(in|out|unknown)$")
+    vendor: str = Field(default="", max_length=64)
+    model: str = Field(default="", max_length=64)
+
+
+class IssuedCredential(BaseModel):
+    device_id: str
+    project_id: str
+    secret: str  # shown only in this response
+
+
+def new_secret() -> str:
+    return secrets.token_hex(24)
+
+
+async def _publish(conn: AsyncConnection[Any], device_id: str) -> str:
+    cursor = await conn.execute(
+        "SELECT project_id, direction, vendor, model, disabled_at IS NOT NULL FROM devices"
+        " WHERE device_id = %s",
+        (device_id,),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        raise NotFoundError(f"device {device_id!r} does not exist")
+    state = {
+        "device_id": device_id,
+        "project_id": row[0],
+        "direction": row[1],
+        "vendor": row[2],
+        "model": row[3],
+        "disabled": row[4],
+    }
+    await record_change(conn, "device", device_id, state)
+    return str(row[0])
+
+
+async def issue_device(
+    conn: AsyncConnection[Any], project_id: str, device: DeviceIn, *, actor: str
+) -> IssuedCredential:
+    secret = new_secret()
+    async with conn.transaction():
+        cursor = await conn.execute(
+            "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING device_id",
+            (device.device_id, project_id, secret, device.direction, device.vendor, device.model),
+        )
+        if await cursor.fetchone() is None:
+            raise ConflictError(f"device {device.device_id!r} already exists")
+        await audit(
+            conn,
+            actor=actor,
+            action="device.issue",
+            entity="device",
+            entity_id=device.device_id,
+            detail={"project_id": project_id},
+        )
+        await _publish(conn, device.device_id)
+    return IssuedCredential(device_id=device.device_id, project_id=project_id, secret=secret)
+
+
+async def device_project(conn: AsyncConnection[Any], device_id: str) -> str:
+    cursor = await conn.execute("SELECT project_id FROM devices WHERE device_id = %s", (device_id,))
+    row = await cursor.fetchone()
+    if row is None:
+        raise NotFoundError(f"device {device_id!r} does not exist")
+    return str(row[0])
+
+
+async def rotate_device(
+    conn: AsyncConnection[Any], device_id: str, *, actor: str
+) -> IssuedCredential:
+    """A new secret; the old one stops working once ingest's credential cache expires."""
+    secret = new_secret()
+    async with conn.transaction():
+        cursor = await conn.execute(
+            "UPDATE devices SET secret = %s, disabled_at = NULL WHERE device_id = %s"
+            " RETURNING project_id",
+            (secret, device_id),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"device {device_id!r} does not exist")
+        await audit(conn, actor=actor, action="device.rotate", entity="device", entity_id=device_id)
+        await _publish(conn, device_id)
+    return IssuedCredential(device_id=device_id, project_id=str(row[0]), secret=secret)

@@ -1,0 +1,253 @@
+"""Projects and teams (班组) in the registry, and whole-team exit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from psycopg import AsyncConnection
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from api.principal import Principal, ScopeKind, region_prefix
+from api.workers import audit, exit_project
+from infra.errors import (
+    ConfirmationRequiredError,
+    ConflictError,
+    FieldProblem,
+    InvalidInputError,
+    NotFoundError,
+)
+from streams.records import problems_from
+
+_PROJECT_COLUMNS = (
+    "project_id, name, permit_number, region_code, address, latitude, longitude, geofence_m,"
+    " start_date, planned_completion, briefing_date, status"
+)
+
+
+class ProjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    project_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    name: str = Field(min_length=1, max_length=128)
+    permit_number: str | None = Field(default=None, max_length=64)
+    region_code: str = Field(pattern=r"^[1-9][0-9]{5}$")
+    address: str = Field(default="", max_length=256)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    geofence_m: int | None = Field(default=None, ge=10, le=100_000)
+    start_date: date | None = None
+    planned_completion: date | None = None
+    briefing_date: date | None = None
+    status: str = Field(default="preparing", pattern=r"^(preparing|active|suspended|completed)$")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> ProjectIn:
+        if (
+            self.start_date
+            and self.planned_completion
+            and self.planned_completion < self.start_date
+        ):
+            raise ValueError("planned_completion must not be before start_date")
+        return self
+
+
+class ProjectView(ProjectIn):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    enterprise_id: int = Field(ge=1, lt=2**63)
+    name: str = Field(min_length=1, max_length=64)
+    kind: str = Field(pattern=r"^(management|labour)$")
+    trade: str = Field(default="", max_length=64)
+
+
+class TeamView(TeamIn):
+    team_id: int
+    project_id: str
+    active_members: int = 0
+
+
+def parse_model(model: type[BaseModel], payload: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from(exc)) from None
+
+
+def _project(row: tuple[Any, ...]) -> ProjectView:
+    names = [column.strip() for column in _PROJECT_COLUMNS.split(",")]
+    return ProjectView.model_validate(dict(zip(names, row, strict=True)))
+
+
+async def create_project(
+    conn: AsyncConnection[Any], project: ProjectIn, *, actor: str
+) -> ProjectView:
+    async with conn.transaction():
+        region = await conn.execute("SELECT 1 FROM regions WHERE code = %s", (project.region_code,))
+        if await region.fetchone() is None:
+            raise InvalidInputError(
+                [FieldProblem("region_code", "unknown region", "行政区划不存在")]
+            )
+        values = project.model_dump()
+        cursor = await conn.execute(
+            f"INSERT INTO projects ({_PROJECT_COLUMNS}) VALUES (%(project_id)s, %(name)s,"
+            " %(permit_number)s, %(region_code)s, %(address)s, %(latitude)s, %(longitude)s,"
+            " %(geofence_m)s, %(start_date)s, %(planned_completion)s, %(briefing_date)s,"
+            f" %(status)s) ON CONFLICT DO NOTHING RETURNING {_PROJECT_COLUMNS}",
+            values,
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise ConflictError(f"project {project.project_id!r} already exists")
+        await audit(
+            conn,
+            actor=actor,
+            action="project.create",
+            entity="project",
+            entity_id=project.project_id,
+        )
+    return _project(row)
+
+
+def _scope_filter(who: Principal) -> tuple[str, list[Any]]:
+    """SQL condition on ``p`` (projects) for the projects a principal may see."""
+    if who.scope_kind is ScopeKind.REGION:
+        return "p.region_code LIKE %s", [region_prefix(who.scope_id) + "%"]
+    if who.scope_kind is ScopeKind.ENTERPRISE:
+        return (
+            "EXISTS (SELECT 1 FROM project_enterprises pe WHERE pe.project_id = p.project_id"
+            " AND pe.enterprise_id::text = %s)"
+        ), [who.scope_id]
+    if who.scope_kind is ScopeKind.PROJECT:
+        return "p.project_id = %s", [who.scope_id]
+    return (
+        "EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = p.project_id"
+        " AND m.worker_id::text = %s)"
+    ), [who.scope_id]
+
+
+async def list_projects(
+    conn: AsyncConnection[Any], who: Principal, *, limit: int = 50, offset: int = 0
+) -> tuple[list[ProjectView], int]:
+    condition, params = _scope_filter(who)
+    counted = await conn.execute(f"SELECT count(*) FROM projects p WHERE {condition}", params)
+    total = await counted.fetchone()
+    cursor = await conn.execute(
+        f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE {condition}"
+        " ORDER BY project_id LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+    )
+    return [_project(row) for row in await cursor.fetchall()], int(total[0]) if total else 0
+
+
+async def get_project(conn: AsyncConnection[Any], project_id: str) -> ProjectView:
+    cursor = await conn.execute(
+        f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE project_id = %s", (project_id,)
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        raise NotFoundError(f"project {project_id!r} does not exist")
+    return _project(row)
+
+
+async def create_team(
+    conn: AsyncConnection[Any], project_id: str, team: TeamIn, *, actor: str
+) -> TeamView:
+    async with conn.transaction():
+        taking_part = await conn.execute(
+            "SELECT 1 FROM project_enterprises WHERE project_id = %s AND enterprise_id = %s",
+            (project_id, team.enterprise_id),
+        )
+        if await taking_part.fetchone() is None:
+            problem = FieldProblem(
+                "enterprise_id",
+                "enterprise does not take part in the project",
+                "该企业未参建此项目",
+            )
+            raise InvalidInputError([problem])
+        cursor = await conn.execute(
+            "INSERT INTO teams (project_id, enterprise_id, name, kind, trade)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING team_id",
+            (project_id, team.enterprise_id, team.name, team.kind, team.trade),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise ConflictError(f"project {project_id} already has a team named {team.name!r}")
+        await audit(
+            conn,
+            actor=actor,
+            action="team.create",
+            entity="team",
+            entity_id=str(row[0]),
+            detail={"project_id": project_id},
+        )
+    return TeamView(team_id=int(row[0]), project_id=project_id, **team.model_dump())
+
+
+async def list_teams(conn: AsyncConnection[Any], project_id: str) -> list[TeamView]:
+    cursor = await conn.execute(
+        "SELECT t.team_id, t.project_id, t.enterprise_id, t.name, t.kind, t.trade,"
+        " (SELECT count(*) FROM memberships m WHERE m.team_id = t.team_id AND m.status = 'active')"
+        " FROM teams t WHERE t.project_id = %s ORDER BY t.team_id",
+        (project_id,),
+    )
+    return [
+        TeamView(
+            team_id=r[0],
+            project_id=r[1],
+            enterprise_id=r[2],
+            name=r[3],
+            kind=r[4],
+            trade=r[5],
+            active_members=r[6],
+        )
+        for r in await cursor.fetchall()
+    ]
+
+
+async def team_project(conn: AsyncConnection[Any], team_id: int) -> str:
+    cursor = await conn.execute("SELECT project_id FROM teams WHERE team_id = %s", (team_id,))
+    row = await cursor.fetchone()
+    if row is None:
+        raise NotFoundError(f"team {team_id} does not exist")
+    return str(row[0])
+
+
+async def exit_team(
+    conn: AsyncConnection[Any],
+    team_id: int,
+    exit_date: date,
+    *,
+    actor: str,
+    reason: str,
+    confirmed: bool,
+) -> list[int]:
+    """Whole-team exit (整班组退场): every active member leaves the project, in one transaction."""
+    if not confirmed:
+        raise ConfirmationRequiredError("a whole-team exit is irreversible: confirm it explicitly")
+    project_id = await team_project(conn, team_id)
+    async with conn.transaction():
+        cursor = await conn.execute(
+            "SELECT worker_id FROM memberships WHERE team_id = %s AND status = 'active'"
+            " ORDER BY worker_id FOR UPDATE",
+            (team_id,),
+        )
+        workers = [int(row[0]) for row in await cursor.fetchall()]
+        for worker_id in workers:
+            await exit_project(
+                conn, worker_id, project_id, exit_date, actor=actor, reason=reason, confirmed=True
+            )
+        await audit(
+            conn,
+            actor=actor,
+            action="team.exit",
+            entity="team",
+            entity_id=str(team_id),
+            reason=reason,
+            detail={"workers": len(workers)},
+        )
+    return workers

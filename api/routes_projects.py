@@ -1,0 +1,179 @@
+"""Projects, teams, whole-team exit and device credentials, each scoped to the caller."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.access import can_access_project
+from api.device_registry import DeviceIn, device_project, issue_device, rotate_device
+from api.http import handles_errors, json_object, principal_of
+from api.principal import REGISTRARS, Principal, Role, ScopeKind, region_prefix
+from api.projects import (
+    ProjectIn,
+    TeamIn,
+    create_project,
+    create_team,
+    exit_team,
+    get_project,
+    list_projects,
+    list_teams,
+    parse_model,
+    team_project,
+)
+from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
+
+
+def _actor(who: Principal) -> str:
+    return f"{who.role.value}:{who.user_id}"
+
+
+def _page(request: Request) -> tuple[int, int]:
+    try:
+        limit = int(request.query_params.get("limit", "50"))
+        offset = int(request.query_params.get("offset", "0"))
+    except ValueError:
+        raise InvalidInputError(
+            [FieldProblem("limit", "limit and offset must be integers", "分页参数应为整数")]
+        ) from None
+    if not 1 <= limit <= 500 or offset < 0:
+        raise InvalidInputError(
+            [FieldProblem("limit", "limit 1-500 and offset >= 0", "分页参数不正确")]
+        )
+    return limit, offset
+
+
+async def _visible(conn: Any, who: Principal, project_id: str) -> None:
+    """404 for a project outside the scope: its existence is not the caller's business."""
+    if not await can_access_project(conn, who, project_id):
+        raise NotFoundError(f"project {project_id!r} does not exist")
+
+
+def _registrar(who: Principal) -> None:
+    if who.role not in REGISTRARS:
+        raise ForbiddenError(f"role {who.role.value} cannot change project rosters or devices")
+
+
+async def post_project(request: Request) -> Response:
+    who = principal_of(request)
+    project: ProjectIn = parse_model(ProjectIn, await json_object(request))
+    if who.role is not Role.REGULATOR:
+        raise ForbiddenError("only regulators register projects")
+    if not project.region_code.startswith(region_prefix(who.scope_id)):
+        raise ForbiddenError(f"region {project.region_code} is outside your region")
+    async with request.app.state.pool.connection() as conn:
+        created = await create_project(conn, project, actor=_actor(who))
+    return JSONResponse(created.model_dump(mode="json"), status_code=201)
+
+
+async def get_projects(request: Request) -> Response:
+    who = principal_of(request)
+    limit, offset = _page(request)
+    async with request.app.state.pool.connection() as conn:
+        items, total = await list_projects(conn, who, limit=limit, offset=offset)
+    return JSONResponse(
+        {
+            "items": [p.model_dump(mode="json") for p in items],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+async def get_one_project(request: Request) -> Response:
+    who = principal_of(request)
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        project = await get_project(conn, project_id)
+    return JSONResponse(project.model_dump(mode="json"))
+
+
+async def post_team(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    team: TeamIn = parse_model(TeamIn, await json_object(request))
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        created = await create_team(conn, project_id, team, actor=_actor(who))
+    return JSONResponse(created.model_dump(mode="json"), status_code=201)
+
+
+async def get_teams(request: Request) -> Response:
+    who = principal_of(request)
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot list teams")
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        teams = await list_teams(conn, project_id)
+    return JSONResponse({"items": [team.model_dump(mode="json") for team in teams]})
+
+
+async def post_team_exit(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    body = await json_object(request)
+    team_id = int(request.path_params["team_id"])
+    try:
+        exit_date = date.fromisoformat(str(body.get("exit_date", "")))
+    except ValueError:
+        raise InvalidInputError(
+            [FieldProblem("exit_date", "must be YYYY-MM-DD", "退场日期格式应为 YYYY-MM-DD")]
+        ) from None
+    reason = str(body.get("reason") or "").strip()
+    if not reason:
+        raise InvalidInputError([FieldProblem("reason", "required for an exit", "退场原因必填")])
+    async with request.app.state.pool.connection() as conn:
+        if not 1 <= team_id < 2**63:
+            raise NotFoundError(f"team {team_id} does not exist")
+        await _visible(conn, who, await team_project(conn, team_id))
+        exited = await exit_team(
+            conn,
+            team_id,
+            exit_date,
+            actor=_actor(who),
+            reason=reason,
+            confirmed=body.get("confirm") is True,
+        )
+    return JSONResponse({"team_id": team_id, "exited_workers": exited})
+
+
+async def post_device(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    device: DeviceIn = parse_model(DeviceIn, await json_object(request))
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        issued = await issue_device(conn, project_id, device, actor=_actor(who))
+    return JSONResponse(issued.model_dump(), status_code=201)
+
+
+async def post_device_rotation(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    device_id = request.path_params["device_id"]
+    async with request.app.state.pool.connection() as conn:
+        project_id = await device_project(conn, device_id)
+        await _visible(conn, who, project_id)
+        issued = await rotate_device(conn, device_id, actor=_actor(who))
+    return JSONResponse(issued.model_dump())
+
+
+routes = [
+    Route("/v1/projects", handles_errors(post_project), methods=["POST"]),
+    Route("/v1/projects", handles_errors(get_projects), methods=["GET"]),
+    Route("/v1/projects/{project_id}", handles_errors(get_one_project), methods=["GET"]),
+    Route("/v1/projects/{project_id}/teams", handles_errors(post_team), methods=["POST"]),
+    Route("/v1/projects/{project_id}/teams", handles_errors(get_teams), methods=["GET"]),
+    Route("/v1/teams/{team_id:int}/exit", handles_errors(post_team_exit), methods=["POST"]),
+    Route("/v1/projects/{project_id}/devices", handles_errors(post_device), methods=["POST"]),
+    Route("/v1/devices/{device_id}/rotate", handles_errors(post_device_rotation), methods=["POST"]),
+]

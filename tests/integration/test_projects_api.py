@@ -1,0 +1,127 @@
+"""Projects, teams, whole-team exit and device credentials over HTTP, scoped by role."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+
+from infra.settings import Settings
+from ingest.client import DeviceClient
+
+from .helpers import pass_item
+from .people import Site, auth, worker_body
+from .test_workers import new_id_number
+
+
+def project_body(project_id: str, region: str = "450702") -> dict[str, object]:
+    return {
+        "project_id": project_id,
+        "name": "钦州新建厂房",
+        "region_code": region,
+        "start_date": "2026-12-01",
+        "planned_completion": "2027-12-01",
+        "status": "active",
+    }
+
+
+async def test_regulators_register_projects_in_their_region_only(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    regulator = auth(site.tokens["regulator_gx"])
+    project_id = f"N{uuid.uuid4().hex[:8]}"
+    created = await http.post("/v1/projects", json=project_body(project_id), headers=regulator)
+    assert created.status_code == 201, created.text
+    again = await http.post("/v1/projects", json=project_body(project_id), headers=regulator)
+    assert again.status_code == 409
+    outside = await http.post(
+        "/v1/projects", json=project_body(f"X{project_id}", "110105"), headers=regulator
+    )
+    assert outside.status_code == 403
+    backwards = {**project_body(f"Y{project_id}"), "planned_completion": "2026-01-01"}
+    assert (await http.post("/v1/projects", json=backwards, headers=regulator)).status_code == 422
+    officer = await http.post(
+        "/v1/projects", json=project_body(f"Z{project_id}"), headers=auth(site.tokens["officer_a"])
+    )
+    assert officer.status_code == 403
+
+    listed = await http.get("/v1/projects?limit=500", headers=auth(site.tokens["contractor"]))
+    assert [p["project_id"] for p in listed.json()["items"]] == [site.project_a]
+    hidden = await http.get(
+        f"/v1/projects/{site.project_a}", headers=auth(site.tokens["officer_b"])
+    )
+    assert hidden.status_code == 404
+
+
+async def test_teams_and_a_confirmed_whole_team_exit(http: httpx.AsyncClient, site: Site) -> None:
+    officer = auth(site.tokens["officer_a"])
+    teams_path = f"/v1/projects/{site.project_a}/teams"
+    team_body = {
+        "enterprise_id": site.enterprise_id,
+        "name": f"钢筋{uuid.uuid4().hex[:4]}班组",
+        "kind": "labour",
+        "trade": "钢筋工",
+    }
+    team = await http.post(teams_path, json=team_body, headers=officer)
+    assert team.status_code == 201, team.text
+    team_id = team.json()["team_id"]
+    assert (await http.post(teams_path, json=team_body, headers=officer)).status_code == 409
+    stranger = {**team_body, "name": "外来班组", "enterprise_id": 2**40}
+    assert (await http.post(teams_path, json=stranger, headers=officer)).status_code == 422
+    regulator = auth(site.tokens["regulator_gx"])
+    assert (await http.post(teams_path, json=team_body, headers=regulator)).status_code == 403
+
+    for _ in range(2):
+        body = {**worker_body(new_id_number(), site.project_a), "team_id": team_id}
+        assert (await http.post("/v1/workers", json=body, headers=officer)).status_code == 201
+    listed = await http.get(teams_path, headers=officer)
+    members = {t["team_id"]: t["active_members"] for t in listed.json()["items"]}
+    assert members[team_id] == 2
+
+    exit_path = f"/v1/teams/{team_id}/exit"
+    body = {"exit_date": "2026-11-30", "reason": "分项工程完工"}
+    unconfirmed = await http.post(exit_path, json=body, headers=officer)
+    assert unconfirmed.status_code == 422 and unconfirmed.json()["error"] == "confirmation_required"
+    other_site = await http.post(
+        exit_path, json={**body, "confirm": True}, headers=auth(site.tokens["officer_b"])
+    )
+    assert other_site.status_code == 404
+    done = await http.post(exit_path, json={**body, "confirm": True}, headers=officer)
+    assert done.status_code == 200 and len(done.json()["exited_workers"]) == 2
+    listed = await http.get(teams_path, headers=officer)
+    assert {t["team_id"]: t["active_members"] for t in listed.json()["items"]}[team_id] == 0
+
+
+async def test_device_credentials_work_at_ingest_and_rotation_retires_the_old_secret(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    officer = auth(site.tokens["officer_a"])
+    device_id = f"{site.project_a}-GATE{uuid.uuid4().hex[:4]}"
+    issued = await http.post(
+        f"/v1/projects/{site.project_a}/devices",
+        json={"device_id": device_id, "direction": "in"},
+        headers=officer,
+    )
+    assert issued.status_code == 201, issued.text
+    first_secret = issued.json()["secret"]
+    denied = await http.post(
+        f"/v1/projects/{site.project_a}/devices",
+        json={"device_id": f"{device_id}-2"},
+        headers=auth(site.tokens["officer_b"]),
+    )
+    assert denied.status_code == 404
+
+    ingest = f"http://{stack.bind_host}:{stack.ingest_port}"
+    async with httpx.AsyncClient(base_url=ingest, timeout=30) as gate_http:
+        gate = DeviceClient(gate_http, device_id, first_secret)
+        assert (await gate.post_passes([pass_item(1)])).status_code == 202
+
+        rotated = await http.post(f"/v1/devices/{device_id}/rotate", headers=officer)
+        assert rotated.status_code == 200
+        new_secret = rotated.json()["secret"]
+        assert new_secret != first_secret
+        await asyncio.sleep(stack.device_cache_ttl_s + 0.5)  # ingest's credential cache
+        assert (await gate.post_passes([pass_item(2)])).status_code == 401
+        fresh = DeviceClient(gate_http, device_id, new_secret)
+        assert (await fresh.post_passes([pass_item(3)])).status_code == 202
