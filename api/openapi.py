@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.device_registry import DeviceIn, IssuedCredential
+from api.invitations import InvitationIn, InvitationView
+from api.key_positions import KeyPositionIn, KeyPositionView
 from api.projects import ProjectIn, ProjectView, TeamIn, TeamView
 from api.workers import RegistrationIn, WorkerView
 
@@ -194,6 +196,112 @@ def _extra_paths() -> dict[str, Any]:
                         "description": "credential, shown once",
                         **_json(_schema(IssuedCredential)),
                     },
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/v1/projects/{project_id}/key-positions": {
+            "post": {
+                "parameters": [project_id],
+                "requestBody": {"required": True, **_json(_schema(KeyPositionIn))},
+                "responses": {
+                    "201": {"description": "entry requested", **_json(_schema(KeyPositionView))},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            },
+            "get": {
+                "parameters": [project_id],
+                "responses": {
+                    "200": {
+                        "description": "key positions",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "items": {"type": "array", "items": _schema(KeyPositionView)}
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(401, 403, 404),
+                },
+            },
+        },
+        "/v1/key-positions/{position_id}/exit-request": {
+            "post": {
+                "parameters": [{**team_id, "name": "position_id"}],
+                "requestBody": {
+                    "required": True,
+                    **_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
+                },
+                "responses": {
+                    "200": {"description": "exit requested", **_json(_schema(KeyPositionView))},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/v1/key-positions/{position_id}/decision": {
+            "post": {
+                "parameters": [{**team_id, "name": "position_id"}],
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "decision": {"enum": ["approve", "reject"]},
+                                "reason": {"type": "string"},
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": {"description": "decided", **_json(_schema(KeyPositionView))},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/v1/projects/{project_id}/invitations": {
+            "post": {
+                "parameters": [project_id],
+                "requestBody": {"required": True, **_json(_schema(InvitationIn))},
+                "responses": {
+                    "201": {"description": "invited", **_json(_schema(InvitationView))},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/v1/me/invitations": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "the caller's invitations",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "items": {"type": "array", "items": _schema(InvitationView)}
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(401, 403),
+                }
+            }
+        },
+        "/v1/invitations/{invitation_id}/{answer}": {
+            "post": {
+                "parameters": [
+                    {**team_id, "name": "invitation_id"},
+                    {
+                        "name": "answer",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": ["accept", "decline"]},
+                    },
+                ],
+                "responses": {
+                    "200": {"description": "answered", **_json(_schema(InvitationView))},
                     **_errors(401, 403, 404, 409, 422),
                 },
             }

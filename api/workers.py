@@ -208,30 +208,61 @@ async def register_worker(
             for m in memberships
             if m.status == "active" and m.project_id != data.project_id
         ]
-        if data.project_id:
-            if any(m.status == "active" and m.project_id == data.project_id for m in memberships):
-                raise ConflictError(
-                    f"worker {mask_id_number(registration.id_number)} is already active"
-                    f" in project {data.project_id}"
-                )
-            await _ensure_project(conn, data.project_id)
-            await conn.execute(
-                "INSERT INTO memberships (worker_id, project_id, team_id, entry_date)"
-                " VALUES (%s, %s, %s, %s)",
-                (worker_id, data.project_id, data.team_id, data.entry_date),
-            )
-            await audit(
+        if data.project_id and data.entry_date:
+            memberships = await enter_project(
                 conn,
+                worker_id,
+                data.project_id,
+                data.team_id,
+                data.entry_date,
                 actor=actor,
-                action="membership.enter",
-                entity="worker",
-                entity_id=str(worker_id),
                 reason=reason,
-                detail={"project_id": data.project_id, "team_id": data.team_id},
+                memberships=memberships,
             )
-            memberships = await _memberships(conn, worker_id)
-            await _record_membership(conn, worker_id, data.project_id, memberships)
     return RegistrationOutcome(_view(row, memberships), created, active_elsewhere)
+
+
+async def enter_project(
+    conn: AsyncConnection[Any],
+    worker_id: int,
+    project_id: str,
+    team_id: int | None,
+    entry_date: date,
+    *,
+    actor: str,
+    reason: str = "",
+    memberships: list[MembershipView] | None = None,
+) -> list[MembershipView]:
+    """进场登记: one active registration per worker and project; returns the memberships."""
+    current = memberships if memberships is not None else await _memberships(conn, worker_id)
+    if any(m.status == "active" and m.project_id == project_id for m in current):
+        raise ConflictError(f"worker {worker_id} is already active in project {project_id}")
+    await _ensure_project(conn, project_id)
+    if team_id is not None:
+        cursor = await conn.execute(
+            "SELECT 1 FROM teams WHERE team_id = %s AND project_id = %s", (team_id, project_id)
+        )
+        if await cursor.fetchone() is None:
+            raise InvalidInputError(
+                [FieldProblem("team_id", "no such team in this project", "该项目没有此班组")]
+            )
+    await conn.execute(
+        "INSERT INTO memberships (worker_id, project_id, team_id, entry_date)"
+        " VALUES (%s, %s, %s, %s)",
+        (worker_id, project_id, team_id, entry_date),
+    )
+    await audit(
+        conn,
+        actor=actor,
+        action="membership.enter",
+        entity="worker",
+        entity_id=str(worker_id),
+        reason=reason,
+        detail={"project_id": project_id, "team_id": team_id},
+    )
+    updated = await _memberships(conn, worker_id)
+    await _record_membership(conn, worker_id, project_id, updated)
+    return updated
 
 
 def _worker_state(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -1,0 +1,166 @@
+"""Key-position approvals and entry invitations over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.access import can_access_project
+from api.http import handles_errors, json_object, principal_of
+from api.invitations import InvitationIn, invitations_of, invite, respond
+from api.key_positions import KeyPositionIn, decide, list_positions, position_project
+from api.key_positions import request_entry as request_key_entry
+from api.key_positions import request_exit as request_key_exit
+from api.principal import REGISTRARS, Principal, Role, ScopeKind
+from api.projects import parse_model
+from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
+
+
+def _actor(who: Principal) -> str:
+    return f"{who.role.value}:{who.user_id}"
+
+
+async def _visible(conn: AsyncConnection[Any], who: Principal, project_id: str) -> None:
+    if not await can_access_project(conn, who, project_id):
+        raise NotFoundError(f"project {project_id!r} does not exist")
+
+
+def _path_id(request: Request, name: str) -> int:
+    value = int(request.path_params[name])
+    if not 1 <= value < 2**63:
+        raise NotFoundError(f"{name} {value} does not exist")
+    return value
+
+
+def _registrar(who: Principal) -> None:
+    if who.role not in REGISTRARS:
+        raise ForbiddenError(f"role {who.role.value} cannot make this request")
+
+
+async def post_key_position(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    body: KeyPositionIn = parse_model(KeyPositionIn, await json_object(request))
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        created = await request_key_entry(conn, project_id, body, actor=_actor(who))
+    return JSONResponse(created.model_dump(), status_code=201)
+
+
+async def get_key_positions(request: Request) -> Response:
+    who = principal_of(request)
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot list key positions")
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        items = await list_positions(conn, project_id)
+    return JSONResponse({"items": [item.model_dump() for item in items]})
+
+
+async def post_key_position_exit(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    reason = str((await json_object(request)).get("reason") or "").strip()
+    if not reason:
+        raise InvalidInputError([FieldProblem("reason", "required", "离岗原因必填")])
+    position_id = _path_id(request, "position_id")
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, await position_project(conn, position_id))
+        updated = await request_key_exit(conn, position_id, actor=_actor(who), reason=reason)
+    return JSONResponse(updated.model_dump())
+
+
+async def post_key_position_decision(request: Request) -> Response:
+    who = principal_of(request)
+    if who.role is not Role.REGULATOR:
+        raise ForbiddenError("only regulators approve key-position entries and exits")
+    body = await json_object(request)
+    if body.get("decision") not in ("approve", "reject"):
+        problem = FieldProblem("decision", "must be 'approve' or 'reject'", "请选择同意或驳回")
+        raise InvalidInputError([problem])
+    position_id = _path_id(request, "position_id")
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, await position_project(conn, position_id))
+        updated = await decide(
+            conn,
+            position_id,
+            approve=body["decision"] == "approve",
+            actor=_actor(who),
+            reason=str(body.get("reason") or ""),
+        )
+    return JSONResponse(updated.model_dump())
+
+
+async def post_invitation(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    body: InvitationIn = parse_model(InvitationIn, await json_object(request))
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        created = await invite(conn, project_id, body, actor=_actor(who))
+    return JSONResponse(created.model_dump(), status_code=201)
+
+
+def _worker_of(who: Principal) -> int:
+    if who.scope_kind is not ScopeKind.WORKER:
+        raise ForbiddenError("only the invited worker can see or answer invitations")
+    return int(who.scope_id)
+
+
+async def get_my_invitations(request: Request) -> Response:
+    worker_id = _worker_of(principal_of(request))
+    async with request.app.state.pool.connection() as conn:
+        items = await invitations_of(conn, worker_id)
+    return JSONResponse({"items": [item.model_dump() for item in items]})
+
+
+async def post_invitation_answer(request: Request) -> Response:
+    worker_id = _worker_of(principal_of(request))
+    answer = request.path_params["answer"]
+    if answer not in ("accept", "decline"):
+        raise NotFoundError(f"no such answer {answer!r}: use accept or decline")
+    accept = answer == "accept"
+    invitation_id = _path_id(request, "invitation_id")
+    async with request.app.state.pool.connection() as conn:
+        answered = await respond(conn, invitation_id, worker_id, accept=accept)
+    return JSONResponse(answered.model_dump())
+
+
+routes = [
+    Route(
+        "/v1/projects/{project_id}/key-positions",
+        handles_errors(post_key_position),
+        methods=["POST"],
+    ),
+    Route(
+        "/v1/projects/{project_id}/key-positions",
+        handles_errors(get_key_positions),
+        methods=["GET"],
+    ),
+    Route(
+        "/v1/key-positions/{position_id:int}/exit-request",
+        handles_errors(post_key_position_exit),
+        methods=["POST"],
+    ),
+    Route(
+        "/v1/key-positions/{position_id:int}/decision",
+        handles_errors(post_key_position_decision),
+        methods=["POST"],
+    ),
+    Route(
+        "/v1/projects/{project_id}/invitations", handles_errors(post_invitation), methods=["POST"]
+    ),
+    Route("/v1/me/invitations", handles_errors(get_my_invitations), methods=["GET"]),
+    Route(
+        "/v1/invitations/{invitation_id:int}/{answer:str}",
+        handles_errors(post_invitation_answer),
+        methods=["POST"],
+    ),
+]
