@@ -11,7 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api import routes_auth, routes_projects, routes_workers, routes_workflows
+from api import (
+    routes_auth,
+    routes_enterprises,
+    routes_projects,
+    routes_workers,
+    routes_workflows,
+)
 from api.openapi import openapi_document
 from api.outbox import OutboxPublisher
 from api.tokens import TokenIssuer
@@ -74,6 +80,7 @@ def create_app(settings: Settings) -> Starlette:
             *routes_workers.routes,
             *routes_projects.routes,
             *routes_workflows.routes,
+            *routes_enterprises.routes,
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},

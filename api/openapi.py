@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.device_registry import DeviceIn, IssuedCredential
+from api.enterprises import EnterpriseIn, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView
 from api.projects import ProjectIn, ProjectView, TeamIn, TeamView
@@ -302,6 +303,59 @@ def _extra_paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {"description": "answered", **_json(_schema(InvitationView))},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/v1/enterprises": {
+            "post": {
+                "requestBody": {"required": True, **_json(_schema(EnterpriseIn))},
+                "responses": {
+                    "201": {"description": "registered", **_json(_schema(EnterpriseView))},
+                    **_errors(401, 403, 409, 422),
+                },
+            },
+            "get": {
+                "parameters": [
+                    *paging,
+                    {"name": "name", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "enterprises",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "items": {"type": "array", "items": _schema(EnterpriseView)},
+                                    "limit": {"type": "integer"},
+                                    "offset": {"type": "integer"},
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(401, 403, 422),
+                },
+            },
+        },
+        "/v1/projects/{project_id}/enterprises": {
+            "post": {
+                "parameters": [project_id],
+                "requestBody": {"required": True, **_json(_schema(ParticipationIn))},
+                "responses": {
+                    "201": {
+                        "description": "added",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "project_id": {"type": "string"},
+                                    "enterprise_id": {"type": "integer"},
+                                    "role": {"type": "string"},
+                                },
+                            }
+                        ),
+                    },
                     **_errors(401, 403, 404, 409, 422),
                 },
             }

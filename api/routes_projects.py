@@ -32,7 +32,7 @@ def _actor(who: Principal) -> str:
     return f"{who.role.value}:{who.user_id}"
 
 
-def _page(request: Request) -> tuple[int, int]:
+def page_params(request: Request) -> tuple[int, int]:
     try:
         limit = int(request.query_params.get("limit", "50"))
         offset = int(request.query_params.get("offset", "0"))
@@ -72,7 +72,7 @@ async def post_project(request: Request) -> Response:
 
 async def get_projects(request: Request) -> Response:
     who = principal_of(request)
-    limit, offset = _page(request)
+    limit, offset = page_params(request)
     async with request.app.state.pool.connection() as conn:
         items, total = await list_projects(conn, who, limit=limit, offset=offset)
     return JSONResponse(

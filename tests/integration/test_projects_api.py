@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 
+from api.identity import uscc_check_character
 from infra.settings import Settings
 from ingest.client import DeviceClient
 
@@ -125,3 +126,36 @@ async def test_device_credentials_work_at_ingest_and_rotation_retires_the_old_se
         assert (await gate.post_passes([pass_item(2)])).status_code == 401
         fresh = DeviceClient(gate_http, device_id, new_secret)
         assert (await fresh.post_passes([pass_item(3)])).status_code == 202
+
+
+async def test_regulators_register_enterprises_and_add_them_to_projects(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    regulator = auth(site.tokens["regulator_gx"])
+    body17 = f"91450700MA{uuid.uuid4().int % 10**7:07d}"
+    code = body17 + uscc_check_character(body17)
+    enterprise = {"credit_code": code.lower(), "name": "钦州劳务有限公司", "kind": "labour_company"}
+    created = await http.post("/v1/enterprises", json=enterprise, headers=regulator)
+    assert created.status_code == 201, created.text
+    assert created.json()["credit_code"] == code  # normalised
+    assert (
+        await http.post("/v1/enterprises", json=enterprise, headers=regulator)
+    ).status_code == 409
+    broken = {**enterprise, "credit_code": body17 + ("0" if code[-1] != "0" else "1")}
+    refused = await http.post("/v1/enterprises", json=broken, headers=regulator)
+    assert refused.status_code == 422
+    assert refused.json()["problems"][0]["field"] == "credit_code"
+    assert "GB 32100" in refused.json()["problems"][0]["reason"]
+    officer = auth(site.tokens["officer_a"])
+    assert (await http.post("/v1/enterprises", json=enterprise, headers=officer)).status_code == 403
+
+    joining = {"enterprise_id": created.json()["enterprise_id"], "role": "labour_company"}
+    path = f"/v1/projects/{site.project_a}/enterprises"
+    assert (await http.post(path, json=joining, headers=regulator)).status_code == 201
+    assert (await http.post(path, json=joining, headers=regulator)).status_code == 409
+    elsewhere = await http.post(
+        f"/v1/projects/{site.project_b}/enterprises", json=joining, headers=regulator
+    )
+    assert elsewhere.status_code == 404
+    found = await http.get("/v1/enterprises?name=钦州劳务", headers=officer)
+    assert code in [item["credit_code"] for item in found.json()["items"]]

@@ -1,0 +1,70 @@
+"""Enterprises and project participation: regulators register them within their region."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.access import can_access_project
+from api.enterprises import (
+    EnterpriseIn,
+    ParticipationIn,
+    add_participant,
+    create_enterprise,
+    find_enterprises,
+)
+from api.http import handles_errors, json_object, principal_of
+from api.principal import Principal, Role, ScopeKind
+from api.projects import parse_model
+from api.routes_projects import page_params
+from infra.errors import ForbiddenError, NotFoundError
+
+
+def _regulator(who: Principal) -> None:
+    if who.role is not Role.REGULATOR:
+        raise ForbiddenError("only regulators register enterprises and project participants")
+
+
+async def post_enterprise(request: Request) -> Response:
+    who = principal_of(request)
+    _regulator(who)
+    enterprise: EnterpriseIn = parse_model(EnterpriseIn, await json_object(request))
+    async with request.app.state.pool.connection() as conn:
+        created = await create_enterprise(conn, enterprise, actor=f"regulator:{who.user_id}")
+    return JSONResponse(created.model_dump(), status_code=201)
+
+
+async def get_enterprises(request: Request) -> Response:
+    who = principal_of(request)
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot list enterprises")
+    limit, offset = page_params(request)
+    async with request.app.state.pool.connection() as conn:
+        items = await find_enterprises(
+            conn, name=request.query_params.get("name"), limit=limit, offset=offset
+        )
+    return JSONResponse(
+        {"items": [item.model_dump() for item in items], "limit": limit, "offset": offset}
+    )
+
+
+async def post_participant(request: Request) -> Response:
+    who = principal_of(request)
+    _regulator(who)
+    participation: ParticipationIn = parse_model(ParticipationIn, await json_object(request))
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        if not await can_access_project(conn, who, project_id):
+            raise NotFoundError(f"project {project_id!r} does not exist")
+        await add_participant(conn, project_id, participation, actor=f"regulator:{who.user_id}")
+    return JSONResponse({"project_id": project_id, **participation.model_dump()}, status_code=201)
+
+
+routes = [
+    Route("/v1/enterprises", handles_errors(post_enterprise), methods=["POST"]),
+    Route("/v1/enterprises", handles_errors(get_enterprises), methods=["GET"]),
+    Route(
+        "/v1/projects/{project_id}/enterprises", handles_errors(post_participant), methods=["POST"]
+    ),
+]
