@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.contracts import ContractIn, ContractView
 from api.device_registry import DeviceIn, IssuedCredential
 from api.enterprises import EnterpriseIn, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
@@ -359,6 +360,33 @@ def _extra_paths() -> dict[str, Any]:
                     **_errors(401, 403, 404, 409, 422),
                 },
             }
+        },
+        "/v1/workers/{worker_id}/contracts": {
+            "post": {
+                "parameters": [_WORKER_ID],
+                "requestBody": {"required": True, **_json(_schema(ContractIn))},
+                "responses": {
+                    "201": {"description": "recorded", **_json(_schema(ContractView))},
+                    **_errors(401, 403, 404, 409, 422),
+                },
+            },
+            "get": {
+                "parameters": [_WORKER_ID],
+                "responses": {
+                    "200": {
+                        "description": "contracts",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "items": {"type": "array", "items": _schema(ContractView)}
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(401, 403, 404),
+                },
+            },
         },
         "/v1/devices/{device_id}/rotate": {
             "post": {

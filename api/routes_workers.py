@@ -10,8 +10,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.access import can_access_project, can_access_worker
+from api.contracts import ContractIn, add_contract, contracts_of
 from api.http import handles_errors, json_object, principal_of
 from api.principal import REGISTRARS, Principal, ScopeKind
+from api.projects import parse_model
 from api.workers import (
     exit_project,
     get_worker,
@@ -139,7 +141,31 @@ async def exit_worker(request: Request) -> Response:
     return JSONResponse(worker.model_dump(mode="json"))
 
 
+async def post_contract(request: Request) -> Response:
+    who = principal_of(request)
+    if who.role not in REGISTRARS:
+        raise ForbiddenError(f"role {who.role.value} cannot record labour contracts")
+    contract: ContractIn = parse_model(ContractIn, await json_object(request))
+    worker_id = _worker_id(request)
+    async with request.app.state.pool.connection() as conn:
+        await _require_project(conn, who, contract.project_id)
+        created = await add_contract(conn, worker_id, contract, actor=_actor(who))
+    return JSONResponse(created.model_dump(mode="json"), status_code=201)
+
+
+async def get_contracts(request: Request) -> Response:
+    who = principal_of(request)
+    worker_id = _worker_id(request)
+    async with request.app.state.pool.connection() as conn:
+        if not await can_access_worker(conn, who, worker_id):
+            raise NotFoundError(f"worker {worker_id} does not exist")
+        items = await contracts_of(conn, worker_id)
+    return JSONResponse({"items": [item.model_dump(mode="json") for item in items]})
+
+
 routes = [
+    Route("/v1/workers/{worker_id:int}/contracts", handles_errors(post_contract), methods=["POST"]),
+    Route("/v1/workers/{worker_id:int}/contracts", handles_errors(get_contracts), methods=["GET"]),
     Route("/v1/workers", handles_errors(register), methods=["POST"]),
     Route("/v1/workers", handles_errors(list_workers), methods=["GET"]),
     Route("/v1/workers/{worker_id:int}", handles_errors(show_worker), methods=["GET"]),

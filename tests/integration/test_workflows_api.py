@@ -115,3 +115,35 @@ async def test_an_invited_worker_accepts_and_enters_the_project(
         f"/v1/invitations/{invitation}/decline", headers=auth(other.json()["token"])
     )
     assert stolen.status_code == 404 and other_id != worker_id
+
+
+async def test_labour_contracts_are_checked_and_scoped(http: httpx.AsyncClient, site: Site) -> None:
+    officer = auth(site.tokens["officer_a"])
+    worker_id, _ = await _register(http, site.tokens["officer_a"], site.project_a)
+    path = f"/v1/workers/{worker_id}/contracts"
+    number = f"HT-{worker_id}-2026"
+    contract = {
+        "number": number,
+        "project_id": site.project_a,
+        "enterprise_id": site.enterprise_id,
+        "kind": "fixed_term",
+        "signed_on": "2026-11-01",
+        "starts_on": "2026-11-02",
+        "ends_on": "2027-11-01",
+        "wage_basis": "daily",
+        "wage_amount": "320.00",
+        "attachment_name": "劳动合同.pdf",
+        "attachment_sha256": "ab" * 32,
+        "attachment_bytes": 183_204,
+    }
+    created = await http.post(path, json=contract, headers=officer)
+    assert created.status_code == 201, created.text
+    assert (await http.post(path, json=contract, headers=officer)).status_code == 409
+    no_end = {**contract, "number": f"{number}-b", "ends_on": None}
+    refused = await http.post(path, json=no_end, headers=officer)
+    assert refused.status_code == 422 and "open_ended" in refused.text
+    stranger = {**contract, "number": f"{number}-c", "enterprise_id": 2**40}
+    assert (await http.post(path, json=stranger, headers=officer)).status_code == 422
+    regulator = await http.get(path, headers=auth(site.tokens["regulator_gx"]))
+    assert [c["number"] for c in regulator.json()["items"]] == [number]
+    assert (await http.get(path, headers=auth(site.tokens["officer_b"]))).status_code == 404
