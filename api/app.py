@@ -15,6 +15,7 @@ from api import (
     routes_auth,
     routes_enterprises,
     routes_projects,
+    routes_users,
     routes_workers,
     routes_workflows,
 )
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> Starlette:
             *routes_projects.routes,
             *routes_workflows.routes,
             *routes_enterprises.routes,
+            *routes_users.routes,
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},

@@ -10,6 +10,7 @@ from api.enterprises import EnterpriseIn, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView
 from api.projects import ProjectIn, ProjectView, TeamIn, TeamView
+from api.routes_users import UserIn
 from api.workers import RegistrationIn, WorkerView
 
 _PROBLEM = {
@@ -387,6 +388,18 @@ def _extra_paths() -> dict[str, Any]:
                     **_errors(401, 403, 404),
                 },
             },
+        },
+        "/v1/users": {
+            "post": {
+                "requestBody": {"required": True, **_json(_schema(UserIn))},
+                "responses": {
+                    "201": {
+                        "description": "created; the password must be changed",
+                        **_json({"type": "object"}),
+                    },
+                    **_errors(401, 403, 409, 422),
+                },
+            }
         },
         "/v1/devices/{device_id}/rotate": {
             "post": {

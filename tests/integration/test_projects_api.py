@@ -159,3 +159,35 @@ async def test_regulators_register_enterprises_and_add_them_to_projects(
     assert elsewhere.status_code == 404
     found = await http.get("/v1/enterprises?name=钦州劳务", headers=officer)
     assert code in [item["credit_code"] for item in found.json()["items"]]
+
+
+async def test_staff_accounts_are_created_below_and_inside_the_creator_scope(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    contractor = auth(site.tokens["contractor"])
+    officer = {
+        "login": f"officer{run}",
+        "password": "Kaoqin2026",
+        "role": "labour_officer",
+        "scope_id": site.project_a,
+    }
+    created = await http.post("/v1/users", json=officer, headers=contractor)
+    assert created.status_code == 201, created.text
+    assert created.json()["must_change_password"] is True
+    assert (await http.post("/v1/users", json=officer, headers=contractor)).status_code == 409
+    elsewhere = {**officer, "login": f"other{run}", "scope_id": site.project_b}
+    assert (await http.post("/v1/users", json=elsewhere, headers=contractor)).status_code == 403
+    upward = {**officer, "login": f"boss{run}", "role": "regulator", "scope_id": "450000"}
+    assert (await http.post("/v1/users", json=upward, headers=contractor)).status_code == 403
+    weak = {**officer, "login": f"weak{run}", "password": "short1"}
+    assert (await http.post("/v1/users", json=weak, headers=contractor)).status_code == 422
+    worker = {**officer, "login": f"w{run}", "role": "worker"}
+    assert (await http.post("/v1/users", json=worker, headers=contractor)).status_code == 422
+    regulator = auth(site.tokens["regulator_gx"])
+    district = {**officer, "login": f"qinnan{run}", "role": "regulator", "scope_id": "450702"}
+    assert (await http.post("/v1/users", json=district, headers=regulator)).status_code == 201
+    first = await http.post(
+        "/v1/auth/login", json={"login": f"officer{run}", "password": "Kaoqin2026"}
+    )
+    assert first.json()["must_change_password"] is True
