@@ -9,9 +9,9 @@ from api.device_registry import DeviceIn, IssuedCredential
 from api.enterprises import EnterpriseIn, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView
-from api.projects import ProjectIn, ProjectView, TeamIn, TeamView
+from api.projects import ProjectIn, ProjectPatch, ProjectView, TeamIn, TeamView
 from api.routes_users import UserIn
-from api.workers import RegistrationIn, WorkerView
+from api.workers import RegistrationIn, WorkerPatch, WorkerView
 
 _PROBLEM = {
     "type": "object",
@@ -401,6 +401,14 @@ def _extra_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/v1/regions": {
+            "get": {
+                "responses": {
+                    "200": {"description": "administrative regions", **_json({"type": "object"})},
+                    **_errors(401),
+                }
+            }
+        },
         "/v1/devices/{device_id}/rotate": {
             "post": {
                 "parameters": [device_id],
@@ -480,7 +488,7 @@ def openapi_document() -> dict[str, Any]:
         },
         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
     ]
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "SitePulse people's API", "version": "0.1.0"},
         "components": {
@@ -560,3 +568,28 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+    paths = document["paths"]
+    paths["/v1/projects/{project_id}"]["patch"] = {
+        "parameters": [
+            {
+                "name": "project_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+            }
+        ],
+        "requestBody": {"required": True, **_json(_schema(ProjectPatch))},
+        "responses": {
+            "200": {"description": "updated", **_json(_schema(ProjectView))},
+            **_errors(401, 403, 404, 422),
+        },
+    }
+    paths["/v1/workers/{worker_id}"]["patch"] = {
+        "parameters": [_WORKER_ID],
+        "requestBody": {"required": True, **_json(_schema(WorkerPatch))},
+        "responses": {
+            "200": {"description": "corrected", **_json(_schema(WorkerView))},
+            **_errors(401, 403, 404, 422),
+        },
+    }
+    return document

@@ -52,6 +52,21 @@ class ProjectIn(BaseModel):
         return self
 
 
+class ProjectPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    permit_number: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=256)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    geofence_m: int | None = Field(default=None, ge=10, le=100_000)
+    start_date: date | None = None
+    planned_completion: date | None = None
+    briefing_date: date | None = None
+    status: str | None = Field(default=None, pattern=r"^(preparing|active|suspended|completed)$")
+
+
 class ProjectView(ProjectIn):
     model_config = ConfigDict(extra="forbid")
 
@@ -109,6 +124,34 @@ async def create_project(
             action="project.create",
             entity="project",
             entity_id=project.project_id,
+        )
+    return _project(row)
+
+
+async def update_project(
+    conn: AsyncConnection[Any], project_id: str, patch: ProjectPatch, *, actor: str
+) -> ProjectView:
+    changes = patch.model_dump(exclude_unset=True)
+    if not changes:
+        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
+    async with conn.transaction():
+        current = await get_project(conn, project_id)
+        merged = parse_model(ProjectIn, {**current.model_dump(), **changes})  # re-checks dates
+        assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+        cursor = await conn.execute(
+            f"UPDATE projects SET {assignments} WHERE project_id = %(project_id)s"
+            f" RETURNING {_PROJECT_COLUMNS}",
+            {**changes, "project_id": merged.project_id},
+        )
+        row = await cursor.fetchone()
+        assert row is not None
+        await audit(
+            conn,
+            actor=actor,
+            action="project.update",
+            entity="project",
+            entity_id=project_id,
+            detail={"fields": sorted(changes)},
         )
     return _project(row)
 

@@ -15,6 +15,7 @@ from api.http import handles_errors, json_object, principal_of
 from api.principal import REGISTRARS, Principal, Role, ScopeKind, region_prefix
 from api.projects import (
     ProjectIn,
+    ProjectPatch,
     TeamIn,
     create_project,
     create_team,
@@ -24,6 +25,7 @@ from api.projects import (
     list_teams,
     parse_model,
     team_project,
+    update_project,
 )
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
 
@@ -167,7 +169,32 @@ async def post_device_rotation(request: Request) -> Response:
     return JSONResponse(issued.model_dump())
 
 
+async def patch_project(request: Request) -> Response:
+    who = principal_of(request)
+    if who.role not in (Role.REGULATOR, Role.CONTRACTOR_ADMIN):
+        raise ForbiddenError("only regulators and contractor admins update projects")
+    patch: ProjectPatch = parse_model(ProjectPatch, await json_object(request))
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        updated = await update_project(conn, project_id, patch, actor=_actor(who))
+    return JSONResponse(updated.model_dump(mode="json"))
+
+
+async def get_regions(request: Request) -> Response:
+    principal_of(request)
+    async with request.app.state.pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT code, name, level, parent_code FROM regions ORDER BY code"
+        )
+        rows = await cursor.fetchall()
+    items = [{"code": c, "name": n, "level": lv, "parent_code": p} for c, n, lv, p in rows]
+    return JSONResponse({"items": items})
+
+
 routes = [
+    Route("/v1/regions", handles_errors(get_regions), methods=["GET"]),
+    Route("/v1/projects/{project_id}", handles_errors(patch_project), methods=["PATCH"]),
     Route("/v1/projects", handles_errors(post_project), methods=["POST"]),
     Route("/v1/projects", handles_errors(get_projects), methods=["GET"]),
     Route("/v1/projects/{project_id}", handles_errors(get_one_project), methods=["GET"]),

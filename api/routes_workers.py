@@ -15,11 +15,13 @@ from api.http import handles_errors, json_object, principal_of
 from api.principal import REGISTRARS, Principal, ScopeKind
 from api.projects import parse_model
 from api.workers import (
+    WorkerPatch,
     exit_project,
     get_worker,
     parse_registration,
     register_worker,
     search_workers,
+    update_worker,
 )
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
 
@@ -163,7 +165,21 @@ async def get_contracts(request: Request) -> Response:
     return JSONResponse({"items": [item.model_dump(mode="json") for item in items]})
 
 
+async def patch_worker(request: Request) -> Response:
+    who = principal_of(request)
+    if who.role not in REGISTRARS:
+        raise ForbiddenError(f"role {who.role.value} cannot correct worker records")
+    patch: WorkerPatch = parse_model(WorkerPatch, await json_object(request))
+    worker_id = _worker_id(request)
+    async with request.app.state.pool.connection() as conn:
+        if not await can_access_worker(conn, who, worker_id):
+            raise NotFoundError(f"worker {worker_id} does not exist")
+        worker = await update_worker(conn, worker_id, patch, actor=_actor(who))
+    return JSONResponse(worker.model_dump(mode="json"))
+
+
 routes = [
+    Route("/v1/workers/{worker_id:int}", handles_errors(patch_worker), methods=["PATCH"]),
     Route("/v1/workers/{worker_id:int}/contracts", handles_errors(post_contract), methods=["POST"]),
     Route("/v1/workers/{worker_id:int}/contracts", handles_errors(get_contracts), methods=["GET"]),
     Route("/v1/workers", handles_errors(register), methods=["POST"]),

@@ -279,6 +279,52 @@ async def _record_membership(
     await record_change(conn, "membership", f"{worker_id}@{project_id}", state)
 
 
+class WorkerPatch(BaseModel):
+    """Fields a registrar may correct after registration; the ID number never changes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    phone: str | None = None
+    ethnicity: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=256)
+    trade: str | None = Field(default=None, max_length=64)
+
+
+async def update_worker(
+    conn: AsyncConnection[Any], worker_id: int, patch: WorkerPatch, *, actor: str
+) -> WorkerView:
+    changes = patch.model_dump(exclude_unset=True)
+    if "phone" in changes and changes["phone"] is not None:
+        changes["phone"] = validate_mobile(changes["phone"])
+    if not changes:
+        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
+    if any(value is None for key, value in changes.items() if key != "phone"):
+        raise InvalidInputError(
+            [FieldProblem("body", "only phone may be cleared", "仅手机号可清空")]
+        )
+    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    async with conn.transaction():
+        cursor = await conn.execute(
+            f"UPDATE workers SET {assignments}, updated_at = now() WHERE worker_id = %(worker_id)s"
+            f" RETURNING {_WORKER_COLUMNS}",
+            {**changes, "worker_id": worker_id},
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"worker {worker_id} does not exist")
+        await audit(
+            conn,
+            actor=actor,
+            action="worker.update",
+            entity="worker",
+            entity_id=str(worker_id),
+            detail={"fields": sorted(changes)},
+        )
+        await record_change(conn, "worker", str(worker_id), _worker_state(row))
+    return _view(row, await _memberships(conn, worker_id))
+
+
 async def _ensure_project(conn: AsyncConnection[Any], project_id: str) -> None:
     cursor = await conn.execute("SELECT 1 FROM projects WHERE project_id = %s", (project_id,))
     if await cursor.fetchone() is None:

@@ -191,3 +191,38 @@ async def test_staff_accounts_are_created_below_and_inside_the_creator_scope(
         "/v1/auth/login", json={"login": f"officer{run}", "password": "Kaoqin2026"}
     )
     assert first.json()["must_change_password"] is True
+
+
+async def test_corrections_are_scoped_validated_and_published(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    officer = auth(site.tokens["officer_a"])
+    registered = await http.post(
+        "/v1/workers", json=worker_body(new_id_number(), site.project_a), headers=officer
+    )
+    path = f"/v1/workers/{registered.json()['worker']['worker_id']}"
+    fixed = await http.patch(
+        path, json={"phone": "13507770123", "trade": "架子工"}, headers=officer
+    )
+    assert fixed.status_code == 200
+    assert (fixed.json()["phone_masked"], fixed.json()["trade"]) == ("135****0123", "架子工")
+    assert (await http.patch(path, json={"phone": "123"}, headers=officer)).status_code == 422
+    assert (await http.patch(path, json={"id_number": "1"}, headers=officer)).status_code == 422
+    assert (
+        await http.patch(path, json={"trade": "木工"}, headers=auth(site.tokens["officer_b"]))
+    ).status_code == 404
+
+    project = f"/v1/projects/{site.project_a}"
+    regulator = auth(site.tokens["regulator_gx"])
+    suspended = await http.patch(project, json={"status": "suspended"}, headers=regulator)
+    assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
+    await http.patch(project, json={"start_date": "2026-06-01"}, headers=regulator)
+    backwards = await http.patch(
+        project, json={"planned_completion": "2026-01-01"}, headers=regulator
+    )
+    assert backwards.status_code == 422  # checked against the stored start date
+    assert (
+        await http.patch(project, json={"status": "active"}, headers=officer)
+    ).status_code == 403
+    regions = await http.get("/v1/regions", headers=officer)
+    assert "450702" in [r["code"] for r in regions.json()["items"]]
