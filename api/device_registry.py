@@ -106,3 +106,49 @@ async def rotate_device(
         await audit(conn, actor=actor, action="device.rotate", entity="device", entity_id=device_id)
         await _publish(conn, device_id)
     return IssuedCredential(device_id=device_id, project_id=str(row[0]), secret=secret)
+
+
+class DeviceView(BaseModel):
+    device_id: str
+    project_id: str
+    direction: str
+    vendor: str
+    model: str
+    disabled: bool
+
+
+async def list_devices(conn: AsyncConnection[Any], project_id: str) -> list[DeviceView]:
+    cursor = await conn.execute(
+        "SELECT device_id, project_id, direction, vendor, model, disabled_at IS NOT NULL"
+        " FROM devices WHERE project_id = %s ORDER BY device_id",
+        (project_id,),
+    )
+    return [
+        DeviceView(
+            device_id=r[0], project_id=r[1], direction=r[2], vendor=r[3], model=r[4], disabled=r[5]
+        )
+        for r in await cursor.fetchall()
+    ]
+
+
+async def disable_device(
+    conn: AsyncConnection[Any], device_id: str, *, actor: str, reason: str
+) -> None:
+    """Stop a device's requests (within ingest's credential cache time); rotation re-enables."""
+    async with conn.transaction():
+        cursor = await conn.execute(
+            "UPDATE devices SET disabled_at = now() WHERE device_id = %s AND disabled_at IS NULL"
+            " RETURNING device_id",
+            (device_id,),
+        )
+        if await cursor.fetchone() is None:
+            raise ConflictError(f"device {device_id!r} is already disabled")
+        await audit(
+            conn,
+            actor=actor,
+            action="device.disable",
+            entity="device",
+            entity_id=device_id,
+            reason=reason,
+        )
+        await _publish(conn, device_id)

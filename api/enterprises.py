@@ -113,3 +113,47 @@ async def add_participant(
             entity_id=project_id,
             detail=participation.model_dump(),
         )
+
+
+class EnterprisePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    region_code: str | None = Field(default=None, pattern=r"^[1-9][0-9]{5}$")
+
+
+async def get_enterprise(conn: AsyncConnection[Any], enterprise_id: int) -> EnterpriseView:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM enterprises WHERE enterprise_id = %s", (enterprise_id,)
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        raise NotFoundError(f"enterprise {enterprise_id} does not exist")
+    return _view(row)
+
+
+async def update_enterprise(
+    conn: AsyncConnection[Any], enterprise_id: int, patch: EnterprisePatch, *, actor: str
+) -> EnterpriseView:
+    changes = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
+    if not changes:
+        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
+    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    async with conn.transaction():
+        cursor = await conn.execute(
+            f"UPDATE enterprises SET {assignments} WHERE enterprise_id = %(enterprise_id)s"
+            f" RETURNING {_COLUMNS}",
+            {**changes, "enterprise_id": enterprise_id},
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"enterprise {enterprise_id} does not exist")
+        await audit(
+            conn,
+            actor=actor,
+            action="enterprise.update",
+            entity="enterprise",
+            entity_id=str(enterprise_id),
+            detail={"fields": sorted(changes)},
+        )
+    return _view(row)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from api.contracts import ContractIn, ContractView
-from api.device_registry import DeviceIn, IssuedCredential
-from api.enterprises import EnterpriseIn, EnterpriseView, ParticipationIn
+from api.device_registry import DeviceIn, DeviceView, IssuedCredential
+from api.enterprises import EnterpriseIn, EnterprisePatch, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView
-from api.projects import ProjectIn, ProjectPatch, ProjectView, TeamIn, TeamView
+from api.projects import ProjectIn, ProjectPatch, ProjectView, TeamIn, TeamPatch, TeamView
+from api.routes_projects import RegionIn
 from api.routes_users import UserIn
 from api.workers import RegistrationIn, WorkerPatch, WorkerView
 
@@ -591,5 +592,89 @@ def openapi_document() -> dict[str, Any]:
             "200": {"description": "corrected", **_json(_schema(WorkerView))},
             **_errors(401, 403, 404, 422),
         },
+    }
+    id_param = {
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    }
+    text_id = {
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+    }
+    confirm_body = {
+        "type": "object",
+        "required": ["reason", "confirm"],
+        "properties": {"reason": {"type": "string"}, "confirm": {"type": "boolean"}},
+    }
+    any_object = _json({"type": "object"})
+    paths["/v1/regions"]["post"] = {
+        "requestBody": {"required": True, **_json(_schema(RegionIn))},
+        "responses": {
+            "201": {"description": "registered", **any_object},
+            **_errors(401, 403, 409, 422),
+        },
+    }
+    paths["/v1/projects/{project_id}/devices"]["get"] = {
+        "parameters": [{**text_id, "name": "project_id"}],
+        "responses": {
+            "200": {
+                "description": "devices, never their secrets",
+                **_json(
+                    {
+                        "type": "object",
+                        "properties": {"items": {"type": "array", "items": _schema(DeviceView)}},
+                    }
+                ),
+            },
+            **_errors(401, 403, 404),
+        },
+    }
+    paths["/v1/devices/{device_id}/disable"] = {
+        "post": {
+            "parameters": [{**text_id, "name": "device_id"}],
+            "requestBody": {"required": True, **_json(confirm_body)},
+            "responses": {
+                "200": {"description": "disabled", **any_object},
+                **_errors(401, 403, 404, 409, 422),
+            },
+        }
+    }
+    paths["/v1/teams/{team_id}"] = {
+        "patch": {
+            "parameters": [{**id_param, "name": "team_id"}],
+            "requestBody": {"required": True, **_json(_schema(TeamPatch))},
+            "responses": {
+                "200": {"description": "updated", **_json(_schema(TeamView))},
+                **_errors(401, 403, 404, 409, 422),
+            },
+        }
+    }
+    paths["/v1/enterprises/{enterprise_id}"] = {
+        "get": {
+            "parameters": [{**id_param, "name": "enterprise_id"}],
+            "responses": {
+                "200": {"description": "the enterprise", **_json(_schema(EnterpriseView))},
+                **_errors(401, 403, 404),
+            },
+        },
+        "patch": {
+            "parameters": [{**id_param, "name": "enterprise_id"}],
+            "requestBody": {"required": True, **_json(_schema(EnterprisePatch))},
+            "responses": {
+                "200": {"description": "updated", **_json(_schema(EnterpriseView))},
+                **_errors(401, 403, 404, 422),
+            },
+        },
+    }
+    paths["/v1/users/{user_id}/disable"] = {
+        "post": {
+            "parameters": [{**id_param, "name": "user_id"}],
+            "responses": {
+                "200": {"description": "disabled", **any_object},
+                **_errors(401, 403, 404),
+            },
+        }
     }
     return document

@@ -294,3 +294,46 @@ async def exit_team(
             detail={"workers": len(workers)},
         )
     return workers
+
+
+class TeamPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    trade: str | None = Field(default=None, max_length=64)
+
+
+async def update_team(
+    conn: AsyncConnection[Any], team_id: int, patch: TeamPatch, *, actor: str
+) -> TeamView:
+    changes = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
+    if not changes:
+        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
+    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    async with conn.transaction():
+        cursor = await conn.execute(
+            f"UPDATE teams SET {assignments} WHERE team_id = %(team_id)s"
+            " AND NOT EXISTS (SELECT 1 FROM teams other WHERE other.project_id = teams.project_id"
+            " AND other.name = %(name)s AND other.team_id <> teams.team_id)"
+            " RETURNING team_id, project_id, enterprise_id, name, kind, trade",
+            {"name": changes.get("name", ""), **changes, "team_id": team_id},
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise ConflictError(f"team {team_id} cannot take that name in its project")
+        await audit(
+            conn,
+            actor=actor,
+            action="team.update",
+            entity="team",
+            entity_id=str(team_id),
+            detail={"fields": sorted(changes)},
+        )
+    return TeamView(
+        team_id=row[0],
+        project_id=row[1],
+        enterprise_id=row[2],
+        name=row[3],
+        kind=row[4],
+        trade=row[5],
+    )

@@ -9,10 +9,13 @@ from starlette.routing import Route
 from api.access import can_access_project
 from api.enterprises import (
     EnterpriseIn,
+    EnterprisePatch,
     ParticipationIn,
     add_participant,
     create_enterprise,
     find_enterprises,
+    get_enterprise,
+    update_enterprise,
 )
 from api.http import handles_errors, json_object, principal_of
 from api.principal import Principal, Role, ScopeKind
@@ -61,7 +64,40 @@ async def post_participant(request: Request) -> Response:
     return JSONResponse({"project_id": project_id, **participation.model_dump()}, status_code=201)
 
 
+def _enterprise_id(request: Request) -> int:
+    value = int(request.path_params["enterprise_id"])
+    if not 1 <= value < 2**63:
+        raise NotFoundError(f"enterprise {value} does not exist")
+    return value
+
+
+async def get_one_enterprise(request: Request) -> Response:
+    who = principal_of(request)
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot read enterprise records")
+    async with request.app.state.pool.connection() as conn:
+        enterprise = await get_enterprise(conn, _enterprise_id(request))
+    return JSONResponse(enterprise.model_dump())
+
+
+async def patch_enterprise(request: Request) -> Response:
+    who = principal_of(request)
+    _regulator(who)
+    patch: EnterprisePatch = parse_model(EnterprisePatch, await json_object(request))
+    async with request.app.state.pool.connection() as conn:
+        updated = await update_enterprise(
+            conn, _enterprise_id(request), patch, actor=f"regulator:{who.user_id}"
+        )
+    return JSONResponse(updated.model_dump())
+
+
 routes = [
+    Route(
+        "/v1/enterprises/{enterprise_id:int}", handles_errors(get_one_enterprise), methods=["GET"]
+    ),
+    Route(
+        "/v1/enterprises/{enterprise_id:int}", handles_errors(patch_enterprise), methods=["PATCH"]
+    ),
     Route("/v1/enterprises", handles_errors(post_enterprise), methods=["POST"]),
     Route("/v1/enterprises", handles_errors(get_enterprises), methods=["GET"]),
     Route(

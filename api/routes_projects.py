@@ -5,18 +5,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.access import can_access_project
-from api.device_registry import DeviceIn, device_project, issue_device, rotate_device
+from api.device_registry import (
+    DeviceIn,
+    device_project,
+    disable_device,
+    issue_device,
+    list_devices,
+    rotate_device,
+)
 from api.http import handles_errors, json_object, principal_of
 from api.principal import REGISTRARS, Principal, Role, ScopeKind, region_prefix
 from api.projects import (
     ProjectIn,
     ProjectPatch,
     TeamIn,
+    TeamPatch,
     create_project,
     create_team,
     exit_team,
@@ -26,8 +35,16 @@ from api.projects import (
     parse_model,
     team_project,
     update_project,
+    update_team,
 )
-from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
+from infra.errors import (
+    ConfirmationRequiredError,
+    ConflictError,
+    FieldProblem,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+)
 
 
 def _actor(who: Principal) -> str:
@@ -192,7 +209,83 @@ async def get_regions(request: Request) -> Response:
     return JSONResponse({"items": items})
 
 
+async def get_devices(request: Request) -> Response:
+    who = principal_of(request)
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot list devices")
+    project_id = request.path_params["project_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, project_id)
+        items = await list_devices(conn, project_id)
+    return JSONResponse({"items": [item.model_dump() for item in items]})
+
+
+async def post_device_disable(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    body = await json_object(request)
+    if body.get("confirm") is not True:
+        raise ConfirmationRequiredError("disabling a gate stops its passes: confirm it")
+    reason = str(body.get("reason") or "").strip()
+    if not reason:
+        raise InvalidInputError([FieldProblem("reason", "required", "停用原因必填")])
+    device_id = request.path_params["device_id"]
+    async with request.app.state.pool.connection() as conn:
+        await _visible(conn, who, await device_project(conn, device_id))
+        await disable_device(conn, device_id, actor=_actor(who), reason=reason)
+    return JSONResponse({"device_id": device_id, "disabled": True})
+
+
+async def patch_team(request: Request) -> Response:
+    who = principal_of(request)
+    _registrar(who)
+    patch: TeamPatch = parse_model(TeamPatch, await json_object(request))
+    team_id = int(request.path_params["team_id"])
+    async with request.app.state.pool.connection() as conn:
+        if not 1 <= team_id < 2**63:
+            raise NotFoundError(f"team {team_id} does not exist")
+        await _visible(conn, who, await team_project(conn, team_id))
+        team = await update_team(conn, team_id, patch, actor=_actor(who))
+    return JSONResponse(team.model_dump())
+
+
+async def post_region(request: Request) -> Response:
+    who = principal_of(request)
+    if who.role is not Role.REGULATOR:
+        raise ForbiddenError("only regulators register regions")
+    region: RegionIn = parse_model(RegionIn, await json_object(request))
+    if not region.code.startswith(region_prefix(who.scope_id)) or region.code == who.scope_id:
+        raise ForbiddenError(f"region {region.code} is not inside your region {who.scope_id}")
+    async with request.app.state.pool.connection() as conn:
+        parent = await conn.execute("SELECT 1 FROM regions WHERE code = %s", (region.parent_code,))
+        if await parent.fetchone() is None:
+            raise InvalidInputError(
+                [FieldProblem("parent_code", "unknown region", "上级区划不存在")]
+            )
+        cursor = await conn.execute(
+            "INSERT INTO regions (code, name, level, parent_code) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING RETURNING code",
+            (region.code, region.name, region.level, region.parent_code),
+        )
+        if await cursor.fetchone() is None:
+            raise ConflictError(f"region {region.code} already exists")
+    return JSONResponse(region.model_dump(), status_code=201)
+
+
+class RegionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[1-9][0-9]{5}$")
+    name: str = Field(min_length=1, max_length=64)
+    level: str = Field(pattern="^(city|district)$")
+    parent_code: str = Field(pattern=r"^[1-9][0-9]{5}$")
+
+
 routes = [
+    Route("/v1/regions", handles_errors(post_region), methods=["POST"]),
+    Route("/v1/projects/{project_id}/devices", handles_errors(get_devices), methods=["GET"]),
+    Route("/v1/devices/{device_id}/disable", handles_errors(post_device_disable), methods=["POST"]),
+    Route("/v1/teams/{team_id:int}", handles_errors(patch_team), methods=["PATCH"]),
     Route("/v1/regions", handles_errors(get_regions), methods=["GET"]),
     Route("/v1/projects/{project_id}", handles_errors(patch_project), methods=["PATCH"]),
     Route("/v1/projects", handles_errors(post_project), methods=["POST"]),

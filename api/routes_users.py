@@ -17,7 +17,7 @@ from api.identity import check_new_password
 from api.principal import SCOPE_OF_ROLE, Principal, Role, region_prefix
 from api.projects import parse_model
 from api.workers import audit
-from infra.errors import FieldProblem, ForbiddenError, InvalidInputError
+from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
 
 
 class UserIn(BaseModel):
@@ -92,4 +92,36 @@ async def post_user(request: Request) -> Response:
     return JSONResponse(body, status_code=201)
 
 
-routes = [Route("/v1/users", handles_errors(post_user), methods=["POST"])]
+async def post_user_disable(request: Request) -> Response:
+    """Disable a staff account, allowed to whoever could have created it."""
+    who = principal_of(request)
+    user_id = int(request.path_params["user_id"])
+    if not 1 <= user_id < 2**63:
+        raise NotFoundError(f"staff account {user_id} does not exist")
+    async with request.app.state.pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT login, role, scope_id FROM users WHERE user_id = %s", (user_id,)
+        )
+        row = await cursor.fetchone()
+        if row is None or row[1] == Role.WORKER.value:
+            raise NotFoundError(f"staff account {user_id} does not exist")
+        target = UserIn.model_construct(login=row[0], role=Role(row[1]), scope_id=row[2])
+        await _may_create(conn, who, target)
+        await conn.execute(
+            "UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE user_id = %s",
+            (user_id,),
+        )
+        await audit(
+            conn,
+            actor=f"{who.role.value}:{who.user_id}",
+            action="user.disable",
+            entity="user",
+            entity_id=str(user_id),
+        )
+    return JSONResponse({"user_id": user_id, "disabled": True})
+
+
+routes = [
+    Route("/v1/users", handles_errors(post_user), methods=["POST"]),
+    Route("/v1/users/{user_id:int}/disable", handles_errors(post_user_disable), methods=["POST"]),
+]

@@ -226,3 +226,74 @@ async def test_corrections_are_scoped_validated_and_published(
     ).status_code == 403
     regions = await http.get("/v1/regions", headers=officer)
     assert "450702" in [r["code"] for r in regions.json()["items"]]
+
+
+async def test_the_remaining_maintenance_endpoints_respect_scope(
+    http: httpx.AsyncClient, site: Site
+) -> None:
+    officer, regulator = auth(site.tokens["officer_a"]), auth(site.tokens["regulator_gx"])
+    device_id = f"{site.project_a}-M{uuid.uuid4().hex[:4]}"
+    await http.post(
+        f"/v1/projects/{site.project_a}/devices", json={"device_id": device_id}, headers=officer
+    )
+    listed = await http.get(f"/v1/projects/{site.project_a}/devices", headers=regulator)
+    assert device_id in [d["device_id"] for d in listed.json()["items"]]
+    assert "secret" not in listed.text
+    disable = f"/v1/devices/{device_id}/disable"
+    assert (await http.post(disable, json={"reason": "损坏"}, headers=officer)).status_code == 422
+    done = await http.post(disable, json={"reason": "损坏", "confirm": True}, headers=officer)
+    assert done.status_code == 200
+    again = await http.post(disable, json={"reason": "损坏", "confirm": True}, headers=officer)
+    assert again.status_code == 409
+
+    teams = await http.get(f"/v1/projects/{site.project_a}/teams", headers=officer)
+    team_body = {
+        "enterprise_id": site.enterprise_id,
+        "name": f"临时{uuid.uuid4().hex[:4]}",
+        "kind": "labour",
+    }
+    team_id = (
+        await http.post(f"/v1/projects/{site.project_a}/teams", json=team_body, headers=officer)
+    ).json()["team_id"]
+    renamed = await http.patch(f"/v1/teams/{team_id}", json={"trade": "油漆工"}, headers=officer)
+    assert renamed.status_code == 200 and renamed.json()["trade"] == "油漆工"
+    assert teams.status_code == 200
+    assert (
+        await http.patch(
+            f"/v1/teams/{team_id}", json={"trade": "x"}, headers=auth(site.tokens["officer_b"])
+        )
+    ).status_code == 404
+
+    enterprise = f"/v1/enterprises/{site.enterprise_id}"
+    assert (await http.get(enterprise, headers=officer)).status_code == 200
+    patched = await http.patch(enterprise, json={"name": "广西建工集团（更名）"}, headers=regulator)
+    assert patched.status_code == 200 and patched.json()["name"] == "广西建工集团（更名）"
+    assert (await http.patch(enterprise, json={"name": "x"}, headers=officer)).status_code == 403
+
+    code = f"4507{uuid.uuid4().int % 90 + 10:02d}"
+    region = {"code": code, "name": "测试区", "level": "district", "parent_code": "450000"}
+    assert (await http.post("/v1/regions", json=region, headers=regulator)).status_code in (
+        201,
+        409,
+    )
+    outside = {**region, "code": "110199", "parent_code": "110000"}
+    assert (await http.post("/v1/regions", json=outside, headers=regulator)).status_code == 403
+
+    run = uuid.uuid4().hex[:6]
+    created = await http.post(
+        "/v1/users",
+        headers=auth(site.tokens["contractor"]),
+        json={
+            "login": f"temp{run}",
+            "password": "Linshi2026",
+            "role": "labour_officer",
+            "scope_id": site.project_a,
+        },
+    )
+    user_path = f"/v1/users/{created.json()['user_id']}/disable"
+    assert (
+        await http.post(user_path, headers=auth(site.tokens["regulator_bj"]))
+    ).status_code == 403
+    assert (await http.post(user_path, headers=auth(site.tokens["contractor"]))).status_code == 200
+    gone = await http.post("/v1/auth/login", json={"login": f"temp{run}", "password": "Linshi2026"})
+    assert gone.status_code == 401
