@@ -285,6 +285,11 @@ def postgres_spec(settings: Settings) -> ProcessSpec:
             f"listen_addresses={host}",
             "-c",
             "max_connections=200",
+            # Error DETAIL lines and failing statements can hold ID numbers: keep them out.
+            "-c",
+            "log_error_verbosity=terse",
+            "-c",
+            "log_min_error_statement=panic",
         ],
         port=port,
         user=user,
