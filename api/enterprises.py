@@ -8,6 +8,7 @@ from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.identity import validate_credit_code
+from api.patching import changed_fields, set_clause
 from api.workers import audit
 from infra.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 
@@ -135,10 +136,8 @@ async def get_enterprise(conn: AsyncConnection[Any], enterprise_id: int) -> Ente
 async def update_enterprise(
     conn: AsyncConnection[Any], enterprise_id: int, patch: EnterprisePatch, *, actor: str
 ) -> EnterpriseView:
-    changes = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
-    if not changes:
-        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
-    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    changes = changed_fields(patch, clearable=frozenset({"region_code"}))
+    assignments = set_clause(changes)
     async with conn.transaction():
         cursor = await conn.execute(
             f"UPDATE enterprises SET {assignments} WHERE enterprise_id = %(enterprise_id)s"

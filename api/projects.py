@@ -8,6 +8,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from api.patching import changed_fields, set_clause
 from api.principal import Principal, ScopeKind, region_prefix
 from api.workers import audit, exit_project
 from infra.errors import (
@@ -128,16 +129,27 @@ async def create_project(
     return _project(row)
 
 
+_CLEARABLE_PROJECT_FIELDS = frozenset(
+    {
+        "permit_number",
+        "latitude",
+        "longitude",
+        "geofence_m",
+        "start_date",
+        "planned_completion",
+        "briefing_date",
+    }
+)
+
+
 async def update_project(
     conn: AsyncConnection[Any], project_id: str, patch: ProjectPatch, *, actor: str
 ) -> ProjectView:
-    changes = patch.model_dump(exclude_unset=True)
-    if not changes:
-        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
+    changes = changed_fields(patch, clearable=_CLEARABLE_PROJECT_FIELDS)
     async with conn.transaction():
         current = await get_project(conn, project_id)
         merged = parse_model(ProjectIn, {**current.model_dump(), **changes})  # re-checks dates
-        assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+        assignments = set_clause(changes)
         cursor = await conn.execute(
             f"UPDATE projects SET {assignments} WHERE project_id = %(project_id)s"
             f" RETURNING {_PROJECT_COLUMNS}",
@@ -306,10 +318,8 @@ class TeamPatch(BaseModel):
 async def update_team(
     conn: AsyncConnection[Any], team_id: int, patch: TeamPatch, *, actor: str
 ) -> TeamView:
-    changes = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if v is not None}
-    if not changes:
-        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
-    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    changes = changed_fields(patch)
+    assignments = set_clause(changes)
     async with conn.transaction():
         cursor = await conn.execute(
             f"UPDATE teams SET {assignments} WHERE team_id = %(team_id)s"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.identity import mask_id_number, mask_mobile, parse_resident_id, validate_mobile
 from api.outbox import record_change
+from api.patching import changed_fields, set_clause
 from infra.errors import (
     ConfirmationRequiredError,
     ConflictError,
@@ -294,16 +295,10 @@ class WorkerPatch(BaseModel):
 async def update_worker(
     conn: AsyncConnection[Any], worker_id: int, patch: WorkerPatch, *, actor: str
 ) -> WorkerView:
-    changes = patch.model_dump(exclude_unset=True)
-    if "phone" in changes and changes["phone"] is not None:
+    changes = changed_fields(patch, clearable=frozenset({"phone"}))
+    if changes.get("phone") is not None:
         changes["phone"] = validate_mobile(changes["phone"])
-    if not changes:
-        raise InvalidInputError([FieldProblem("body", "nothing to change", "没有需要修改的字段")])
-    if any(value is None for key, value in changes.items() if key != "phone"):
-        raise InvalidInputError(
-            [FieldProblem("body", "only phone may be cleared", "仅手机号可清空")]
-        )
-    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    assignments = set_clause(changes)
     async with conn.transaction():
         cursor = await conn.execute(
             f"UPDATE workers SET {assignments}, updated_at = now() WHERE worker_id = %(worker_id)s"
