@@ -116,6 +116,18 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if progress.rejected == 0 else 1
 
 
+def _cmd_models(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.faces.model_files import fetch, verify
+
+    folder = settings.model_dir.expanduser().resolve()
+    if args.action == "fetch":
+        written = fetch(folder)
+        print(f"models in {folder}: " + (", ".join(written) + " fetched" if written else "present"))
+    for name, path in verify(folder).items():
+        print(f"  ✓ {name} (sha256 verified) {path}")
+    return 0
+
+
 def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from infra.services import run_service
 
@@ -160,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--flat", action="store_true", help="constant rate, no daily peaks")
     sim.set_defaults(handler=_cmd_simulate)
+
+    models = sub.add_parser("models", help="fetch or verify the face models (YuNet, SFace)")
+    models.add_argument("action", choices=["fetch", "verify"])
+    models.set_defaults(handler=_cmd_models)
 
     run = sub.add_parser("run", help="run one service in the foreground")
     run.add_argument("service", choices=["ingest", "api", "realtime", "streams", "celery"])

@@ -22,6 +22,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     data_dir: Path = Path(".sitepulse")
+    # Shared by every stack (tests included), so the 40 MB of models download once.
+    model_dir: Path = Path(".sitepulse/models")
     namespace: str = Field(default="sitepulse.", pattern=r"^[a-z0-9_.-]*$")
     log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
 

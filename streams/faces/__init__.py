@@ -1,0 +1,1 @@
+"""Face recognition: model files, detector, aligner, embedder, quality gate, gallery."""
