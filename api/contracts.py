@@ -9,7 +9,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.workers import audit
+from api.audit import audit
+from api.rows import RowReader
 from infra.errors import ConflictError, FieldProblem, InvalidInputError
 
 
@@ -49,9 +50,7 @@ _COLUMNS = (
 )
 
 
-def _view(row: tuple[Any, ...]) -> ContractView:
-    names = [name.strip() for name in _COLUMNS.split(",")]
-    return ContractView.model_validate(dict(zip(names, row, strict=True)))
+_view = RowReader(ContractView, _COLUMNS)
 
 
 async def add_contract(

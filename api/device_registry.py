@@ -12,8 +12,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.audit import audit
 from api.outbox import record_change
-from api.workers import audit
 from infra.errors import ConflictError, NotFoundError
 
 

@@ -7,9 +7,10 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.audit import audit
 from api.identity import validate_credit_code
 from api.patching import changed_fields, set_clause
-from api.workers import audit
+from api.rows import RowReader
 from infra.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 
 KINDS = "general_contractor|subcontractor|labour_company"
@@ -46,9 +47,7 @@ class ParticipationIn(BaseModel):
 _COLUMNS = "enterprise_id, credit_code, name, kind, region_code"
 
 
-def _view(row: tuple[Any, ...]) -> EnterpriseView:
-    names = [name.strip() for name in _COLUMNS.split(",")]
-    return EnterpriseView.model_validate(dict(zip(names, row, strict=True)))
+_view = RowReader(EnterpriseView, _COLUMNS)
 
 
 async def create_enterprise(

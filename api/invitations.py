@@ -8,8 +8,10 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.audit import audit
 from api.identity import parse_resident_id
-from api.workers import audit, enter_project
+from api.rows import RowReader
+from api.workers import enter_project
 from infra.errors import ConflictError, NotFoundError
 
 
@@ -31,9 +33,7 @@ class InvitationView(BaseModel):
 _COLUMNS = "invitation_id, project_id, team_id, worker_id, status"
 
 
-def _view(row: tuple[Any, ...]) -> InvitationView:
-    names = [name.strip() for name in _COLUMNS.split(",")]
-    return InvitationView.model_validate(dict(zip(names, row, strict=True)))
+_view = RowReader(InvitationView, _COLUMNS)
 
 
 async def invite(

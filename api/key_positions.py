@@ -11,7 +11,8 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.workers import audit
+from api.audit import audit
+from api.rows import RowReader
 from infra.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 
 POSITIONS = (
@@ -43,9 +44,7 @@ class KeyPositionView(BaseModel):
 _COLUMNS = "position_id, project_id, worker_id, position, status, decision_reason"
 
 
-def _view(row: tuple[Any, ...]) -> KeyPositionView:
-    names = [name.strip() for name in _COLUMNS.split(",")]
-    return KeyPositionView.model_validate(dict(zip(names, row, strict=True)))
+_view = RowReader(KeyPositionView, _COLUMNS)
 
 
 async def request_entry(

@@ -8,9 +8,11 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from api.audit import audit
 from api.patching import changed_fields, set_clause
 from api.principal import Principal, ScopeKind, region_prefix
-from api.workers import audit, exit_project
+from api.rows import RowReader
+from api.workers import exit_project
 from infra.errors import (
     ConfirmationRequiredError,
     ConflictError,
@@ -72,6 +74,9 @@ class ProjectView(ProjectIn):
     model_config = ConfigDict(extra="forbid")
 
 
+_project = RowReader(ProjectView, _PROJECT_COLUMNS)
+
+
 class TeamIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -92,11 +97,6 @@ def parse_model(model: type[BaseModel], payload: dict[str, Any]) -> Any:
         return model.model_validate(payload)
     except ValidationError as exc:
         raise InvalidInputError(problems_from(exc)) from None
-
-
-def _project(row: tuple[Any, ...]) -> ProjectView:
-    names = [column.strip() for column in _PROJECT_COLUMNS.split(",")]
-    return ProjectView.model_validate(dict(zip(names, row, strict=True)))
 
 
 async def create_project(

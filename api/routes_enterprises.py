@@ -6,7 +6,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.access import can_access_project
 from api.enterprises import (
     EnterpriseIn,
     EnterprisePatch,
@@ -17,11 +16,12 @@ from api.enterprises import (
     get_enterprise,
     update_enterprise,
 )
+from api.guards import actor_of, path_id, require_visible_project
 from api.http import handles_errors, json_object, principal_of
 from api.principal import Principal, Role, ScopeKind
 from api.projects import parse_model
 from api.routes_projects import page_params
-from infra.errors import ForbiddenError, NotFoundError
+from infra.errors import ForbiddenError
 
 
 def _regulator(who: Principal) -> None:
@@ -34,7 +34,7 @@ async def post_enterprise(request: Request) -> Response:
     _regulator(who)
     enterprise: EnterpriseIn = parse_model(EnterpriseIn, await json_object(request))
     async with request.app.state.pool.connection() as conn:
-        created = await create_enterprise(conn, enterprise, actor=f"regulator:{who.user_id}")
+        created = await create_enterprise(conn, enterprise, actor=actor_of(who))
     return JSONResponse(created.model_dump(), status_code=201)
 
 
@@ -58,17 +58,9 @@ async def post_participant(request: Request) -> Response:
     participation: ParticipationIn = parse_model(ParticipationIn, await json_object(request))
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        if not await can_access_project(conn, who, project_id):
-            raise NotFoundError(f"project {project_id!r} does not exist")
-        await add_participant(conn, project_id, participation, actor=f"regulator:{who.user_id}")
+        await require_visible_project(conn, who, project_id)
+        await add_participant(conn, project_id, participation, actor=actor_of(who))
     return JSONResponse({"project_id": project_id, **participation.model_dump()}, status_code=201)
-
-
-def _enterprise_id(request: Request) -> int:
-    value = int(request.path_params["enterprise_id"])
-    if not 1 <= value < 2**63:
-        raise NotFoundError(f"enterprise {value} does not exist")
-    return value
 
 
 async def get_one_enterprise(request: Request) -> Response:
@@ -76,7 +68,7 @@ async def get_one_enterprise(request: Request) -> Response:
     if who.scope_kind is ScopeKind.WORKER:
         raise ForbiddenError("workers cannot read enterprise records")
     async with request.app.state.pool.connection() as conn:
-        enterprise = await get_enterprise(conn, _enterprise_id(request))
+        enterprise = await get_enterprise(conn, path_id(request, "enterprise_id", "enterprise"))
     return JSONResponse(enterprise.model_dump())
 
 
@@ -86,7 +78,7 @@ async def patch_enterprise(request: Request) -> Response:
     patch: EnterprisePatch = parse_model(EnterprisePatch, await json_object(request))
     async with request.app.state.pool.connection() as conn:
         updated = await update_enterprise(
-            conn, _enterprise_id(request), patch, actor=f"regulator:{who.user_id}"
+            conn, path_id(request, "enterprise_id", "enterprise"), patch, actor=actor_of(who)
         )
     return JSONResponse(updated.model_dump())
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.access import can_access_project
 from api.device_registry import (
     DeviceIn,
     device_project,
@@ -19,8 +17,9 @@ from api.device_registry import (
     list_devices,
     rotate_device,
 )
+from api.guards import actor_of, path_id, require_registrar, require_visible_project
 from api.http import handles_errors, json_object, principal_of
-from api.principal import REGISTRARS, Principal, Role, ScopeKind, region_prefix
+from api.principal import Role, ScopeKind, region_prefix
 from api.projects import (
     ProjectIn,
     ProjectPatch,
@@ -43,12 +42,7 @@ from infra.errors import (
     FieldProblem,
     ForbiddenError,
     InvalidInputError,
-    NotFoundError,
 )
-
-
-def _actor(who: Principal) -> str:
-    return f"{who.role.value}:{who.user_id}"
 
 
 def page_params(request: Request) -> tuple[int, int]:
@@ -66,17 +60,6 @@ def page_params(request: Request) -> tuple[int, int]:
     return limit, offset
 
 
-async def _visible(conn: Any, who: Principal, project_id: str) -> None:
-    """404 for a project outside the scope: its existence is not the caller's business."""
-    if not await can_access_project(conn, who, project_id):
-        raise NotFoundError(f"project {project_id!r} does not exist")
-
-
-def _registrar(who: Principal) -> None:
-    if who.role not in REGISTRARS:
-        raise ForbiddenError(f"role {who.role.value} cannot change project rosters or devices")
-
-
 async def post_project(request: Request) -> Response:
     who = principal_of(request)
     project: ProjectIn = parse_model(ProjectIn, await json_object(request))
@@ -85,7 +68,7 @@ async def post_project(request: Request) -> Response:
     if not project.region_code.startswith(region_prefix(who.scope_id)):
         raise ForbiddenError(f"region {project.region_code} is outside your region")
     async with request.app.state.pool.connection() as conn:
-        created = await create_project(conn, project, actor=_actor(who))
+        created = await create_project(conn, project, actor=actor_of(who))
     return JSONResponse(created.model_dump(mode="json"), status_code=201)
 
 
@@ -108,19 +91,19 @@ async def get_one_project(request: Request) -> Response:
     who = principal_of(request)
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
+        await require_visible_project(conn, who, project_id)
         project = await get_project(conn, project_id)
     return JSONResponse(project.model_dump(mode="json"))
 
 
 async def post_team(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "change project rosters or devices")
     team: TeamIn = parse_model(TeamIn, await json_object(request))
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
-        created = await create_team(conn, project_id, team, actor=_actor(who))
+        await require_visible_project(conn, who, project_id)
+        created = await create_team(conn, project_id, team, actor=actor_of(who))
     return JSONResponse(created.model_dump(mode="json"), status_code=201)
 
 
@@ -130,16 +113,16 @@ async def get_teams(request: Request) -> Response:
         raise ForbiddenError("workers cannot list teams")
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
+        await require_visible_project(conn, who, project_id)
         teams = await list_teams(conn, project_id)
     return JSONResponse({"items": [team.model_dump(mode="json") for team in teams]})
 
 
 async def post_team_exit(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "change project rosters or devices")
     body = await json_object(request)
-    team_id = int(request.path_params["team_id"])
+    team_id = path_id(request, "team_id", "team")
     try:
         exit_date = date.fromisoformat(str(body.get("exit_date", "")))
     except ValueError:
@@ -150,14 +133,12 @@ async def post_team_exit(request: Request) -> Response:
     if not reason:
         raise InvalidInputError([FieldProblem("reason", "required for an exit", "退场原因必填")])
     async with request.app.state.pool.connection() as conn:
-        if not 1 <= team_id < 2**63:
-            raise NotFoundError(f"team {team_id} does not exist")
-        await _visible(conn, who, await team_project(conn, team_id))
+        await require_visible_project(conn, who, await team_project(conn, team_id))
         exited = await exit_team(
             conn,
             team_id,
             exit_date,
-            actor=_actor(who),
+            actor=actor_of(who),
             reason=reason,
             confirmed=body.get("confirm") is True,
         )
@@ -166,23 +147,23 @@ async def post_team_exit(request: Request) -> Response:
 
 async def post_device(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "change project rosters or devices")
     device: DeviceIn = parse_model(DeviceIn, await json_object(request))
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
-        issued = await issue_device(conn, project_id, device, actor=_actor(who))
+        await require_visible_project(conn, who, project_id)
+        issued = await issue_device(conn, project_id, device, actor=actor_of(who))
     return JSONResponse(issued.model_dump(), status_code=201)
 
 
 async def post_device_rotation(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "change project rosters or devices")
     device_id = request.path_params["device_id"]
     async with request.app.state.pool.connection() as conn:
         project_id = await device_project(conn, device_id)
-        await _visible(conn, who, project_id)
-        issued = await rotate_device(conn, device_id, actor=_actor(who))
+        await require_visible_project(conn, who, project_id)
+        issued = await rotate_device(conn, device_id, actor=actor_of(who))
     return JSONResponse(issued.model_dump())
 
 
@@ -193,8 +174,8 @@ async def patch_project(request: Request) -> Response:
     patch: ProjectPatch = parse_model(ProjectPatch, await json_object(request))
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
-        updated = await update_project(conn, project_id, patch, actor=_actor(who))
+        await require_visible_project(conn, who, project_id)
+        updated = await update_project(conn, project_id, patch, actor=actor_of(who))
     return JSONResponse(updated.model_dump(mode="json"))
 
 
@@ -215,14 +196,14 @@ async def get_devices(request: Request) -> Response:
         raise ForbiddenError("workers cannot list devices")
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
+        await require_visible_project(conn, who, project_id)
         items = await list_devices(conn, project_id)
     return JSONResponse({"items": [item.model_dump() for item in items]})
 
 
 async def post_device_disable(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "change project rosters or devices")
     body = await json_object(request)
     if body.get("confirm") is not True:
         raise ConfirmationRequiredError("disabling a gate stops its passes: confirm it")
@@ -231,21 +212,19 @@ async def post_device_disable(request: Request) -> Response:
         raise InvalidInputError([FieldProblem("reason", "required", "停用原因必填")])
     device_id = request.path_params["device_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, await device_project(conn, device_id))
-        await disable_device(conn, device_id, actor=_actor(who), reason=reason)
+        await require_visible_project(conn, who, await device_project(conn, device_id))
+        await disable_device(conn, device_id, actor=actor_of(who), reason=reason)
     return JSONResponse({"device_id": device_id, "disabled": True})
 
 
 async def patch_team(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "change project rosters or devices")
     patch: TeamPatch = parse_model(TeamPatch, await json_object(request))
-    team_id = int(request.path_params["team_id"])
+    team_id = path_id(request, "team_id", "team")
     async with request.app.state.pool.connection() as conn:
-        if not 1 <= team_id < 2**63:
-            raise NotFoundError(f"team {team_id} does not exist")
-        await _visible(conn, who, await team_project(conn, team_id))
-        team = await update_team(conn, team_id, patch, actor=_actor(who))
+        await require_visible_project(conn, who, await team_project(conn, team_id))
+        team = await update_team(conn, team_id, patch, actor=actor_of(who))
     return JSONResponse(team.model_dump())
 
 

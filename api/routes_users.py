@@ -12,11 +12,12 @@ from starlette.routing import Route
 
 from api.access import can_access_project
 from api.accounts import create_user
+from api.audit import audit
+from api.guards import actor_of, path_id
 from api.http import handles_errors, json_object, principal_of
 from api.identity import check_new_password
 from api.principal import SCOPE_OF_ROLE, Principal, Role, region_prefix
 from api.projects import parse_model
-from api.workers import audit
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
 
 
@@ -75,7 +76,7 @@ async def post_user(request: Request) -> Response:
         )
         await audit(
             conn,
-            actor=f"{who.role.value}:{who.user_id}",
+            actor=actor_of(who),
             action="user.create",
             entity="user",
             entity_id=str(user_id),
@@ -95,9 +96,7 @@ async def post_user(request: Request) -> Response:
 async def post_user_disable(request: Request) -> Response:
     """Disable a staff account, allowed to whoever could have created it."""
     who = principal_of(request)
-    user_id = int(request.path_params["user_id"])
-    if not 1 <= user_id < 2**63:
-        raise NotFoundError(f"staff account {user_id} does not exist")
+    user_id = path_id(request, "user_id", "staff account")
     async with request.app.state.pool.connection() as conn:
         cursor = await conn.execute(
             "SELECT login, role, scope_id FROM users WHERE user_id = %s", (user_id,)
@@ -113,7 +112,7 @@ async def post_user_disable(request: Request) -> Response:
         )
         await audit(
             conn,
-            actor=f"{who.role.value}:{who.user_id}",
+            actor=actor_of(who),
             action="user.disable",
             entity="user",
             entity_id=str(user_id),

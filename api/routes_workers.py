@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.access import can_access_project, can_access_worker
+from api.access import can_access_worker
 from api.contracts import ContractIn, add_contract, contracts_of
+from api.guards import actor_of, path_id, require_project_in_scope, require_registrar
 from api.http import handles_errors, json_object, principal_of
-from api.principal import REGISTRARS, Principal, ScopeKind
+from api.principal import ScopeKind
 from api.projects import parse_model
 from api.workers import (
     WorkerPatch,
@@ -26,25 +26,15 @@ from api.workers import (
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
 
 
-async def _require_project(conn: Any, who: Principal, project_id: str) -> None:
-    if not await can_access_project(conn, who, project_id):
-        raise ForbiddenError(f"project {project_id!r} is outside your scope")
-
-
-def _actor(who: Principal) -> str:
-    return f"{who.role.value}:{who.user_id}"
-
-
 async def register(request: Request) -> Response:
     who = principal_of(request)
-    if who.role not in REGISTRARS:
-        raise ForbiddenError(f"role {who.role.value} cannot register workers")
+    require_registrar(who, "register workers")
     registration = parse_registration(await json_object(request))
     if not registration.data.project_id:
         raise InvalidInputError([FieldProblem("project_id", "required", "项目编号必填")])
     async with request.app.state.pool.connection() as conn:
-        await _require_project(conn, who, registration.data.project_id)
-        outcome = await register_worker(conn, registration, actor=_actor(who))
+        await require_project_in_scope(conn, who, registration.data.project_id)
+        outcome = await register_worker(conn, registration, actor=actor_of(who))
     body = {
         "worker": outcome.worker.model_dump(mode="json"),
         "created": outcome.created,
@@ -72,7 +62,7 @@ async def list_workers(request: Request) -> Response:
     if project_id is None:
         raise InvalidInputError([FieldProblem("project_id", "required", "项目编号必填")])
     async with request.app.state.pool.connection() as conn:
-        await _require_project(conn, who, project_id)
+        await require_project_in_scope(conn, who, project_id)
         page = await search_workers(
             conn,
             project_id=project_id,
@@ -91,16 +81,9 @@ async def list_workers(request: Request) -> Response:
     )
 
 
-def _worker_id(request: Request) -> int:
-    worker_id = int(request.path_params["worker_id"])
-    if not 1 <= worker_id < 2**63:
-        raise NotFoundError(f"worker {worker_id} does not exist")
-    return worker_id
-
-
 async def show_worker(request: Request) -> Response:
     who = principal_of(request)
-    worker_id = _worker_id(request)
+    worker_id = path_id(request, "worker_id", "worker")
     async with request.app.state.pool.connection() as conn:
         if not await can_access_worker(conn, who, worker_id):
             raise NotFoundError(f"worker {worker_id} does not exist")  # no existence leaks
@@ -110,8 +93,7 @@ async def show_worker(request: Request) -> Response:
 
 async def exit_worker(request: Request) -> Response:
     who = principal_of(request)
-    if who.role not in REGISTRARS:
-        raise ForbiddenError(f"role {who.role.value} cannot record exits")
+    require_registrar(who, "record exits")
     body = await json_object(request)
     project_id = body.get("project_id")
     raw_date = body.get("exit_date")
@@ -130,13 +112,13 @@ async def exit_worker(request: Request) -> Response:
             [FieldProblem("exit_date", "must be YYYY-MM-DD", "退场日期格式应为 YYYY-MM-DD")]
         ) from None
     async with request.app.state.pool.connection() as conn:
-        await _require_project(conn, who, project_id)
+        await require_project_in_scope(conn, who, project_id)
         worker = await exit_project(
             conn,
-            _worker_id(request),
+            path_id(request, "worker_id", "worker"),
             project_id,
             exit_date,
-            actor=_actor(who),
+            actor=actor_of(who),
             reason=str(body.get("reason") or ""),
             confirmed=body.get("confirm") is True,
         )
@@ -145,19 +127,18 @@ async def exit_worker(request: Request) -> Response:
 
 async def post_contract(request: Request) -> Response:
     who = principal_of(request)
-    if who.role not in REGISTRARS:
-        raise ForbiddenError(f"role {who.role.value} cannot record labour contracts")
+    require_registrar(who, "record labour contracts")
     contract: ContractIn = parse_model(ContractIn, await json_object(request))
-    worker_id = _worker_id(request)
+    worker_id = path_id(request, "worker_id", "worker")
     async with request.app.state.pool.connection() as conn:
-        await _require_project(conn, who, contract.project_id)
-        created = await add_contract(conn, worker_id, contract, actor=_actor(who))
+        await require_project_in_scope(conn, who, contract.project_id)
+        created = await add_contract(conn, worker_id, contract, actor=actor_of(who))
     return JSONResponse(created.model_dump(mode="json"), status_code=201)
 
 
 async def get_contracts(request: Request) -> Response:
     who = principal_of(request)
-    worker_id = _worker_id(request)
+    worker_id = path_id(request, "worker_id", "worker")
     async with request.app.state.pool.connection() as conn:
         if not await can_access_worker(conn, who, worker_id):
             raise NotFoundError(f"worker {worker_id} does not exist")
@@ -167,14 +148,13 @@ async def get_contracts(request: Request) -> Response:
 
 async def patch_worker(request: Request) -> Response:
     who = principal_of(request)
-    if who.role not in REGISTRARS:
-        raise ForbiddenError(f"role {who.role.value} cannot correct worker records")
+    require_registrar(who, "correct worker records")
     patch: WorkerPatch = parse_model(WorkerPatch, await json_object(request))
-    worker_id = _worker_id(request)
+    worker_id = path_id(request, "worker_id", "worker")
     async with request.app.state.pool.connection() as conn:
         if not await can_access_worker(conn, who, worker_id):
             raise NotFoundError(f"worker {worker_id} does not exist")
-        worker = await update_worker(conn, worker_id, patch, actor=_actor(who))
+        worker = await update_worker(conn, worker_id, patch, actor=actor_of(who))
     return JSONResponse(worker.model_dump(mode="json"))
 
 

@@ -2,53 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from psycopg import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.access import can_access_project
+from api.guards import actor_of, path_id, require_registrar, require_visible_project
 from api.http import handles_errors, json_object, principal_of
 from api.invitations import InvitationIn, invitations_of, invite, respond
 from api.key_positions import KeyPositionIn, decide, list_positions, position_project
 from api.key_positions import request_entry as request_key_entry
 from api.key_positions import request_exit as request_key_exit
-from api.principal import REGISTRARS, Principal, Role, ScopeKind
+from api.principal import Principal, Role, ScopeKind
 from api.projects import parse_model
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
 
 
-def _actor(who: Principal) -> str:
-    return f"{who.role.value}:{who.user_id}"
-
-
-async def _visible(conn: AsyncConnection[Any], who: Principal, project_id: str) -> None:
-    if not await can_access_project(conn, who, project_id):
-        raise NotFoundError(f"project {project_id!r} does not exist")
-
-
-def _path_id(request: Request, name: str) -> int:
-    value = int(request.path_params[name])
-    if not 1 <= value < 2**63:
-        raise NotFoundError(f"{name} {value} does not exist")
-    return value
-
-
-def _registrar(who: Principal) -> None:
-    if who.role not in REGISTRARS:
-        raise ForbiddenError(f"role {who.role.value} cannot make this request")
-
-
 async def post_key_position(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "make this request")
     body: KeyPositionIn = parse_model(KeyPositionIn, await json_object(request))
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
-        created = await request_key_entry(conn, project_id, body, actor=_actor(who))
+        await require_visible_project(conn, who, project_id)
+        created = await request_key_entry(conn, project_id, body, actor=actor_of(who))
     return JSONResponse(created.model_dump(), status_code=201)
 
 
@@ -58,21 +34,21 @@ async def get_key_positions(request: Request) -> Response:
         raise ForbiddenError("workers cannot list key positions")
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
+        await require_visible_project(conn, who, project_id)
         items = await list_positions(conn, project_id)
     return JSONResponse({"items": [item.model_dump() for item in items]})
 
 
 async def post_key_position_exit(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "make this request")
     reason = str((await json_object(request)).get("reason") or "").strip()
     if not reason:
         raise InvalidInputError([FieldProblem("reason", "required", "离岗原因必填")])
-    position_id = _path_id(request, "position_id")
+    position_id = path_id(request, "position_id", "key position")
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, await position_project(conn, position_id))
-        updated = await request_key_exit(conn, position_id, actor=_actor(who), reason=reason)
+        await require_visible_project(conn, who, await position_project(conn, position_id))
+        updated = await request_key_exit(conn, position_id, actor=actor_of(who), reason=reason)
     return JSONResponse(updated.model_dump())
 
 
@@ -84,14 +60,14 @@ async def post_key_position_decision(request: Request) -> Response:
     if body.get("decision") not in ("approve", "reject"):
         problem = FieldProblem("decision", "must be 'approve' or 'reject'", "请选择同意或驳回")
         raise InvalidInputError([problem])
-    position_id = _path_id(request, "position_id")
+    position_id = path_id(request, "position_id", "key position")
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, await position_project(conn, position_id))
+        await require_visible_project(conn, who, await position_project(conn, position_id))
         updated = await decide(
             conn,
             position_id,
             approve=body["decision"] == "approve",
-            actor=_actor(who),
+            actor=actor_of(who),
             reason=str(body.get("reason") or ""),
         )
     return JSONResponse(updated.model_dump())
@@ -99,12 +75,12 @@ async def post_key_position_decision(request: Request) -> Response:
 
 async def post_invitation(request: Request) -> Response:
     who = principal_of(request)
-    _registrar(who)
+    require_registrar(who, "make this request")
     body: InvitationIn = parse_model(InvitationIn, await json_object(request))
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
-        await _visible(conn, who, project_id)
-        created = await invite(conn, project_id, body, actor=_actor(who))
+        await require_visible_project(conn, who, project_id)
+        created = await invite(conn, project_id, body, actor=actor_of(who))
     return JSONResponse(created.model_dump(), status_code=201)
 
 
@@ -127,7 +103,7 @@ async def post_invitation_answer(request: Request) -> Response:
     if answer not in ("accept", "decline"):
         raise NotFoundError(f"no such answer {answer!r}: use accept or decline")
     accept = answer == "accept"
-    invitation_id = _path_id(request, "invitation_id")
+    invitation_id = path_id(request, "invitation_id", "invitation")
     async with request.app.state.pool.connection() as conn:
         answered = await respond(conn, invitation_id, worker_id, accept=accept)
     return JSONResponse(answered.model_dump())

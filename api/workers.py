@@ -6,7 +6,6 @@ and phones are stored but only ever returned masked; every write adds an audit r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from api.audit import audit
 from api.identity import mask_id_number, mask_mobile, parse_resident_id, validate_mobile
 from api.outbox import record_change
 from api.patching import changed_fields, set_clause
@@ -139,23 +139,6 @@ async def _memberships_of(
             )
         )
     return found
-
-
-async def audit(
-    conn: AsyncConnection[Any],
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    reason: str = "",
-    detail: dict[str, Any] | None = None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO audit_log (actor, action, entity, entity_id, reason, detail)"
-        " VALUES (%s, %s, %s, %s, %s, %s)",
-        (actor, action, entity, entity_id, reason, json.dumps(detail or {}, ensure_ascii=False)),
-    )
 
 
 async def register_worker(

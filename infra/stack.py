@@ -114,6 +114,7 @@ def up(settings: Settings, *, with_services: bool = True, timeout_s: float = 240
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     deadline = time.monotonic() + timeout_s
+    specs = all_specs(settings, with_services=with_services)  # built once, not every tick
     shown: set[str] = set()
     while not (run_dir / "ready").exists():
         if process.poll() is not None:
@@ -122,7 +123,7 @@ def up(settings: Settings, *, with_services: bool = True, timeout_s: float = 240
         if time.monotonic() > deadline:
             stop_process_group(process.pid)
             raise StackError(f"the stack was not ready within {timeout_s:.0f}s; see {log_dir}")
-        for spec in all_specs(settings, with_services=with_services):
+        for spec in specs:
             if spec.name not in shown and (run_dir / f"{spec.name}.pid").exists() and spec.ready():
                 shown.add(spec.name)
                 print(f"  ✓ {spec.name:<10} ready on port {spec.port}", flush=True)

@@ -6,7 +6,7 @@ import time
 
 from redis.asyncio import Redis
 
-from infra.errors import AuthenticationError, ReplayedRequestError
+from infra.errors import ReplayedRequestError
 from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.signing import read_signed_request, verify_signature
 
@@ -33,6 +33,3 @@ class DeviceAuthenticator:
         if not await self._redis.set(key, 1, nx=True, ex=2 * self._max_skew_s):
             raise ReplayedRequestError(f"nonce {request.nonce!r} was already used")
         return credential
-
-
-__all__ = ["AuthenticationError", "DeviceAuthenticator", "ReplayedRequestError"]

@@ -7,7 +7,6 @@ event_id claim in Redis make it exactly once where it shows.
 
 from __future__ import annotations
 
-import logging
 from typing import Any, cast
 
 import faust
@@ -20,8 +19,6 @@ from infra.settings import Settings
 from streams.pass_pipeline import PassPipeline
 from streams.topics import DEAD_LETTER, GATE_PASSES
 from streams.transport import fetch_tuned_transport
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> faust.App:
