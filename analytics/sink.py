@@ -22,6 +22,7 @@ PASS_COLUMNS = (
     "received_at",
     "score",
     "snapshot_ref",
+    "verification",
 )
 _INSERT_PASSES = f"INSERT INTO gate_passes ({', '.join(PASS_COLUMNS)}) VALUES"
 
@@ -43,6 +44,7 @@ def pass_row(event: PassEvent) -> tuple[Any, ...]:
         _naive_utc(event.received_at),
         event.score,
         event.snapshot_ref or "",
+        event.verification.value if event.verification else "",
     )
 
 

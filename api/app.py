@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +16,7 @@ from starlette.routing import Route
 from api import (
     routes_auth,
     routes_enterprises,
+    routes_faces,
     routes_projects,
     routes_users,
     routes_workers,
@@ -25,7 +28,11 @@ from api.tokens import TokenIssuer
 from infra.errors import SettingsError
 from infra.metrics import metrics_route
 from infra.settings import Settings
+from infra.snapshots import SnapshotStore
+from streams.faces.pipeline import FaceEngine
 from streams.topics import REGISTRY
+
+log = logging.getLogger(__name__)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -46,6 +53,11 @@ async def _not_allowed(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=405)
 
 
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("face models not loaded: %s", task.exception())
+
+
 def create_app(settings: Settings) -> Starlette:
     if settings.token_secret is None:
         raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
@@ -61,6 +73,9 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pool.open()
         await outbox.start()
+        # Load the face models in the background; an enrolment before then waits for them.
+        warm_up = asyncio.create_task(asyncio.to_thread(app.state.faces.ready))
+        warm_up.add_done_callback(_log_failure)
         try:
             yield
         finally:
@@ -83,10 +98,14 @@ def create_app(settings: Settings) -> Starlette:
             *routes_workflows.routes,
             *routes_enterprises.routes,
             *routes_users.routes,
+            *routes_faces.routes,
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
     app.state.pool = pool
+    app.state.settings = settings
+    app.state.faces = FaceEngine(settings.model_dir.resolve())
+    app.state.snapshots = SnapshotStore(settings.snapshot_dir)
     app.state.tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
     return app

@@ -21,6 +21,7 @@ from infra.errors import (
     InvalidInputError,
     NotFoundError,
     SitePulseError,
+    UnavailableError,
 )
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -31,6 +32,7 @@ _STATUS_AND_ZH: list[tuple[type[SitePulseError], int, str, str]] = [
     (NotFoundError, 404, "not_found", "未找到"),
     (ConflictError, 409, "conflict", "与现有数据冲突"),
     (ConfirmationRequiredError, 422, "confirmation_required", "此操作不可撤销，请确认"),
+    (UnavailableError, 503, "unavailable", "服务暂不可用，请稍后再试"),
 ]
 
 
@@ -40,7 +42,8 @@ def error_response(error: SitePulseError) -> JSONResponse:
         return JSONResponse({"error": "invalid", "problems": problems}, status_code=422)
     for kind, status, code, zh in _STATUS_AND_ZH:
         if isinstance(error, kind):
-            body = {"error": code, "reason": str(error), "message_zh": zh}
+            specific = error.message_zh if isinstance(error, ConflictError) else None
+            body = {"error": code, "reason": str(error), "message_zh": specific or zh}
             return JSONResponse(body, status_code=status)
     raise error
 

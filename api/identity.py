@@ -139,6 +139,13 @@ def mask_id_number(number: str) -> str:
     return number[:4] + "*" * max(len(number) - 6, 0) + number[-2:]
 
 
+def mask_name(name: str) -> str:
+    """``张三`` → ``张*``, ``王小明`` → ``王*明``."""
+    if len(name) <= 2:
+        return name[:1] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_bank_card(digits: str) -> str:
     return digits[:4] + "*" * max(len(digits) - 6, 0) + digits[-2:]
 

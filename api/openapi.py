@@ -9,77 +9,19 @@ from api.device_registry import DeviceIn, DeviceView, IssuedCredential
 from api.enterprises import EnterpriseIn, EnterprisePatch, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView
+from api.openapi_faces import face_paths
+from api.openapi_parts import (
+    PROBLEM_SCHEMA,
+    WORKER_ID_PARAM,
+    error_responses,
+    json_content,
+    page_of,
+    schema_of,
+)
 from api.projects import ProjectIn, ProjectPatch, ProjectView, TeamIn, TeamPatch, TeamView
 from api.routes_projects import RegionIn
 from api.routes_users import UserIn
 from api.workers import RegistrationIn, WorkerPatch, WorkerView
-
-_PROBLEM = {
-    "type": "object",
-    "properties": {
-        "error": {"type": "string"},
-        "reason": {"type": "string"},
-        "message_zh": {"type": "string"},
-        "problems": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "field": {"type": "string"},
-                    "reason": {"type": "string"},
-                    "message_zh": {"type": "string"},
-                },
-                "required": ["field", "reason", "message_zh"],
-            },
-        },
-    },
-    "required": ["error"],
-}
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    described = {
-        401: "not authenticated",
-        403: "outside the caller's role or scope",
-        404: "not found (or not visible)",
-        409: "conflicts with current state",
-        422: "invalid input: every problem with field, reason and Chinese message",
-    }
-    return {
-        str(code): {
-            "description": described[code],
-            **_json({"$ref": "#/components/schemas/Problem"}),
-        }
-        for code in codes
-    }
-
-
-_WORKER_ID = {
-    "name": "worker_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-}
-
-
-def _schema(model: Any) -> dict[str, Any]:
-    return dict(model.model_json_schema(ref_template="#/components/schemas/{model}"))
-
-
-def page_of(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": item},
-            "total": {"type": "integer"},
-            "limit": {"type": "integer"},
-            "offset": {"type": "integer"},
-        },
-    }
 
 
 def _extra_paths() -> dict[str, Any]:
@@ -128,10 +70,10 @@ def _extra_paths() -> dict[str, Any]:
     return {
         "/v1/projects": {
             "post": {
-                "requestBody": {"required": True, **_json(_schema(ProjectIn))},
+                "requestBody": {"required": True, **json_content(schema_of(ProjectIn))},
                 "responses": {
-                    "201": {"description": "registered", **_json(_schema(ProjectView))},
-                    **_errors(401, 403, 409, 422),
+                    "201": {"description": "registered", **json_content(schema_of(ProjectView))},
+                    **error_responses(401, 403, 409, 422),
                 },
             },
             "get": {
@@ -139,9 +81,9 @@ def _extra_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "projects in scope",
-                        **_json(page_of(_schema(ProjectView))),
+                        **json_content(page_of(schema_of(ProjectView))),
                     },
-                    **_errors(401, 422),
+                    **error_responses(401, 422),
                 },
             },
         },
@@ -149,18 +91,18 @@ def _extra_paths() -> dict[str, Any]:
             "get": {
                 "parameters": [project_id],
                 "responses": {
-                    "200": {"description": "the project", **_json(_schema(ProjectView))},
-                    **_errors(401, 403, 404),
+                    "200": {"description": "the project", **json_content(schema_of(ProjectView))},
+                    **error_responses(401, 403, 404),
                 },
             }
         },
         "/v1/projects/{project_id}/teams": {
             "post": {
                 "parameters": [project_id],
-                "requestBody": {"required": True, **_json(_schema(TeamIn))},
+                "requestBody": {"required": True, **json_content(schema_of(TeamIn))},
                 "responses": {
-                    "201": {"description": "created", **_json(_schema(TeamView))},
-                    **_errors(401, 403, 404, 409, 422),
+                    "201": {"description": "created", **json_content(schema_of(TeamView))},
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             },
             "get": {
@@ -168,49 +110,52 @@ def _extra_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "teams",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "properties": {
-                                    "items": {"type": "array", "items": _schema(TeamView)}
+                                    "items": {"type": "array", "items": schema_of(TeamView)}
                                 },
                             }
                         ),
                     },
-                    **_errors(401, 403, 404),
+                    **error_responses(401, 403, 404),
                 },
             },
         },
         "/v1/teams/{team_id}/exit": {
             "post": {
                 "parameters": [team_id],
-                "requestBody": {"required": True, **_json(team_exit)},
+                "requestBody": {"required": True, **json_content(team_exit)},
                 "responses": {
-                    "200": {"description": "every active member exited", **_json(exited)},
-                    **_errors(401, 403, 404, 409, 422),
+                    "200": {"description": "every active member exited", **json_content(exited)},
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             }
         },
         "/v1/projects/{project_id}/devices": {
             "post": {
                 "parameters": [project_id],
-                "requestBody": {"required": True, **_json(_schema(DeviceIn))},
+                "requestBody": {"required": True, **json_content(schema_of(DeviceIn))},
                 "responses": {
                     "201": {
                         "description": "credential, shown once",
-                        **_json(_schema(IssuedCredential)),
+                        **json_content(schema_of(IssuedCredential)),
                     },
-                    **_errors(401, 403, 404, 409, 422),
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             }
         },
         "/v1/projects/{project_id}/key-positions": {
             "post": {
                 "parameters": [project_id],
-                "requestBody": {"required": True, **_json(_schema(KeyPositionIn))},
+                "requestBody": {"required": True, **json_content(schema_of(KeyPositionIn))},
                 "responses": {
-                    "201": {"description": "entry requested", **_json(_schema(KeyPositionView))},
-                    **_errors(401, 403, 404, 409, 422),
+                    "201": {
+                        "description": "entry requested",
+                        **json_content(schema_of(KeyPositionView)),
+                    },
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             },
             "get": {
@@ -218,16 +163,16 @@ def _extra_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "key positions",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "properties": {
-                                    "items": {"type": "array", "items": _schema(KeyPositionView)}
+                                    "items": {"type": "array", "items": schema_of(KeyPositionView)}
                                 },
                             }
                         ),
                     },
-                    **_errors(401, 403, 404),
+                    **error_responses(401, 403, 404),
                 },
             },
         },
@@ -236,11 +181,16 @@ def _extra_paths() -> dict[str, Any]:
                 "parameters": [{**team_id, "name": "position_id"}],
                 "requestBody": {
                     "required": True,
-                    **_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
+                    **json_content(
+                        {"type": "object", "properties": {"reason": {"type": "string"}}}
+                    ),
                 },
                 "responses": {
-                    "200": {"description": "exit requested", **_json(_schema(KeyPositionView))},
-                    **_errors(401, 403, 404, 409, 422),
+                    "200": {
+                        "description": "exit requested",
+                        **json_content(schema_of(KeyPositionView)),
+                    },
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             }
         },
@@ -249,7 +199,7 @@ def _extra_paths() -> dict[str, Any]:
                 "parameters": [{**team_id, "name": "position_id"}],
                 "requestBody": {
                     "required": True,
-                    **_json(
+                    **json_content(
                         {
                             "type": "object",
                             "properties": {
@@ -260,18 +210,18 @@ def _extra_paths() -> dict[str, Any]:
                     ),
                 },
                 "responses": {
-                    "200": {"description": "decided", **_json(_schema(KeyPositionView))},
-                    **_errors(401, 403, 404, 409, 422),
+                    "200": {"description": "decided", **json_content(schema_of(KeyPositionView))},
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             }
         },
         "/v1/projects/{project_id}/invitations": {
             "post": {
                 "parameters": [project_id],
-                "requestBody": {"required": True, **_json(_schema(InvitationIn))},
+                "requestBody": {"required": True, **json_content(schema_of(InvitationIn))},
                 "responses": {
-                    "201": {"description": "invited", **_json(_schema(InvitationView))},
-                    **_errors(401, 403, 404, 409, 422),
+                    "201": {"description": "invited", **json_content(schema_of(InvitationView))},
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             }
         },
@@ -280,16 +230,16 @@ def _extra_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "the caller's invitations",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "properties": {
-                                    "items": {"type": "array", "items": _schema(InvitationView)}
+                                    "items": {"type": "array", "items": schema_of(InvitationView)}
                                 },
                             }
                         ),
                     },
-                    **_errors(401, 403),
+                    **error_responses(401, 403),
                 }
             }
         },
@@ -305,17 +255,17 @@ def _extra_paths() -> dict[str, Any]:
                     },
                 ],
                 "responses": {
-                    "200": {"description": "answered", **_json(_schema(InvitationView))},
-                    **_errors(401, 403, 404, 409, 422),
+                    "200": {"description": "answered", **json_content(schema_of(InvitationView))},
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             }
         },
         "/v1/enterprises": {
             "post": {
-                "requestBody": {"required": True, **_json(_schema(EnterpriseIn))},
+                "requestBody": {"required": True, **json_content(schema_of(EnterpriseIn))},
                 "responses": {
-                    "201": {"description": "registered", **_json(_schema(EnterpriseView))},
-                    **_errors(401, 403, 409, 422),
+                    "201": {"description": "registered", **json_content(schema_of(EnterpriseView))},
+                    **error_responses(401, 403, 409, 422),
                 },
             },
             "get": {
@@ -326,29 +276,29 @@ def _extra_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "enterprises",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "properties": {
-                                    "items": {"type": "array", "items": _schema(EnterpriseView)},
+                                    "items": {"type": "array", "items": schema_of(EnterpriseView)},
                                     "limit": {"type": "integer"},
                                     "offset": {"type": "integer"},
                                 },
                             }
                         ),
                     },
-                    **_errors(401, 403, 422),
+                    **error_responses(401, 403, 422),
                 },
             },
         },
         "/v1/projects/{project_id}/enterprises": {
             "post": {
                 "parameters": [project_id],
-                "requestBody": {"required": True, **_json(_schema(ParticipationIn))},
+                "requestBody": {"required": True, **json_content(schema_of(ParticipationIn))},
                 "responses": {
                     "201": {
                         "description": "added",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "properties": {
@@ -359,54 +309,57 @@ def _extra_paths() -> dict[str, Any]:
                             }
                         ),
                     },
-                    **_errors(401, 403, 404, 409, 422),
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             }
         },
         "/v1/workers/{worker_id}/contracts": {
             "post": {
-                "parameters": [_WORKER_ID],
-                "requestBody": {"required": True, **_json(_schema(ContractIn))},
+                "parameters": [WORKER_ID_PARAM],
+                "requestBody": {"required": True, **json_content(schema_of(ContractIn))},
                 "responses": {
-                    "201": {"description": "recorded", **_json(_schema(ContractView))},
-                    **_errors(401, 403, 404, 409, 422),
+                    "201": {"description": "recorded", **json_content(schema_of(ContractView))},
+                    **error_responses(401, 403, 404, 409, 422),
                 },
             },
             "get": {
-                "parameters": [_WORKER_ID],
+                "parameters": [WORKER_ID_PARAM],
                 "responses": {
                     "200": {
                         "description": "contracts",
-                        **_json(
+                        **json_content(
                             {
                                 "type": "object",
                                 "properties": {
-                                    "items": {"type": "array", "items": _schema(ContractView)}
+                                    "items": {"type": "array", "items": schema_of(ContractView)}
                                 },
                             }
                         ),
                     },
-                    **_errors(401, 403, 404),
+                    **error_responses(401, 403, 404),
                 },
             },
         },
         "/v1/users": {
             "post": {
-                "requestBody": {"required": True, **_json(_schema(UserIn))},
+                "requestBody": {"required": True, **json_content(schema_of(UserIn))},
                 "responses": {
                     "201": {
                         "description": "created; the password must be changed",
-                        **_json({"type": "object"}),
+                        **json_content({"type": "object"}),
                     },
-                    **_errors(401, 403, 409, 422),
+                    **error_responses(401, 403, 409, 422),
                 },
             }
         },
         "/v1/regions": {
             "get": {
                 "responses": {
-                    "200": {"description": "administrative regions", **_json({"type": "object"})},
-                    **_errors(401),
+                    "200": {
+                        "description": "administrative regions",
+                        **json_content({"type": "object"}),
+                    },
+                    **error_responses(401),
                 }
             }
         },
@@ -416,9 +369,9 @@ def _extra_paths() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "new credential, shown once",
-                        **_json(_schema(IssuedCredential)),
+                        **json_content(schema_of(IssuedCredential)),
                     },
-                    **_errors(401, 403, 404),
+                    **error_responses(401, 403, 404),
                 },
             }
         },
@@ -495,7 +448,7 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Problem": _PROBLEM,
+                "Problem": PROBLEM_SCHEMA,
                 "WorkerView": WorkerView.model_json_schema(
                     ref_template="#/components/schemas/{model}"
                 ),
@@ -508,19 +461,19 @@ def openapi_document() -> dict[str, Any]:
             "/v1/auth/login": {
                 "post": {
                     "security": [],
-                    "requestBody": {"required": True, **_json(login_body)},
+                    "requestBody": {"required": True, **json_content(login_body)},
                     "responses": {
-                        "200": {"description": "a token", **_json(token)},
-                        **_errors(401, 422),
+                        "200": {"description": "a token", **json_content(token)},
+                        **error_responses(401, 422),
                     },
                 }
             },
             "/v1/auth/password": {
                 "post": {
-                    "requestBody": {"required": True, **_json(password_body)},
+                    "requestBody": {"required": True, **json_content(password_body)},
                     "responses": {
-                        "200": {"description": "a new token", **_json(token)},
-                        **_errors(401, 422),
+                        "200": {"description": "a new token", **json_content(token)},
+                        **error_responses(401, 422),
                     },
                 }
             },
@@ -528,42 +481,42 @@ def openapi_document() -> dict[str, Any]:
                 "post": {
                     "requestBody": {
                         "required": True,
-                        **_json({"$ref": "#/components/schemas/RegistrationIn"}),
+                        **json_content({"$ref": "#/components/schemas/RegistrationIn"}),
                     },
                     "responses": {
-                        "201": {"description": "registered", **_json(registered)},
+                        "201": {"description": "registered", **json_content(registered)},
                         "200": {
                             "description": "already registered; entered the project",
-                            **_json(registered),
+                            **json_content(registered),
                         },
-                        **_errors(401, 403, 404, 409, 422),
+                        **error_responses(401, 403, 404, 409, 422),
                     },
                 },
                 "get": {
                     "parameters": query,
                     "responses": {
-                        "200": {"description": "a page of workers", **_json(page)},
-                        **_errors(401, 403, 422),
+                        "200": {"description": "a page of workers", **json_content(page)},
+                        **error_responses(401, 403, 422),
                     },
                 },
             },
             "/v1/workers/{worker_id}": {
                 "get": {
-                    "parameters": [_WORKER_ID],
+                    "parameters": [WORKER_ID_PARAM],
                     "responses": {
-                        "200": {"description": "the worker", **_json(worker)},
-                        **_errors(401, 403, 404, 422),
+                        "200": {"description": "the worker", **json_content(worker)},
+                        **error_responses(401, 403, 404, 422),
                     },
                 }
             },
             **_extra_paths(),
             "/v1/workers/{worker_id}/exit": {
                 "post": {
-                    "parameters": [_WORKER_ID],
-                    "requestBody": {"required": True, **_json(exit_body)},
+                    "parameters": [WORKER_ID_PARAM],
+                    "requestBody": {"required": True, **json_content(exit_body)},
                     "responses": {
-                        "200": {"description": "exited", **_json(worker)},
-                        **_errors(401, 403, 404, 409, 422),
+                        "200": {"description": "exited", **json_content(worker)},
+                        **error_responses(401, 403, 404, 409, 422),
                     },
                 }
             },
@@ -579,18 +532,18 @@ def openapi_document() -> dict[str, Any]:
                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
             }
         ],
-        "requestBody": {"required": True, **_json(_schema(ProjectPatch))},
+        "requestBody": {"required": True, **json_content(schema_of(ProjectPatch))},
         "responses": {
-            "200": {"description": "updated", **_json(_schema(ProjectView))},
-            **_errors(401, 403, 404, 422),
+            "200": {"description": "updated", **json_content(schema_of(ProjectView))},
+            **error_responses(401, 403, 404, 422),
         },
     }
     paths["/v1/workers/{worker_id}"]["patch"] = {
-        "parameters": [_WORKER_ID],
-        "requestBody": {"required": True, **_json(_schema(WorkerPatch))},
+        "parameters": [WORKER_ID_PARAM],
+        "requestBody": {"required": True, **json_content(schema_of(WorkerPatch))},
         "responses": {
-            "200": {"description": "corrected", **_json(_schema(WorkerView))},
-            **_errors(401, 403, 404, 422),
+            "200": {"description": "corrected", **json_content(schema_of(WorkerView))},
+            **error_responses(401, 403, 404, 422),
         },
     }
     id_param = {
@@ -608,12 +561,12 @@ def openapi_document() -> dict[str, Any]:
         "required": ["reason", "confirm"],
         "properties": {"reason": {"type": "string"}, "confirm": {"type": "boolean"}},
     }
-    any_object = _json({"type": "object"})
+    any_object = json_content({"type": "object"})
     paths["/v1/regions"]["post"] = {
-        "requestBody": {"required": True, **_json(_schema(RegionIn))},
+        "requestBody": {"required": True, **json_content(schema_of(RegionIn))},
         "responses": {
             "201": {"description": "registered", **any_object},
-            **_errors(401, 403, 409, 422),
+            **error_responses(401, 403, 409, 422),
         },
     }
     paths["/v1/projects/{project_id}/devices"]["get"] = {
@@ -621,33 +574,33 @@ def openapi_document() -> dict[str, Any]:
         "responses": {
             "200": {
                 "description": "devices, never their secrets",
-                **_json(
+                **json_content(
                     {
                         "type": "object",
-                        "properties": {"items": {"type": "array", "items": _schema(DeviceView)}},
+                        "properties": {"items": {"type": "array", "items": schema_of(DeviceView)}},
                     }
                 ),
             },
-            **_errors(401, 403, 404),
+            **error_responses(401, 403, 404),
         },
     }
     paths["/v1/devices/{device_id}/disable"] = {
         "post": {
             "parameters": [{**text_id, "name": "device_id"}],
-            "requestBody": {"required": True, **_json(confirm_body)},
+            "requestBody": {"required": True, **json_content(confirm_body)},
             "responses": {
                 "200": {"description": "disabled", **any_object},
-                **_errors(401, 403, 404, 409, 422),
+                **error_responses(401, 403, 404, 409, 422),
             },
         }
     }
     paths["/v1/teams/{team_id}"] = {
         "patch": {
             "parameters": [{**id_param, "name": "team_id"}],
-            "requestBody": {"required": True, **_json(_schema(TeamPatch))},
+            "requestBody": {"required": True, **json_content(schema_of(TeamPatch))},
             "responses": {
-                "200": {"description": "updated", **_json(_schema(TeamView))},
-                **_errors(401, 403, 404, 409, 422),
+                "200": {"description": "updated", **json_content(schema_of(TeamView))},
+                **error_responses(401, 403, 404, 409, 422),
             },
         }
     }
@@ -655,16 +608,16 @@ def openapi_document() -> dict[str, Any]:
         "get": {
             "parameters": [{**id_param, "name": "enterprise_id"}],
             "responses": {
-                "200": {"description": "the enterprise", **_json(_schema(EnterpriseView))},
-                **_errors(401, 403, 404),
+                "200": {"description": "the enterprise", **json_content(schema_of(EnterpriseView))},
+                **error_responses(401, 403, 404),
             },
         },
         "patch": {
             "parameters": [{**id_param, "name": "enterprise_id"}],
-            "requestBody": {"required": True, **_json(_schema(EnterprisePatch))},
+            "requestBody": {"required": True, **json_content(schema_of(EnterprisePatch))},
             "responses": {
-                "200": {"description": "updated", **_json(_schema(EnterpriseView))},
-                **_errors(401, 403, 404, 422),
+                "200": {"description": "updated", **json_content(schema_of(EnterpriseView))},
+                **error_responses(401, 403, 404, 422),
             },
         },
     }
@@ -673,8 +626,9 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [{**id_param, "name": "user_id"}],
             "responses": {
                 "200": {"description": "disabled", **any_object},
-                **_errors(401, 403, 404),
+                **error_responses(401, 403, 404),
             },
         }
     }
+    paths.update(face_paths())
     return document

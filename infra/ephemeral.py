@@ -61,7 +61,7 @@ def isolated_environment(data_dir: Path) -> dict[str, str]:
 def ephemeral_stack(data_dir: Path, **overrides: str) -> Iterator[Settings]:
     """Start a whole stack in ``data_dir`` on free ports; stop it and delete its data after.
 
-    Set ``SITEPULSE_KEEP_TEST_DATA=1`` to keep the data directory (logs) for a post-mortem.
+    Set ``KEEP_TEST_DATA=1`` to keep the data directory (logs) for a post-mortem.
     """
     env = {**isolated_environment(data_dir), **overrides}
     saved = {key: os.environ.get(key) for key in env}
@@ -79,7 +79,7 @@ def ephemeral_stack(data_dir: Path, **overrides: str) -> Iterator[Settings]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        if os.environ.get("SITEPULSE_KEEP_TEST_DATA") != "1":
+        if os.environ.get("KEEP_TEST_DATA") != "1":
             remove_data_dir(data_dir)
 
 

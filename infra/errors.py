@@ -62,6 +62,10 @@ class NotFoundError(SitePulseError):
 class ConflictError(SitePulseError):
     """The request contradicts the current state (a duplicate, an already-exited worker)."""
 
+    def __init__(self, reason: str, *, message_zh: str | None = None) -> None:
+        super().__init__(reason)
+        self.message_zh = message_zh
+
 
 class ConfirmationRequiredError(SitePulseError):
     """An irreversible action was requested without its explicit confirmation."""
@@ -69,3 +73,7 @@ class ConfirmationRequiredError(SitePulseError):
 
 class ForbiddenError(SitePulseError):
     """The caller is authenticated but their role or scope does not allow this."""
+
+
+class UnavailableError(SitePulseError):
+    """Something the request needs is not available now (models not installed, say)."""

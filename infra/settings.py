@@ -50,6 +50,15 @@ class Settings(BaseModel):
     ingest_max_batch: int = Field(default=500, ge=1, le=10_000)
     device_cache_ttl_s: float = Field(default=30.0, ge=0)
 
+    # Capture-gate frames and faces.
+    frame_max_bytes: int = Field(default=512 * 1024, ge=1024, le=700 * 1024)
+    face_threshold: float = Field(default=0.363, gt=0, lt=1)  # SFace's cosine threshold
+    face_margin: float = Field(default=0.05, ge=0, lt=1)  # best minus the next worker
+    face_batch: int = Field(default=8, ge=1, le=256)
+    # Re-verify the snapshot of a match made on the device against the claimed worker.
+    face_reverify: bool = True
+    snapshot_retention_days: int = Field(default=90, ge=1, le=3650)
+
     # Streams.
     sink_batch_rows: int = Field(default=1000, ge=1, le=100_000)
     sink_flush_s: float = Field(default=1.0, gt=0, le=60)
@@ -91,6 +100,10 @@ class Settings(BaseModel):
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.resolved_data_dir / "snapshots"
 
 
 def _describe(error: dict[str, object], raw_env: dict[str, str]) -> str:

@@ -30,6 +30,13 @@ def all_specs(settings: Settings, *, with_services: bool = True) -> list[Process
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs; reaps it first if it is our own exited child (a zombie)."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        if reaped == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: signal 0 tells
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

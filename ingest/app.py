@@ -4,13 +4,19 @@
 accepted whole or rejected whole: on 4xx nothing of it was published, so the device
 can fix and resend it. ``event_id`` is ``<device_id>:<serial>``, which makes a resent
 batch harmless downstream.
+
+``POST /v1/frames`` takes one signed capture (a base64 JPEG) from a face gate. The JPEG
+is decoded here, so a broken image gets its 422 at the edge; the snapshot is stored and
+the frame goes to ``gate.frames`` for matching.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime, timedelta
 
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
@@ -22,19 +28,62 @@ from starlette.routing import Route
 from infra.errors import AuthenticationError, FieldProblem, InvalidInputError
 from infra.metrics import ERRORS, EVENTS, metrics_route, observe_delay
 from infra.settings import Settings
+from infra.snapshots import SnapshotStore, snapshot_ref
 from ingest.auth import DeviceAuthenticator
-from ingest.devices import DeviceDirectory
-from ingest.producer import PassPublisher
+from ingest.devices import DeviceCredential, DeviceDirectory
+from ingest.producer import EventPublisher, ProjectEvent
+from streams.faces.images import ImageDecodeError, decode_jpeg
+from streams.frame_records import FrameEvent, FrameUpload, parse_frame_upload
 from streams.records import PassEvent, parse_device_batch
-from streams.topics import GATE_PASSES
+from streams.topics import GATE_FRAMES, GATE_PASSES
 
+log = logging.getLogger(__name__)
 _BYTES_PER_EVENT_LIMIT = 2048
+_PURGE_EVERY_S = 3600.0
+
+
+class Refused(Exception):
+    """Ends a request early with this response."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
 
 
 def _problem_response(status: int, error: str, problems: list[FieldProblem]) -> JSONResponse:
     return JSONResponse(
         {"error": error, "problems": [problem.as_dict() for problem in problems]},
         status_code=status,
+    )
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _refusing(endpoint: Endpoint) -> Endpoint:
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except Refused as refusal:
+            return refusal.response
+
+    return wrapped
+
+
+def frame_event(
+    upload: FrameUpload, *, device_id: str, project_id: str, received_at: datetime
+) -> FrameEvent:
+    event_id = f"{device_id}:{upload.serial}"
+    return FrameEvent(
+        event_id=event_id,
+        device_id=device_id,
+        project_id=project_id,
+        direction=upload.direction,
+        occurred_at=upload.occurred_at,
+        received_at=received_at,
+        snapshot_ref=snapshot_ref(project_id, event_id, upload.occurred_at),
+        image_jpeg=upload.image_jpeg,
+        claimed_worker_id=upload.claimed_worker_id,
+        claimed_score=upload.claimed_score,
     )
 
 
@@ -47,23 +96,44 @@ def create_app(settings: Settings) -> Starlette:
         namespace=settings.namespace,
         max_skew_s=settings.device_clock_skew_s,
     )
-    publisher = PassPublisher(settings.kafka_bootstrap, settings.topic(GATE_PASSES))
-    max_body = settings.ingest_max_batch * _BYTES_PER_EVENT_LIMIT
+    passes = EventPublisher(settings.kafka_bootstrap, settings.topic(GATE_PASSES))
+    frames = EventPublisher(
+        settings.kafka_bootstrap,
+        settings.topic(GATE_FRAMES),
+        max_request_bytes=2 * settings.frame_max_bytes,
+    )
+    snapshots = SnapshotStore(settings.snapshot_dir)
+    max_batch_body = settings.ingest_max_batch * _BYTES_PER_EVENT_LIMIT
+    # base64 grows the image by 4/3; the rest of the JSON is small.
+    max_frame_body = settings.frame_max_bytes * 4 // 3 + 4096
 
-    async def post_passes(request: Request) -> Response:
+    async def authenticated_body(request: Request, limit: int) -> tuple[DeviceCredential, bytes]:
         body = await request.body()
-        if len(body) > max_body:
+        if len(body) > limit:
             ERRORS.labels("ingest", "too_large").inc()
-            return _problem_response(
-                413,
-                "payload_too_large",
-                [FieldProblem("body", f"body exceeds {max_body} bytes", "请求体过大")],
-            )
+            problem = FieldProblem("body", f"body exceeds {limit} bytes", "请求体过大")
+            raise Refused(_problem_response(413, "payload_too_large", [problem]))
         try:
             device = await authenticator.authenticate(dict(request.headers), body)
         except AuthenticationError as exc:
             ERRORS.labels("ingest", type(exc).__name__).inc()
-            return JSONResponse({"error": "unauthorized", "reason": str(exc)}, status_code=401)
+            raise Refused(
+                JSONResponse({"error": "unauthorized", "reason": str(exc)}, status_code=401)
+            ) from None
+        return device, body
+
+    async def publish(publisher: EventPublisher, events: list[ProjectEvent]) -> None:
+        try:
+            await publisher.publish(events)
+        except Exception as exc:
+            ERRORS.labels("ingest", "kafka").inc()
+            reason = f"could not publish: {type(exc).__name__}"
+            raise Refused(
+                JSONResponse({"error": "unavailable", "reason": reason}, status_code=503)
+            ) from None
+
+    async def post_passes(request: Request) -> Response:
+        device, body = await authenticated_body(request, max_batch_body)
         try:
             batch = parse_device_batch(body)
         except InvalidInputError as exc:
@@ -83,12 +153,7 @@ def create_app(settings: Settings) -> Starlette:
             )
             for item in batch.events
         ]
-        try:
-            await publisher.publish(events)
-        except Exception as exc:
-            ERRORS.labels("ingest", "kafka").inc()
-            reason = f"could not publish: {type(exc).__name__}"
-            return JSONResponse({"error": "unavailable", "reason": reason}, status_code=503)
+        await publish(passes, list(events))
         for event in events:
             observe_delay("ingested", event.occurred_at, received_at)
         EVENTS.labels("ingest", "accepted").inc(len(events))
@@ -97,26 +162,74 @@ def create_app(settings: Settings) -> Starlette:
             status_code=202,
         )
 
+    async def post_frame(request: Request) -> Response:
+        device, body = await authenticated_body(request, max_frame_body)
+        try:
+            upload, image = parse_frame_upload(body, max_image_bytes=settings.frame_max_bytes)
+            await asyncio.to_thread(decode_jpeg, image)
+        except InvalidInputError as exc:
+            ERRORS.labels("ingest", "invalid").inc()
+            return _problem_response(422, "invalid_frame", exc.problems)
+        except ImageDecodeError as exc:
+            ERRORS.labels("ingest", "invalid").inc()
+            problem = FieldProblem("image_jpeg", str(exc), "照片无法解码")
+            return _problem_response(422, "invalid_frame", [problem])
+        received_at = datetime.now(UTC)
+        event = frame_event(
+            upload,
+            device_id=device.device_id,
+            project_id=device.project_id,
+            received_at=received_at,
+        )
+        await asyncio.to_thread(snapshots.save, event.snapshot_ref, image)
+        await publish(frames, [event])
+        observe_delay("ingested", event.occurred_at, received_at)
+        EVENTS.labels("ingest", "frame_accepted").inc()
+        return JSONResponse(
+            {"event_id": event.event_id, "snapshot_ref": event.snapshot_ref}, status_code=202
+        )
+
     async def healthz(request: Request) -> Response:
         await redis.ping()
         async with pool.connection() as conn:
             await conn.execute("SELECT 1")
         return JSONResponse({"status": "ok", "service": "ingest"})
 
+    async def purge_snapshots() -> None:
+        """Delete snapshots past their retention, hourly (ingest is the one that writes them)."""
+        while True:
+            retention = timedelta(days=settings.snapshot_retention_days)
+            oldest_kept = (datetime.now(UTC) - retention).date()
+            try:
+                removed = await asyncio.to_thread(snapshots.purge_before, oldest_kept)
+                if removed:
+                    log.info("purged %d day folders of snapshots before %s", removed, oldest_kept)
+            except OSError:
+                ERRORS.labels("ingest", "snapshot_purge").inc()
+                log.exception("purging snapshots failed")
+            await asyncio.sleep(_PURGE_EVERY_S)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await pool.open()
-        await publisher.start()
+        await passes.start()
+        await frames.start()
+        purger = asyncio.create_task(purge_snapshots())
         try:
             yield
         finally:
-            await publisher.stop()
+            purger.cancel()
+            with suppress(asyncio.CancelledError):
+                await purger
+            await frames.stop()
+            await passes.stop()
             await pool.close()
             await redis.aclose()
 
     return Starlette(
         routes=[
-            Route("/v1/passes", post_passes, methods=["POST"]),
+            Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
+            Route("/v1/frames", _refusing(post_frame), methods=["POST"]),
             Route("/healthz", healthz),
             metrics_route(),
         ],

@@ -1,27 +1,41 @@
-"""Publishes pass events to Kafka and waits for the broker to acknowledge every one."""
+"""Publishes events to one Kafka topic and waits for the broker to acknowledge every one."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
 from infra.metrics import STAGE_LATENCY
-from streams.records import PassEvent
 
 
-class PassPublisher:
-    def __init__(self, bootstrap: str, topic: str) -> None:
+class ProjectEvent(Protocol):
+    """Pass and frame events: keyed by project, so one project's events stay in order."""
+
+    @property
+    def project_id(self) -> str: ...
+
+    def to_json(self) -> bytes: ...
+
+
+class EventPublisher:
+    def __init__(self, bootstrap: str, topic: str, *, max_request_bytes: int = 1 << 20) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
+        self._max_request_bytes = max_request_bytes
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         # aiokafka binds to the running loop, so the producer is made here, not in __init__.
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap, acks="all", linger_ms=2, request_timeout_ms=15000
+            bootstrap_servers=self._bootstrap,
+            acks="all",
+            linger_ms=2,
+            request_timeout_ms=15000,
+            max_request_size=self._max_request_bytes,
         )
         await self._producer.start()
 
@@ -30,10 +44,10 @@ class PassPublisher:
             await self._producer.stop()
             self._producer = None
 
-    async def publish(self, events: Sequence[PassEvent]) -> None:
+    async def publish(self, events: Sequence[ProjectEvent]) -> None:
         """Send all events keyed by project and return once the broker acknowledged them all."""
         if self._producer is None:
-            raise RuntimeError("PassPublisher.start() was not awaited")
+            raise RuntimeError("EventPublisher.start() was not awaited")
         started = time.perf_counter()
         pending = [
             await self._producer.send(

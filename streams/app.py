@@ -7,6 +7,7 @@ event_id claim in Redis make it exactly once where it shows.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import faust
@@ -16,8 +17,12 @@ from redis.asyncio import Redis
 
 from infra.metrics import exposition
 from infra.settings import Settings
+from streams.faces.pipeline import FaceEngine
+from streams.faces.rosters import Rosters
+from streams.frame_matcher import FrameMatcher
 from streams.pass_pipeline import PassPipeline
-from streams.topics import DEAD_LETTER, GATE_PASSES
+from streams.registry_follower import RegistryFollower
+from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES, REGISTRY
 from streams.transport import fetch_tuned_transport
 
 
@@ -52,8 +57,21 @@ def build(settings: Settings) -> faust.App:
     dead_letter = app.topic(
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
+    frames = app.topic(settings.topic(GATE_FRAMES), key_serializer="raw", value_serializer="raw")
     redis = Redis.from_url(settings.redis_url)
     pipeline = PassPipeline(settings, redis, dead_letter)
+    rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
+    follower = RegistryFollower(settings.kafka_bootstrap, settings.topic(REGISTRY), rosters)
+    engine = FaceEngine(settings.model_dir.resolve())
+    engine_ready = asyncio.Event()
+    matcher = FrameMatcher(
+        engine,
+        rosters,
+        reverify=settings.face_reverify,
+        passes=passes,
+        dead_letter=dead_letter,
+        source_topic=settings.topic(GATE_FRAMES),
+    )
 
     @app.agent(passes, name="passes")
     async def handle_passes(stream: StreamT[bytes | None]) -> None:
@@ -62,6 +80,22 @@ def build(settings: Settings) -> faust.App:
         )
         async for events in batches:
             await pipeline.handle(events)
+
+    @app.agent(frames, name="frames")
+    async def handle_frames(stream: StreamT[bytes | None]) -> None:
+        await engine_ready.wait()
+        batches = cast("Stream[bytes | None]", stream).take_events(settings.face_batch, within=0.01)
+        async for events in batches:
+            await matcher.handle(events)
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def load_face_models() -> None:
+        await asyncio.to_thread(engine.ready)
+        engine_ready.set()
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def follow_registry() -> None:
+        await follower.run()
 
     @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
     async def flush_passes() -> None:
@@ -75,6 +109,10 @@ def build(settings: Settings) -> faust.App:
         body = {"status": "ok", "service": "streams", "partitions": partitions}
         if app.rebalancing or not partitions:
             return view.json({**body, "status": "joining consumer group"}, status=503)
+        if not engine_ready.is_set():
+            return view.json({**body, "status": "loading face models"}, status=503)
+        if not follower.caught_up.is_set():
+            return view.json({**body, "status": "reading the registry"}, status=503)
         return view.json(body)
 
     @app.page("/metrics")

@@ -38,17 +38,25 @@ class PassMethod(StrEnum):
     MOBILE = "mobile"
 
 
-class _Strict(BaseModel):
+class Verification(StrEnum):
+    """SitePulse's check of a face match made on the device, against the claimed worker."""
+
+    CONFIRMED = "confirmed"
+    MISMATCH = "mismatch"
+    UNVERIFIABLE = "unverifiable"  # no usable face in the snapshot, or nobody enrolled
+
+
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-def _aware_utc(value: datetime) -> datetime:
+def aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a timezone offset, e.g. 2026-11-21T08:00:00+08:00")
     return value.astimezone(UTC)
 
 
-class DevicePass(_Strict):
+class DevicePass(StrictModel):
     """One pass as a gate reports it. ``serial`` is the device's own sequence number."""
 
     serial: Annotated[int, Field(ge=0, le=2**63 - 1)]
@@ -59,16 +67,16 @@ class DevicePass(_Strict):
     score: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     snapshot_ref: Annotated[str, StringConstraints(max_length=256)] | None = None
 
-    _utc = field_validator("occurred_at")(_aware_utc)
+    _utc = field_validator("occurred_at")(aware_utc)
 
 
-class DeviceBatch(_Strict):
+class DeviceBatch(StrictModel):
     """The body of ``POST /v1/passes``: a batch of passes from one authenticated device."""
 
     events: Annotated[list[DevicePass], Field(min_length=1)]
 
 
-class PassEvent(_Strict):
+class PassEvent(StrictModel):
     """The value of the ``gate.passes`` topic (key: ``project_id``)."""
 
     event_id: Identifier
@@ -81,8 +89,9 @@ class PassEvent(_Strict):
     received_at: datetime
     score: float | None = None
     snapshot_ref: str | None = None
+    verification: Verification | None = None
 
-    _utc = field_validator("occurred_at", "received_at")(_aware_utc)
+    _utc = field_validator("occurred_at", "received_at")(aware_utc)
 
     @classmethod
     def from_device(
@@ -159,7 +168,7 @@ def parse_pass_event(value: bytes | str | dict[str, Any]) -> PassEvent:
         raise InvalidInputError(problems_from(exc)) from None
 
 
-class DeadLetter(_Strict):
+class DeadLetter(StrictModel):
     """The value of the ``deadletter`` topic: an event that could not be processed, and why."""
 
     source_topic: str
@@ -178,7 +187,7 @@ class DeadLetter(_Strict):
         return self.model_dump_json().encode()
 
 
-class RegistryChange(_Strict):
+class RegistryChange(StrictModel):
     """The value of the compacted ``registry`` topic. The key is ``<entity>:<id>``; the
     value is that entity's whole current state, so compaction keeps what matters."""
 

@@ -1,8 +1,11 @@
 """A project's roster gallery: one contiguous float32 matrix, cosine matching, explicit unknown.
 
 A probe matches a worker only if the best score clears ``threshold`` and beats the best
-*other* worker by ``margin``; otherwise the answer is :data:`UNKNOWN`, never the nearest.
-Several enrolment photos of one worker are several rows with the same worker id.
+*other* worker by ``margin``; otherwise the answer is unknown (``worker_id`` None), never
+the nearest. Several enrolment photos of one worker are several rows with the same owner.
+
+The matrix and its owners are swapped as one tuple, so a match running in another thread
+always sees a consistent roster.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 DIMENSIONS = 128
+# A worker has at most this many enrolment photos, so the best row of any *other*
+# worker is among the top MAX_PHOTOS + 1 rows.
+MAX_PHOTOS = 5
 
 
 @dataclass(frozen=True)
@@ -26,46 +32,90 @@ class Match:
         return self.worker_id is not None
 
 
+def as_unit_rows(embeddings: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    rows = np.asarray(embeddings, np.float32).reshape(-1, DIMENSIONS)
+    if rows.size and not np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-3):
+        raise ValueError("gallery rows must be unit-length embeddings")
+    return rows
+
+
 class Gallery:
     def __init__(self, *, threshold: float = 0.363, margin: float = 0.05) -> None:
         self.threshold = threshold
         self.margin = margin
-        self._matrix = np.zeros((0, DIMENSIONS), np.float32)
-        self._owners: list[str] = []
+        empty = np.zeros((0, DIMENSIONS), np.float32)
+        self._rows: tuple[npt.NDArray[np.float32], npt.NDArray[np.int64], list[str]] = (
+            empty,
+            np.zeros(0, np.int64),
+            [],
+        )
 
     def __len__(self) -> int:
-        return len(self._owners)
+        return int(self._rows[0].shape[0])
 
     @property
     def workers(self) -> set[str]:
-        return set(self._owners)
+        _, owners, names = self._rows
+        return {names[i] for i in np.unique(owners)}
 
-    def replace_worker(self, worker_id: str, embeddings: npt.NDArray[np.float32]) -> None:
+    def load(self, rows: dict[str, npt.NDArray[np.float32]]) -> None:
+        """Replace the whole roster at once (start-up, or a bulk reload)."""
+        names = list(rows)
+        blocks = [as_unit_rows(rows[name]) for name in names]
+        counts = [len(block) for block in blocks]
+        if any(count > MAX_PHOTOS for count in counts):
+            raise ValueError(f"at most {MAX_PHOTOS} embeddings per worker")
+        matrix = (
+            np.ascontiguousarray(np.vstack(blocks))
+            if blocks
+            else np.zeros((0, DIMENSIONS), np.float32)
+        )
+        owners = np.repeat(np.arange(len(names), dtype=np.int64), counts)
+        self._rows = (matrix, owners, names)
+
+    def replace_worker(self, worker_id: str, embeddings: npt.ArrayLike) -> None:
         """Set a worker's enrolled embeddings (unit rows), replacing any earlier ones."""
-        rows = np.asarray(embeddings, np.float32).reshape(-1, DIMENSIONS)
-        norms = np.linalg.norm(rows, axis=1)
-        if rows.size and not np.allclose(norms, 1.0, atol=1e-3):
-            raise ValueError("gallery rows must be unit-length embeddings")
-        self.remove_worker(worker_id)
-        self._matrix = np.ascontiguousarray(np.vstack([self._matrix, rows]))
-        self._owners.extend([worker_id] * len(rows))
+        rows = as_unit_rows(embeddings)
+        if len(rows) > MAX_PHOTOS:
+            raise ValueError(f"at most {MAX_PHOTOS} embeddings per worker")
+        matrix, owners, names = self._without(worker_id)
+        names = [*names, worker_id]
+        owners = np.concatenate([owners, np.full(len(rows), len(names) - 1, np.int64)])
+        self._rows = (np.ascontiguousarray(np.vstack([matrix, rows])), owners, names)
 
     def remove_worker(self, worker_id: str) -> None:
         """An exited worker no longer matches."""
-        keep = [i for i, owner in enumerate(self._owners) if owner != worker_id]
-        if len(keep) != len(self._owners):
-            self._matrix = np.ascontiguousarray(self._matrix[keep])
-            self._owners = [self._owners[i] for i in keep]
+        self._rows = self._without(worker_id)
 
-    def match(self, probe: npt.NDArray[np.float32]) -> Match:
-        if not self._owners:
+    def _without(
+        self, worker_id: str
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64], list[str]]:
+        matrix, owners, names = self._rows
+        if worker_id not in names:
+            return self._rows
+        gone = names.index(worker_id)
+        keep = owners != gone
+        # Renumber so owner codes stay dense indexes into the shorter name list.
+        shifted = owners[keep] - (owners[keep] > gone)
+        return (
+            np.ascontiguousarray(matrix[keep]),
+            shifted,
+            names[:gone] + names[gone + 1 :],
+        )
+
+    def match(self, probe: npt.ArrayLike) -> Match:
+        matrix, owners, names = self._rows  # one consistent roster
+        if not len(owners):
             return Match(None, 0.0, 0.0)
-        scores = self._matrix @ np.asarray(probe, np.float32).reshape(DIMENSIONS)
-        best = int(np.argmax(scores))
-        owner = self._owners[best]
-        others = [float(s) for s, o in zip(scores, self._owners, strict=True) if o != owner]
+        scores = matrix @ np.asarray(probe, np.float32).reshape(DIMENSIONS)
+        top = min(MAX_PHOTOS + 1, len(scores))
+        candidates = np.argpartition(scores, -top)[-top:]
+        candidates = candidates[np.argsort(scores[candidates])[::-1]]
+        best = int(candidates[0])
+        owner = int(owners[best])
+        others = [float(scores[i]) for i in candidates if owners[i] != owner]
         runner_up = max(others, default=-1.0)
         score = float(scores[best])
         if score >= self.threshold and score - runner_up >= self.margin:
-            return Match(owner, score, runner_up)
+            return Match(names[owner], score, runner_up)
         return Match(None, score, runner_up)

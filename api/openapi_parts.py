@@ -1,0 +1,73 @@
+"""Building blocks of the OpenAPI document: shared schemas, parameters and responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "reason": {"type": "string"},
+        "message_zh": {"type": "string"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "message_zh": {"type": "string"},
+                },
+                "required": ["field", "reason", "message_zh"],
+            },
+        },
+    },
+    "required": ["error"],
+}
+
+
+def json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def error_responses(*codes: int) -> dict[str, Any]:
+    described = {
+        401: "not authenticated",
+        403: "outside the caller's role or scope",
+        404: "not found (or not visible)",
+        409: "conflicts with current state",
+        422: "invalid input: every problem with field, reason and Chinese message",
+        503: "a dependency is not available now (face models not installed, say)",
+    }
+    return {
+        str(code): {
+            "description": described[code],
+            **json_content({"$ref": "#/components/schemas/Problem"}),
+        }
+        for code in codes
+    }
+
+
+WORKER_ID_PARAM = {
+    "name": "worker_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+}
+
+
+def schema_of(model: Any) -> dict[str, Any]:
+    return dict(model.model_json_schema(ref_template="#/components/schemas/{model}"))
+
+
+def page_of(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }

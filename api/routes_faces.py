@@ -1,0 +1,88 @@
+"""Face enrolment of a worker, and capture snapshots served within the caller's scope."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.access import can_access_worker
+from api.enrolment import EnrolmentIn, enrol, enrolment_of, remove
+from api.guards import (
+    actor_of,
+    path_id,
+    require_project_in_scope,
+    require_registrar,
+    require_visible_project,
+)
+from api.http import handles_errors, json_object, principal_of
+from api.projects import parse_model
+from infra.errors import NotFoundError
+from infra.snapshots import SnapshotStore, project_of
+
+
+async def _visible_worker(request: Request) -> int:
+    worker_id = path_id(request, "worker_id", "worker")
+    async with request.app.state.pool.connection() as conn:
+        if not await can_access_worker(conn, principal_of(request), worker_id):
+            raise NotFoundError(f"worker {worker_id} does not exist")
+    return worker_id
+
+
+async def put_face(request: Request) -> Response:
+    who = principal_of(request)
+    require_registrar(who, "enrol faces")
+    worker_id = path_id(request, "worker_id", "worker")
+    enrolment: EnrolmentIn = parse_model(EnrolmentIn, await json_object(request))
+    settings = request.app.state.settings
+    async with request.app.state.pool.connection() as conn:
+        await require_project_in_scope(conn, who, enrolment.project_id)
+        view = await enrol(
+            conn,
+            request.app.state.faces,
+            worker_id,
+            enrolment,
+            max_photo_bytes=settings.frame_max_bytes,
+            threshold=settings.face_threshold,
+            actor=actor_of(who),
+        )
+    return JSONResponse(view.model_dump(mode="json"))
+
+
+async def get_face(request: Request) -> Response:
+    worker_id = await _visible_worker(request)
+    async with request.app.state.pool.connection() as conn:
+        view = await enrolment_of(conn, worker_id)
+    return JSONResponse(view.model_dump(mode="json"))
+
+
+async def delete_face(request: Request) -> Response:
+    who = principal_of(request)
+    require_registrar(who, "remove face enrolments")
+    worker_id = await _visible_worker(request)
+    async with request.app.state.pool.connection() as conn:
+        await remove(conn, worker_id, actor=actor_of(who))
+    return Response(status_code=204)
+
+
+async def get_snapshot(request: Request) -> Response:
+    """The JPEG of a capture, for callers whose scope covers its project (404 otherwise)."""
+    who = principal_of(request)
+    ref = request.path_params["ref"]
+    project_id = project_of(ref)
+    async with request.app.state.pool.connection() as conn:
+        await require_visible_project(conn, who, project_id)
+    store: SnapshotStore = request.app.state.snapshots
+    return Response(
+        store.read(ref),
+        media_type="image/jpeg",
+        headers={"cache-control": "private, max-age=3600"},
+    )
+
+
+routes = [
+    Route("/v1/workers/{worker_id:int}/face", handles_errors(put_face), methods=["PUT"]),
+    Route("/v1/workers/{worker_id:int}/face", handles_errors(get_face), methods=["GET"]),
+    Route("/v1/workers/{worker_id:int}/face", handles_errors(delete_face), methods=["DELETE"]),
+    Route("/v1/snapshots/{ref:path}", handles_errors(get_snapshot), methods=["GET"]),
+]

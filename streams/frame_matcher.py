@@ -1,0 +1,142 @@
+"""What the streams worker does with ``gate.frames``: read the face, decide, emit a pass.
+
+The decision (:func:`pass_for_frame`) is pure. A frame with no claim is matched 1:N
+against its project's roster and becomes a pass for the worker found or an unknown-face
+pass (``worker_id`` null) with its score and snapshot. A frame whose gate matched on the
+device keeps the claimed worker; with re-verification on, SitePulse checks the snapshot
+against that worker's enrolment and records ``confirmed``, ``mismatch`` or
+``unverifiable``. A frame without a usable face becomes no pass (the gate saw nobody it
+could judge); it is counted by reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from faust.types import EventT, TopicT
+
+from infra.errors import InvalidInputError
+from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
+from streams.faces.images import ImageDecodeError
+from streams.faces.pipeline import FaceEngine, FaceReading
+from streams.faces.rosters import Rosters
+from streams.frame_records import FrameEvent, parse_frame_event
+from streams.records import DeadLetter, PassEvent, PassMethod, Verification
+
+log = logging.getLogger(__name__)
+
+
+def needs_reading(frame: FrameEvent, *, reverify: bool) -> bool:
+    return frame.claimed_worker_id is None or reverify
+
+
+def pass_for_frame(
+    frame: FrameEvent, reading: FaceReading | None, rosters: Rosters, *, reverify: bool
+) -> PassEvent | None:
+    """The pass a frame stands for, or None when it shows no face good enough to judge."""
+    worker_id: str | None
+    verification: Verification | None = None
+    if frame.claimed_worker_id is not None:
+        worker_id, score = frame.claimed_worker_id, frame.claimed_score
+        if reverify:
+            checked = (
+                rosters.verify(frame.project_id, worker_id, reading.embedding)
+                if reading is not None and reading.embedding is not None
+                else None
+            )
+            if checked is None:
+                verification = Verification.UNVERIFIABLE
+            else:
+                score = checked
+                passed = checked >= rosters.threshold
+                verification = Verification.CONFIRMED if passed else Verification.MISMATCH
+    else:
+        if reading is None or reading.embedding is None:
+            return None
+        match = rosters.identify(frame.project_id, reading.embedding)
+        worker_id, score = match.worker_id, match.score
+    return PassEvent(
+        event_id=frame.event_id,
+        device_id=frame.device_id,
+        project_id=frame.project_id,
+        worker_id=worker_id,
+        direction=frame.direction,
+        method=PassMethod.FACE,
+        occurred_at=frame.occurred_at,
+        received_at=frame.received_at,
+        score=None if score is None else round(score, 4),
+        snapshot_ref=frame.snapshot_ref,
+        verification=verification,
+    )
+
+
+class FrameMatcher:
+    def __init__(
+        self,
+        engine: FaceEngine,
+        rosters: Rosters,
+        *,
+        reverify: bool,
+        passes: TopicT,
+        dead_letter: TopicT,
+        source_topic: str,
+    ) -> None:
+        self._engine = engine
+        self._rosters = rosters
+        self._reverify = reverify
+        self._passes = passes
+        self._dead_letter = dead_letter
+        self._source = source_topic
+
+    async def handle(self, events: Sequence[EventT[Any]]) -> None:
+        frames: list[FrameEvent] = []
+        for item in events:
+            try:
+                frames.append(parse_frame_event(item.value or b""))
+            except InvalidInputError as exc:
+                await self._reject(item.value, str(exc) or "empty message")
+        to_read = [f for f in frames if needs_reading(f, reverify=self._reverify)]
+        readings = dict(zip((id(f) for f in to_read), await self._read(to_read), strict=True))
+        for frame in frames:
+            reading = readings.get(id(frame))
+            if isinstance(reading, ImageDecodeError):
+                await self._reject(frame.to_json(), str(reading))
+                continue
+            outcome = pass_for_frame(frame, reading, self._rosters, reverify=self._reverify)
+            if outcome is None:
+                reason = reading.problems[0].code if reading and reading.problems else "no_face"
+                EVENTS.labels("streams", f"frame_{reason}").inc()
+                continue
+            await self._passes.send(key=frame.project_id.encode(), value=outcome.to_json())
+            observe_delay("matched", frame.occurred_at, datetime.now(UTC))
+            kind = "known" if outcome.worker_id else "unknown"
+            if outcome.verification is not None:
+                kind = f"verified_{outcome.verification.value}"
+            EVENTS.labels("streams", f"frame_{kind}").inc()
+
+    async def _read(self, frames: list[FrameEvent]) -> list[FaceReading | ImageDecodeError]:
+        """Read every face in one hop to a thread; the event loop keeps serving."""
+
+        def read_all() -> list[FaceReading | ImageDecodeError]:
+            results: list[FaceReading | ImageDecodeError] = []
+            for frame in frames:
+                started = time.perf_counter()
+                try:
+                    results.append(self._engine.read_jpeg(frame.image_bytes()))
+                except ImageDecodeError as exc:
+                    results.append(exc)
+                STAGE_LATENCY.labels("face_read").observe(time.perf_counter() - started)
+            return results
+
+        return await asyncio.to_thread(read_all) if frames else []
+
+    async def _reject(self, payload: bytes | None, reason: str) -> None:
+        ERRORS.labels("streams", "frame_dead_letter").inc()
+        log.warning("dead-lettering a %s value: %s", self._source, reason)
+        letter = DeadLetter.for_payload(self._source, reason, payload, failed_at=datetime.now(UTC))
+        await self._dead_letter.send(key=self._source.encode(), value=letter.to_json())

@@ -1,0 +1,91 @@
+"""Reads the whole compacted ``registry`` topic, then follows it, into a :class:`Rosters`.
+
+No consumer group: every streams worker needs every project's roster (frames of any
+project may land on any worker), so each one reads all partitions from the beginning.
+:attr:`RegistryFollower.caught_up` is set once the backlog has been read; the worker is
+not ready before that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
+
+from infra.metrics import ERRORS, EVENTS
+from streams.faces.rosters import Rosters
+from streams.records import RegistryChange
+
+log = logging.getLogger(__name__)
+
+
+class RegistryFollower:
+    def __init__(self, bootstrap: str, topic: str, rosters: Rosters) -> None:
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._rosters = rosters
+        self.caught_up = asyncio.Event()
+
+    async def run(self) -> None:
+        """Follow until cancelled, starting over (from the beginning) after a failure."""
+        while True:
+            try:
+                await self._follow()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                ERRORS.labels("streams", "registry").inc()
+                log.exception("following the registry failed; starting over in 1 s")
+                await asyncio.sleep(1)
+
+    async def _follow(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=20,  # see streams/transport.py: Tansu holds fetches this long
+        )
+        await consumer.start()
+        try:
+            await consumer.topics()
+            partitions = [
+                TopicPartition(self._topic, number)
+                for number in sorted(consumer.partitions_for_topic(self._topic) or ())
+            ]
+            if not partitions:
+                raise RuntimeError(f"topic {self._topic} has no partitions (is it created?)")
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            backlog_end = await consumer.end_offsets(partitions)
+            while True:
+                batches = await consumer.getmany(timeout_ms=300, max_records=2000)
+                for records in batches.values():
+                    for record in records:
+                        self._apply(record.value)
+                if not self.caught_up.is_set() and (
+                    not batches or await self._reached(consumer, backlog_end)
+                ):
+                    self.caught_up.set()
+                    log.info("registry read; following changes")
+        finally:
+            await consumer.stop()
+
+    @staticmethod
+    async def _reached(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+        for partition, end in ends.items():
+            if await consumer.position(partition) < end:
+                return False
+        return True
+
+    def _apply(self, value: bytes | None) -> None:
+        if not value:
+            return  # a tombstone
+        try:
+            self._rosters.apply(RegistryChange.model_validate_json(value))
+        except (ValidationError, ValueError, KeyError) as exc:
+            ERRORS.labels("streams", "registry_value").inc()
+            log.warning("skipping an unreadable registry value: %s", type(exc).__name__)
+            return
+        EVENTS.labels("streams", "registry_applied").inc()
