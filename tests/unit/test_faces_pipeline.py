@@ -53,7 +53,7 @@ def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
 
 
-@pytest.mark.parametrize("name", ["obama.jpg", "biden.jpg", "obama2.jpg"])
+@pytest.mark.parametrize("name", ["obama.jpg", "biden.jpg", "obama2.jpg", "astronaut.png"])
 def test_detections_match_opencv_face_detector_yn(
     name: str, photos: dict[str, npt.NDArray[np.uint8]], detector: Detector
 ) -> None:
@@ -83,6 +83,14 @@ def test_the_same_person_matches_and_different_people_do_not(
     assert float(vectors["obama.jpg"] @ vectors["obama3.jpg"]) > SFACE_COSINE_THRESHOLD
     for obama in ("obama.jpg", "obama2.jpg", "obama3.jpg"):
         assert float(vectors[obama] @ vectors["biden.jpg"]) < SFACE_COSINE_THRESHOLD
+    for other in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"):
+        assert float(vectors["astronaut.png"] @ vectors[other]) < SFACE_COSINE_THRESHOLD
+    # The astronaut mirrored and at half size is still the same person.
+    astronaut = photos["astronaut.png"]
+    half = cv2.resize(cv2.flip(astronaut, 1), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    mirrored = np.asarray(half, np.uint8)
+    again = embedder.embed([align(mirrored, only_face(detector, mirrored).landmarks)])[0]
+    assert float(vectors["astronaut.png"] @ again) > SFACE_COSINE_THRESHOLD
 
 
 def test_our_alignment_agrees_with_opencv_align_crop(
