@@ -55,6 +55,8 @@ class Settings(BaseModel):
     face_threshold: float = Field(default=0.363, gt=0, lt=1)  # SFace's cosine threshold
     face_margin: float = Field(default=0.05, ge=0, lt=1)  # best minus the next worker
     face_batch: int = Field(default=8, ge=1, le=256)
+    # Frames read in parallel by one streams worker (onnxruntime runs outside the GIL).
+    face_threads: int = Field(default=2, ge=1, le=64)
     # Re-verify the snapshot of a match made on the device against the claimed worker.
     face_reverify: bool = True
     snapshot_retention_days: int = Field(default=90, ge=1, le=3650)

@@ -71,6 +71,7 @@ def build(settings: Settings) -> faust.App:
         passes=passes,
         dead_letter=dead_letter,
         source_topic=settings.topic(GATE_FRAMES),
+        threads=settings.face_threads,
     )
 
     @app.agent(passes, name="passes")

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,7 +86,9 @@ class FrameMatcher:
         passes: TopicT,
         dead_letter: TopicT,
         source_topic: str,
+        threads: int = 2,
     ) -> None:
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="faces")
         self._engine = engine
         self._rosters = rosters
         self._reverify = reverify
@@ -120,20 +123,22 @@ class FrameMatcher:
             EVENTS.labels("streams", f"frame_{kind}").inc()
 
     async def _read(self, frames: list[FrameEvent]) -> list[FaceReading | ImageDecodeError]:
-        """Read every face in one hop to a thread; the event loop keeps serving."""
+        """Read the faces on the worker's threads, in parallel; the event loop keeps serving."""
+        loop = asyncio.get_running_loop()
+        return list(
+            await asyncio.gather(
+                *(loop.run_in_executor(self._threads, self._read_one, frame) for frame in frames)
+            )
+        )
 
-        def read_all() -> list[FaceReading | ImageDecodeError]:
-            results: list[FaceReading | ImageDecodeError] = []
-            for frame in frames:
-                started = time.perf_counter()
-                try:
-                    results.append(self._engine.read_jpeg(frame.image_bytes()))
-                except ImageDecodeError as exc:
-                    results.append(exc)
-                STAGE_LATENCY.labels("face_read").observe(time.perf_counter() - started)
-            return results
-
-        return await asyncio.to_thread(read_all) if frames else []
+    def _read_one(self, frame: FrameEvent) -> FaceReading | ImageDecodeError:
+        started = time.perf_counter()
+        try:
+            return self._engine.read_jpeg(frame.image_bytes())
+        except ImageDecodeError as exc:
+            return exc
+        finally:
+            STAGE_LATENCY.labels("face_read").observe(time.perf_counter() - started)
 
     async def _reject(self, payload: bytes | None, reason: str) -> None:
         ERRORS.labels("streams", "frame_dead_letter").inc()

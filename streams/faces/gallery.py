@@ -10,6 +10,7 @@ always sees a consistent roster.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,19 +60,25 @@ class Gallery:
         return {names[i] for i in np.unique(owners)}
 
     def load(self, rows: dict[str, npt.NDArray[np.float32]]) -> None:
-        """Replace the whole roster at once (start-up, or a bulk reload)."""
+        """Replace the whole roster at once: each worker's enrolled rows."""
         names = list(rows)
         blocks = [as_unit_rows(rows[name]) for name in names]
-        counts = [len(block) for block in blocks]
-        if any(count > MAX_PHOTOS for count in counts):
-            raise ValueError(f"at most {MAX_PHOTOS} embeddings per worker")
-        matrix = (
-            np.ascontiguousarray(np.vstack(blocks))
-            if blocks
-            else np.zeros((0, DIMENSIONS), np.float32)
+        owners = [name for name, block in zip(names, blocks, strict=True) for _ in block]
+        matrix = np.vstack(blocks) if blocks else np.zeros((0, DIMENSIONS), np.float32)
+        self.load_rows(owners, matrix)
+
+    def load_rows(self, owners: Sequence[str], matrix: npt.NDArray[np.float32]) -> None:
+        """Replace the whole roster with ``matrix``, row ``i`` enrolled by ``owners[i]``."""
+        rows = as_unit_rows(matrix)
+        if len(owners) != len(rows):
+            raise ValueError(f"{len(owners)} owners for {len(rows)} rows")
+        code_of: dict[str, int] = {}
+        codes = np.fromiter(
+            (code_of.setdefault(owner, len(code_of)) for owner in owners), np.int64, len(owners)
         )
-        owners = np.repeat(np.arange(len(names), dtype=np.int64), counts)
-        self._rows = (matrix, owners, names)
+        if len(codes) and int(np.bincount(codes).max()) > MAX_PHOTOS:
+            raise ValueError(f"at most {MAX_PHOTOS} embeddings per worker")
+        self._rows = (np.ascontiguousarray(rows), codes, list(code_of))
 
     def replace_worker(self, worker_id: str, embeddings: npt.ArrayLike) -> None:
         """Set a worker's enrolled embeddings (unit rows), replacing any earlier ones."""
