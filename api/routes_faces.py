@@ -42,7 +42,7 @@ async def put_face(request: Request) -> Response:
             request.app.state.faces,
             worker_id,
             enrolment,
-            max_photo_bytes=settings.frame_max_bytes,
+            max_photo_bytes=settings.enrolment_photo_max_bytes,
             threshold=settings.face_threshold,
             actor=actor_of(who),
         )

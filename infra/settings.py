@@ -51,7 +51,8 @@ class Settings(BaseModel):
     device_cache_ttl_s: float = Field(default=30.0, ge=0)
 
     # Capture-gate frames and faces.
-    frame_max_bytes: int = Field(default=512 * 1024, ge=1024, le=700 * 1024)
+    frame_max_bytes: int = Field(default=256 * 1024, ge=1024, le=700 * 1024)
+    enrolment_photo_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     face_threshold: float = Field(default=0.363, gt=0, lt=1)  # SFace's cosine threshold
     face_margin: float = Field(default=0.05, ge=0, lt=1)  # best minus the next worker
     face_batch: int = Field(default=8, ge=1, le=256)
