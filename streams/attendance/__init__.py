@@ -1,0 +1,1 @@
+"""Attendance: the pure pairing core (:mod:`.timeline`) and its streaming adapter."""
