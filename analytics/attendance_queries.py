@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from analytics.executor import Executor
 from streams.attendance.timeline import BEIJING
@@ -209,3 +209,50 @@ def drop_partitions(db: Executor, table: str, partitions: Sequence[int]) -> None
     """Retention by partition (18.16 has no TTL)."""
     for partition in partitions:
         db.rows(f"ALTER TABLE {table} DROP PARTITION {int(partition)}")
+
+
+@dataclass(frozen=True)
+class KnownPass:
+    event_id: str
+    project_id: str
+    worker_id: str
+    occurred_at: datetime  # aware UTC
+    direction: str
+    method: str
+    device_id: str
+    snapshot_ref: str
+
+
+def known_passes(
+    db: Executor,
+    since: datetime,
+    until: datetime | None = None,
+    *,
+    project_id: str | None = None,
+    worker_id: str | None = None,
+) -> list[KnownPass]:
+    """Passes of known workers from ``since`` (attendance warm-up and late history)."""
+    conditions = ["worker_id IS NOT NULL", "occurred_at >= %(since)s"]
+    params: dict[str, Any] = {"since": _naive_utc(since)}
+    if until is not None:
+        conditions.append("occurred_at < %(until)s")
+        params["until"] = _naive_utc(until)
+    if project_id is not None:
+        conditions.append("project_id = %(project)s")
+        params["project"] = project_id
+    if worker_id is not None:
+        conditions.append("worker_id = %(worker)s")
+        params["worker"] = worker_id
+    rows = db.rows(
+        "SELECT event_id, project_id, worker_id, occurred_at, direction, method, device_id,"
+        " snapshot_ref FROM gate_passes FINAL WHERE " + " AND ".join(conditions),
+        params,
+    )
+    return [
+        KnownPass(r[0], r[1], str(r[2]), r[3].replace(tzinfo=UTC), str(r[4]), str(r[5]), r[6], r[7])
+        for r in rows
+    ]
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -62,6 +62,11 @@ class Settings(BaseModel):
     face_reverify: bool = True
     snapshot_retention_days: int = Field(default=90, ge=1, le=3650)
 
+    # Attendance (Beijing days).
+    attendance_repeat_window_s: float = Field(default=60.0, ge=0, le=3600)
+    attendance_max_shift_h: float = Field(default=16.0, gt=0, le=48)
+    attendance_keep_days: int = Field(default=3, ge=1, le=62)  # passes held in memory
+
     # Streams.
     sink_batch_rows: int = Field(default=1000, ge=1, le=100_000)
     sink_flush_s: float = Field(default=1.0, gt=0, le=60)

@@ -8,6 +8,8 @@ event_id claim in Redis make it exactly once where it shows.
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
@@ -15,15 +17,23 @@ from faust.streams import Stream
 from faust.types import StreamT
 from redis.asyncio import Redis
 
+from analytics.clickhouse import connect as connect_clickhouse
+from analytics.executor import DriverExecutor
 from infra.metrics import exposition
 from infra.settings import Settings
+from streams.attendance.book import AttendanceBook
+from streams.attendance.roster_facts import RosterFacts
+from streams.attendance.timeline import AttendanceRules
+from streams.attendance.tracker import AttendanceTracker
 from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
-from streams.pass_pipeline import PassPipeline
+from streams.pass_pipeline import PassPipeline, retrying
 from streams.registry_follower import RegistryFollower
 from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES, REGISTRY
 from streams.transport import fetch_tuned_transport
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -59,9 +69,24 @@ def build(settings: Settings) -> faust.App:
     )
     frames = app.topic(settings.topic(GATE_FRAMES), key_serializer="raw", value_serializer="raw")
     redis = Redis.from_url(settings.redis_url)
-    pipeline = PassPipeline(settings, redis, dead_letter)
     rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
-    follower = RegistryFollower(settings.kafka_bootstrap, settings.topic(REGISTRY), rosters)
+    facts = RosterFacts()
+    follower = RegistryFollower(
+        settings.kafka_bootstrap, settings.topic(REGISTRY), [rosters.apply, facts.apply]
+    )
+    rules = AttendanceRules(
+        repeat_window_s=settings.attendance_repeat_window_s,
+        max_shift_h=settings.attendance_max_shift_h,
+    )
+    tracker = AttendanceTracker(
+        AttendanceBook(rules, keep_days=settings.attendance_keep_days),
+        facts,
+        DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
+        redis,
+        namespace=settings.namespace,
+    )
+    attendance_ready = asyncio.Event()
+    pipeline = PassPipeline(settings, redis, dead_letter, tracker)
     engine = FaceEngine(settings.model_dir.resolve())
     engine_ready = asyncio.Event()
     matcher = FrameMatcher(
@@ -76,6 +101,7 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(passes, name="passes")
     async def handle_passes(stream: StreamT[bytes | None]) -> None:
+        await attendance_ready.wait()
         batches = cast("Stream[bytes | None]", stream).take_events(
             500, within=settings.live_flush_s
         )
@@ -98,8 +124,23 @@ def build(settings: Settings) -> faust.App:
     async def follow_registry() -> None:
         await follower.run()
 
+    @app.task  # type: ignore[untyped-decorator]
+    async def load_attendance() -> None:
+        """Attendance needs the roster and the recent passes before the first new pass."""
+        await follower.caught_up.wait()
+        loaded = await retrying("clickhouse", lambda: tracker.warm_up(datetime.now(UTC)))
+        log.info("attendance warmed up with %d recent passes", loaded)
+        attendance_ready.set()
+
+    @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
+    async def expire_sessions() -> None:
+        if attendance_ready.is_set():
+            await pipeline.refresh_attendance(expire=True)
+
     @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
     async def flush_passes() -> None:
+        if attendance_ready.is_set():
+            await pipeline.refresh_attendance(expire=False)
         await pipeline.flush_if_due()
 
     @app.page("/healthz")
@@ -114,6 +155,8 @@ def build(settings: Settings) -> faust.App:
             return view.json({**body, "status": "loading face models"}, status=503)
         if not follower.caught_up.is_set():
             return view.json({**body, "status": "reading the registry"}, status=503)
+        if not attendance_ready.is_set():
+            return view.json({**body, "status": "loading recent attendance"}, status=503)
         return view.json(body)
 
     @app.page("/metrics")

@@ -19,10 +19,13 @@ from typing import Any, TypeVar
 from faust.types import EventT, TopicT
 from redis.asyncio import Redis
 
+from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
 from analytics.clickhouse import connect as connect_clickhouse
+from analytics.executor import DriverExecutor
 from analytics.sink import PassSink
 from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
 from infra.settings import Settings
+from streams.attendance.tracker import AttendanceTracker
 from streams.live import LivePublisher
 from streams.passes import decode_passes, unique_by_event_id
 from streams.records import PassEvent
@@ -53,14 +56,26 @@ async def retrying(what: str, operation: Callable[[], Awaitable[T]]) -> T:
 
 
 class PassPipeline:
-    def __init__(self, settings: Settings, redis: Redis, dead_letter: TopicT) -> None:
-        self._sink = PassSink(connect_clickhouse(settings.clickhouse_url))
+    """Passes → live channel, ClickHouse ``gate_passes`` and, through the attendance
+    tracker, ``attendance_days``; both tables are written before any offset is released."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: Redis,
+        dead_letter: TopicT,
+        attendance: AttendanceTracker | None = None,
+    ) -> None:
+        client = connect_clickhouse(settings.clickhouse_url)
+        self._sink = PassSink(client)
+        self._attendance_db = DriverExecutor(client)
+        self._attendance = attendance
         self._live = LivePublisher(
             redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
         )
         self._dead_letter = dead_letter
         self._source = settings.topic(GATE_PASSES)
-        self._buffer: SinkBuffer[PassEvent, EventT[Any]] = SinkBuffer(
+        self._buffer: SinkBuffer[PassEvent | AttendanceRecord, EventT[Any]] = SinkBuffer(
             max_rows=settings.sink_batch_rows, max_age_s=settings.sink_flush_s
         )
         self._flush_lock = asyncio.Lock()
@@ -87,12 +102,22 @@ class PassPipeline:
             observe_delay("published", passed.occurred_at, now)
         EVENTS.labels("streams", "published").inc(published)
 
+        records: list[AttendanceRecord] = []
+        if self._attendance is not None:
+            records = await self._attendance.observe(batch.events, now)
         for item in events:
             # Faust acks the batch when this returns; the extra reference keeps each
             # offset uncommitted until flush() has written the rows.
             item.message.incref()
-        self._buffer.add(batch.events, list(events), now=time.monotonic())
+        self._buffer.add([*batch.events, *records], list(events), now=time.monotonic())
         await self.flush_if_due()
+
+    async def refresh_attendance(self, *, expire: bool) -> None:
+        """Roster exits (and, with ``expire``, overdue sessions) become attendance rows."""
+        if self._attendance is None:
+            return
+        records = await self._attendance.refresh(datetime.now(UTC), expire=expire)
+        self._buffer.add(list(records), [], now=time.monotonic())
 
     async def flush_if_due(self) -> None:
         """Start a write in the background when a batch is due; the stream keeps flowing.
@@ -110,7 +135,17 @@ class PassPipeline:
     async def flush(self) -> None:
         async with self._flush_lock:
             rows, holds = self._buffer.take()
-            events = unique_by_event_id(rows)
+            events = unique_by_event_id(row for row in rows if isinstance(row, PassEvent))
+            records = [row.row() for row in rows if isinstance(row, AttendanceRecord)]
+            if records:
+
+                def write_attendance() -> Awaitable[None]:
+                    return asyncio.to_thread(
+                        self._attendance_db.insert, "attendance_days", ATTENDANCE_COLUMNS, records
+                    )
+
+                await retrying("clickhouse", write_attendance)
+                EVENTS.labels("streams", "attendance_rows").inc(len(records))
             if events:
 
                 def write() -> Awaitable[float]:

@@ -1,4 +1,5 @@
-"""Reads the whole compacted ``registry`` topic, then follows it, into a :class:`Rosters`.
+"""Reads the whole compacted ``registry`` topic, then follows it, into in-memory views
+(the face galleries, the roster facts attendance groups by).
 
 No consumer group: every streams worker needs every project's roster (frames of any
 project may land on any worker), so each one reads all partitions from the beginning.
@@ -10,22 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from infra.metrics import ERRORS, EVENTS
-from streams.faces.rosters import Rosters
 from streams.records import RegistryChange
 
 log = logging.getLogger(__name__)
 
 
 class RegistryFollower:
-    def __init__(self, bootstrap: str, topic: str, rosters: Rosters) -> None:
+    def __init__(
+        self, bootstrap: str, topic: str, views: Sequence[Callable[[RegistryChange], None]]
+    ) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
-        self._rosters = rosters
+        self._views = views
         self.caught_up = asyncio.Event()
 
     async def run(self) -> None:
@@ -83,7 +86,9 @@ class RegistryFollower:
         if not value:
             return  # a tombstone
         try:
-            self._rosters.apply(RegistryChange.model_validate_json(value))
+            change = RegistryChange.model_validate_json(value)
+            for apply in self._views:
+                apply(change)
         except (ValidationError, ValueError, KeyError) as exc:
             ERRORS.labels("streams", "registry_value").inc()
             log.warning("skipping an unreadable registry value: %s", type(exc).__name__)

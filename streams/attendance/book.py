@@ -1,0 +1,93 @@
+"""Every worker's recent passes per project, and the attendance days they make (pure).
+
+The book keeps ``keep_days`` of passes per (project, worker), so a late or backfilled pass
+within that window recomputes its day from everything known; older history is loaded on
+demand by the adapter. :meth:`AttendanceBook.changed_days` returns only the days whose
+figures changed since they were last emitted, so a replayed pass writes nothing new.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from streams.attendance.timeline import (
+    AttendanceDay,
+    AttendanceRules,
+    Swipe,
+    attendance_days,
+    build_timeline,
+)
+
+Key = tuple[str, str]  # project_id, worker_id
+
+
+class AttendanceBook:
+    def __init__(self, rules: AttendanceRules, *, keep_days: int) -> None:
+        self.rules = rules
+        self.keep_days = keep_days
+        self._swipes: dict[Key, dict[str, Swipe]] = defaultdict(dict)
+        self._exits: dict[Key, datetime] = {}
+        self._emitted: dict[Key, dict[date, AttendanceDay]] = defaultdict(dict)
+        self._inside: dict[str, set[str]] = defaultdict(set)  # project → workers on site
+
+    def window_start(self, now: datetime) -> datetime:
+        """Midnight (local) ``keep_days`` ago: passes before it are not held."""
+        first_day = self.rules.local_day(now) - timedelta(days=self.keep_days)
+        return datetime.combine(first_day, time(), self.rules.timezone)
+
+    def add(self, key: Key, swipes: Iterable[Swipe]) -> None:
+        held = self._swipes[key]
+        for swipe in swipes:
+            held[swipe.event_id] = swipe
+
+    def exit(self, key: Key, at: datetime) -> None:
+        """The worker left the project's roster at ``at`` (closes a session still open)."""
+        self._exits[key] = at
+
+    def changed_days(self, key: Key, now: datetime) -> list[AttendanceDay]:
+        """Recompute ``key``'s days; return those that differ from what was emitted."""
+        timeline = build_timeline(
+            self._swipes.get(key, {}).values(), self.rules, now=now, exited_at=self._exits.get(key)
+        )
+        project, worker = key
+        if timeline.open_session() is not None:
+            self._inside[project].add(worker)
+        else:
+            self._inside[project].discard(worker)
+        emitted = self._emitted[key]
+        changed = []
+        for day, figures in attendance_days(timeline, self.rules).items():
+            if emitted.get(day) != figures:
+                emitted[day] = figures
+                changed.append(figures)
+        return changed
+
+    def on_site(self, project: str) -> set[str]:
+        return set(self._inside.get(project, set()))
+
+    def projects_with_presence(self) -> list[str]:
+        return [project for project, workers in self._inside.items() if workers]
+
+    def inside_keys(self) -> list[Key]:
+        return [
+            (project, worker) for project, workers in self._inside.items() for worker in workers
+        ]
+
+    def evict(self, now: datetime) -> None:
+        """Forget passes (and emitted days) older than the window, except for workers on site."""
+        start = self.window_start(now)
+        first_day = start.date()
+        for key in list(self._swipes):
+            project, worker = key
+            if worker in self._inside.get(project, set()):
+                continue
+            kept = {k: s for k, s in self._swipes[key].items() if s.occurred_at >= start}
+            if kept:
+                self._swipes[key] = kept
+            else:
+                del self._swipes[key]
+            emitted = self._emitted.get(key, {})
+            for day in [d for d in emitted if d < first_day]:
+                del emitted[day]

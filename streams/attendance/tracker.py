@@ -1,0 +1,154 @@
+"""The attendance adapter: feeds the pure book from passes and the roster, loads history from
+ClickHouse, and keeps each project's live presence in Redis.
+
+Presence is one JSON value per project (``<ns>presence.<project>``: headcount, by team, by
+trade, the workers on site) and a ``presence`` message on the project's live channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from redis.asyncio import Redis
+
+from analytics.attendance_queries import KnownPass, known_passes
+from analytics.attendance_sink import AttendanceRecord
+from analytics.executor import Executor
+from realtime.channels import project_channel
+from streams.attendance.book import AttendanceBook, Key
+from streams.attendance.roster_facts import RosterFacts
+from streams.attendance.timeline import Swipe
+from streams.records import Direction, PassEvent, PassMethod
+
+
+def presence_key(namespace: str, project_id: str) -> str:
+    return f"{namespace}presence.{project_id}"
+
+
+def _swipe(known: KnownPass) -> Swipe:
+    return Swipe(
+        known.event_id,
+        known.occurred_at,
+        Direction(known.direction),
+        PassMethod(known.method),
+        known.device_id,
+        known.snapshot_ref or None,
+    )
+
+
+class AttendanceTracker:
+    def __init__(
+        self,
+        book: AttendanceBook,
+        facts: RosterFacts,
+        db: Executor,
+        redis: Redis,
+        *,
+        namespace: str,
+    ) -> None:
+        self.book = book
+        self.facts = facts
+        self._db = db
+        self._redis = redis
+        self._namespace = namespace
+
+    async def warm_up(self, now: datetime) -> int:
+        """Load the window's passes of known workers; returns how many."""
+        history = await asyncio.to_thread(known_passes, self._db, self.book.window_start(now))
+        self._add_known(history)
+        for key in {(p.project_id, p.worker_id) for p in history}:
+            self.book.changed_days(key, now)  # what ClickHouse already holds: not re-emitted
+        await self.publish_presence(self.book.projects_with_presence(), now)
+        return len(history)
+
+    def _add_known(self, history: Iterable[KnownPass]) -> None:
+        grouped: dict[Key, list[Swipe]] = defaultdict(list)
+        for known in history:
+            grouped[(known.project_id, known.worker_id)].append(_swipe(known))
+        for key, swipes in grouped.items():
+            self.book.add(key, swipes)
+
+    async def observe(self, events: Sequence[PassEvent], now: datetime) -> list[AttendanceRecord]:
+        """The attendance days these passes (and any roster exits) changed."""
+        grouped: dict[Key, list[Swipe]] = defaultdict(list)
+        for event in events:
+            if event.worker_id is not None:
+                grouped[(event.project_id, event.worker_id)].append(Swipe.of(event))
+        window_start = self.book.window_start(now)
+        for key, swipes in grouped.items():
+            oldest = min(s.occurred_at for s in swipes)
+            if oldest < window_start:
+                await self._load_history(key, oldest, window_start)
+            self.book.add(key, swipes)
+        touched = set(grouped) | self._apply_exits()
+        return await self._recompute(touched, now)
+
+    async def refresh(self, now: datetime, *, expire: bool) -> list[AttendanceRecord]:
+        """Periodic: roster exits; with ``expire`` also sessions past the shift limit, and
+        eviction of passes older than the window."""
+        touched = self._apply_exits()
+        if expire:
+            touched |= set(self.book.inside_keys())
+        records = await self._recompute(touched, now) if touched else []
+        changed = self.facts.take_changed()
+        if changed:  # a trade or team learnt after the worker entered
+            regrouped = {p for p, w in self.book.inside_keys() if w in changed}
+            await self.publish_presence(sorted(regrouped), now)
+        if expire:
+            self.book.evict(now)
+        return records
+
+    def _apply_exits(self) -> set[Key]:
+        touched = set()
+        for project, worker, at in self.facts.take_exits():
+            self.book.exit((project, worker), at)
+            touched.add((project, worker))
+        return touched
+
+    async def _load_history(self, key: Key, oldest: datetime, until: datetime) -> None:
+        """A pass older than the window: load that worker's passes around it first."""
+        project, worker = key
+        since = oldest - timedelta(days=1)
+        history = await asyncio.to_thread(
+            known_passes, self._db, since, until, project_id=project, worker_id=worker
+        )
+        self._add_known(history)
+
+    async def _recompute(self, keys: Iterable[Key], now: datetime) -> list[AttendanceRecord]:
+        version = time.time_ns()
+        records = []
+        projects = set()
+        for key in keys:
+            project, worker = key
+            projects.add(project)
+            for day in self.book.changed_days(key, now):
+                team, trade = self.facts.team(project, worker), self.facts.trade(worker)
+                records.append(AttendanceRecord(project, worker, team, trade, day, version))
+        await self.publish_presence(sorted(projects), now)
+        return records
+
+    async def publish_presence(self, projects: Iterable[str], now: datetime) -> None:
+        pipeline = self._redis.pipeline(transaction=False)
+        count = 0
+        for project in projects:
+            inside = sorted(self.book.on_site(project))
+            message = {
+                "type": "presence",
+                "project_id": project,
+                "headcount": len(inside),
+                "by_team": Counter(self.facts.team(project, w) or "未分班组" for w in inside),
+                "by_trade": Counter(self.facts.trade(w) or "未登记工种" for w in inside),
+                "workers": inside,
+                "at": now.astimezone(UTC).isoformat(),
+            }
+            text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+            pipeline.set(presence_key(self._namespace, project), text)
+            pipeline.publish(project_channel(self._namespace, project), text)
+            count += 1
+        if count:
+            await pipeline.execute()

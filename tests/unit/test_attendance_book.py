@@ -1,0 +1,67 @@
+"""The attendance book: only changed days are emitted, presence, exits and eviction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from streams.attendance.book import AttendanceBook
+from streams.attendance.roster_facts import RosterFacts
+from streams.attendance.timeline import BEIJING, AttendanceRules, Flag, Swipe
+from streams.records import Direction, RegistryChange
+
+DAY = date(2026, 11, 20)
+KEY = ("P1", "7")
+
+
+def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BEIJING)
+
+
+def test_a_replay_emits_nothing_and_a_late_pass_emits_its_day_again() -> None:
+    book = AttendanceBook(AttendanceRules(), keep_days=3)
+    entry = Swipe("G1:1", at(7, 30), Direction.IN)
+    book.add(KEY, [entry])
+    [first] = book.changed_days(KEY, now=at(9))
+    assert first.on_site and book.on_site("P1") == {"7"}
+    book.add(KEY, [entry])
+    assert book.changed_days(KEY, now=at(9)) == []
+    book.add(KEY, [Swipe("G1:2", at(17), Direction.OUT)])
+    [closed] = book.changed_days(KEY, now=at(18))
+    assert closed.seconds_on_site == 9.5 * 3600 and book.on_site("P1") == set()
+
+
+def test_a_roster_exit_closes_the_open_session_and_eviction_spares_those_inside() -> None:
+    book = AttendanceBook(AttendanceRules(), keep_days=1)
+    book.add(KEY, [Swipe("G1:1", at(7, 30), Direction.IN)])
+    book.add(("P1", "8"), [Swipe("G1:3", at(7, 40), Direction.IN)])
+    book.changed_days(KEY, now=at(9))
+    book.changed_days(("P1", "8"), now=at(9))
+    book.exit(KEY, at(10))
+    [day] = book.changed_days(KEY, now=at(11))
+    assert Flag.EXITED_WHILE_ON_SITE in day.flags and book.on_site("P1") == {"8"}
+    three_days_later = at(9, day=DAY + timedelta(days=3))
+    book.evict(three_days_later)
+    assert book.inside_keys() == [("P1", "8")]
+    book.add(KEY, [])
+    assert book.changed_days(KEY, now=three_days_later) == []  # its passes were forgotten
+
+
+def test_roster_facts_give_trade_and_team_and_report_exits_once() -> None:
+    facts = RosterFacts()
+    when = at(10)
+
+    def change(entity: str, entity_id: str, **state: object) -> RegistryChange:
+        return RegistryChange(
+            entity=entity, entity_id=entity_id, state=state, seq=1, changed_at=when
+        )
+
+    facts.apply(change("worker", "7", trade="木工"))
+    facts.apply(
+        change("membership", "7@P1", worker_id=7, project_id="P1", team_id=3, status="active")
+    )
+    assert (facts.trade("7"), facts.team("P1", "7"), facts.team("P2", "7")) == ("木工", "3", "")
+    assert facts.take_changed() == {"7"} and facts.take_changed() == set()
+    facts.apply(
+        change("membership", "7@P1", worker_id=7, project_id="P1", team_id=3, status="exited")
+    )
+    assert facts.take_exits() == [("P1", "7", when)] and facts.take_exits() == []
