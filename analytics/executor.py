@@ -7,10 +7,13 @@ ClickHouse (chdb, in the dialect tests).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from clickhouse_driver import Client
+
+T = TypeVar("T")
 
 
 class Executor(Protocol):
@@ -31,3 +34,29 @@ class DriverExecutor:
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         self.client.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES", list(rows))
+
+
+class ExecutorPool:
+    """A few clickhouse-driver clients for an async service: each query runs in a thread on
+    a client of its own (a client is not safe to share between threads)."""
+
+    def __init__(self, connect: Callable[[], Client], size: int = 4) -> None:
+        self._connect = connect
+        self._idle: asyncio.Queue[Client] = asyncio.Queue()
+        self._created = 0
+        self._size = size
+
+    async def run(self, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``query(executor, *args, **kwargs)`` in a worker thread."""
+        if self._idle.empty() and self._created < self._size:
+            self._created += 1
+            client = self._connect()
+        else:
+            client = await self._idle.get()
+        try:
+            return await asyncio.to_thread(query, DriverExecutor(client), *args, **kwargs)
+        except Exception:
+            client.disconnect()  # a broken connection is not put back as it is
+            raise
+        finally:
+            self._idle.put_nowait(client)

@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from analytics.clickhouse import connect as connect_clickhouse
+from analytics.executor import ExecutorPool
 from api import (
+    routes_attendance,
     routes_auth,
     routes_enterprises,
     routes_faces,
@@ -63,6 +67,7 @@ def create_app(settings: Settings) -> Starlette:
         raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
     pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=8, open=False)
     outbox = OutboxPublisher(pool, settings.kafka_bootstrap, settings.topic(REGISTRY))
+    redis = Redis.from_url(settings.redis_url)
 
     async def healthz(request: Request) -> Response:
         async with pool.connection() as conn:
@@ -81,6 +86,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await outbox.stop()
             await pool.close()
+            await redis.aclose()
 
     document = openapi_document()
 
@@ -99,6 +105,7 @@ def create_app(settings: Settings) -> Starlette:
             *routes_enterprises.routes,
             *routes_users.routes,
             *routes_faces.routes,
+            *routes_attendance.routes,
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},
@@ -107,5 +114,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.faces = FaceEngine(settings.model_dir.resolve())
     app.state.snapshots = SnapshotStore(settings.snapshot_dir)
+    app.state.clickhouse = ExecutorPool(lambda: connect_clickhouse(settings.clickhouse_url))
+    app.state.redis = redis
     app.state.tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
     return app

@@ -168,7 +168,7 @@ async def update_project(
     return _project(row)
 
 
-def _scope_filter(who: Principal) -> tuple[str, list[Any]]:
+def scope_filter(who: Principal) -> tuple[str, list[Any]]:
     """SQL condition on ``p`` (projects) for the projects a principal may see."""
     if who.scope_kind is ScopeKind.REGION:
         return "p.region_code LIKE %s", [region_prefix(who.scope_id) + "%"]
@@ -188,7 +188,7 @@ def _scope_filter(who: Principal) -> tuple[str, list[Any]]:
 async def list_projects(
     conn: AsyncConnection[Any], who: Principal, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[ProjectView], int]:
-    condition, params = _scope_filter(who)
+    condition, params = scope_filter(who)
     counted = await conn.execute(f"SELECT count(*) FROM projects p WHERE {condition}", params)
     total = await counted.fetchone()
     cursor = await conn.execute(

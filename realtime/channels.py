@@ -11,6 +11,11 @@ def project_channel(namespace: str, project_id: str) -> str:
     return f"{namespace}live.project.{project_id}"
 
 
+def presence_key(namespace: str, project_id: str) -> str:
+    """The Redis key holding a project's live presence (JSON, written by streams)."""
+    return f"{namespace}presence.{project_id}"
+
+
 def project_channel_pattern(namespace: str) -> str:
     return f"{namespace}live.project.*"
 

@@ -64,6 +64,13 @@ class AttendanceBook:
                 changed.append(figures)
         return changed
 
+    def keys_of(self, worker_ids: set[str]) -> list[Key]:
+        return [key for key in self._swipes if key[1] in worker_ids]
+
+    def forget_emitted(self, key: Key) -> None:
+        """The next :meth:`changed_days` returns every day again (its grouping changed)."""
+        self._emitted.pop(key, None)
+
     def on_site(self, project: str) -> set[str]:
         return set(self._inside.get(project, set()))
 

@@ -19,15 +19,11 @@ from redis.asyncio import Redis
 from analytics.attendance_queries import KnownPass, known_passes
 from analytics.attendance_sink import AttendanceRecord
 from analytics.executor import Executor
-from realtime.channels import project_channel
+from realtime.channels import presence_key, project_channel
 from streams.attendance.book import AttendanceBook, Key
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import Swipe
 from streams.records import Direction, PassEvent, PassMethod
-
-
-def presence_key(namespace: str, project_id: str) -> str:
-    return f"{namespace}presence.{project_id}"
 
 
 def _swipe(known: KnownPass) -> Swipe:
@@ -94,11 +90,12 @@ class AttendanceTracker:
         touched = self._apply_exits()
         if expire:
             touched |= set(self.book.inside_keys())
-        records = await self._recompute(touched, now) if touched else []
         changed = self.facts.take_changed()
-        if changed:  # a trade or team learnt after the worker entered
-            regrouped = {p for p, w in self.book.inside_keys() if w in changed}
-            await self.publish_presence(sorted(regrouped), now)
+        if changed:  # a trade or team learnt after the passes: write the days again
+            for key in self.book.keys_of(changed):
+                self.book.forget_emitted(key)
+                touched.add(key)
+        records = await self._recompute(touched, now) if touched else []
         if expire:
             self.book.evict(now)
         return records

@@ -13,8 +13,8 @@ from redis import Redis
 
 from analytics.clickhouse import connect
 from infra.settings import Settings
+from realtime.channels import presence_key
 from streams.attendance.timeline import BEIJING
-from streams.attendance.tracker import presence_key
 
 from .helpers import new_device, post_passes, wait_until
 from .people import Site, auth, worker_body
