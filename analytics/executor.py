@@ -12,6 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from clickhouse_driver import Client
+from clickhouse_driver.errors import NetworkError, SocketTimeoutError
+
+from infra.errors import UnavailableError
 
 T = TypeVar("T")
 
@@ -55,8 +58,11 @@ class ExecutorPool:
             client = await self._idle.get()
         try:
             return await asyncio.to_thread(query, DriverExecutor(client), *args, **kwargs)
+        except (NetworkError, SocketTimeoutError, OSError, EOFError) as exc:
+            client.disconnect()  # reconnects on its next use
+            raise UnavailableError(f"ClickHouse is not reachable: {type(exc).__name__}") from exc
         except Exception:
-            client.disconnect()  # a broken connection is not put back as it is
+            client.disconnect()
             raise
         finally:
             self._idle.put_nowait(client)

@@ -23,6 +23,8 @@ from api.projects import scope_filter
 from infra.errors import FieldProblem, InvalidInputError
 
 MAX_RANGE_DAYS = 366
+# ClickHouse's Date holds 1970-2105 (2149 on current versions); attendance is recent.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def _problem(field: str, reason: str, zh: str) -> InvalidInputError:
@@ -39,6 +41,8 @@ def parse_month(value: str | None, *, default: date) -> tuple[date, date]:
             date(year, month, 1)
         except ValueError:
             raise _problem("month", "must be YYYY-MM", "月份格式应为 YYYY-MM") from None
+    if not EARLIEST.year <= year <= LATEST.year:
+        raise _problem("month", f"must be within {EARLIEST.year}-{LATEST.year}", "月份超出范围")
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -46,9 +50,12 @@ def parse_day(value: str | None, field: str, *, default: date) -> date:
     if value is None:
         return default
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise _problem(field, "must be a date YYYY-MM-DD", "日期格式应为 YYYY-MM-DD") from None
+    if not EARLIEST <= parsed <= LATEST:
+        raise _problem(field, f"must be within {EARLIEST}..{LATEST}", "日期超出范围")
+    return parsed
 
 
 def parse_range(start: str | None, end: str | None, *, today: date) -> tuple[date, date]:

@@ -9,6 +9,7 @@ from api.device_registry import DeviceIn, DeviceView, IssuedCredential
 from api.enterprises import EnterpriseIn, EnterprisePatch, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView
+from api.openapi_attendance import attendance_paths
 from api.openapi_faces import face_paths
 from api.openapi_parts import (
     PROBLEM_SCHEMA,
@@ -631,4 +632,5 @@ def openapi_document() -> dict[str, Any]:
         }
     }
     paths.update(face_paths())
+    paths.update(attendance_paths())
     return document

@@ -239,7 +239,7 @@ async def latency(settings: Settings, rate: float, seconds: float) -> tuple[floa
             tasks.append(asyncio.create_task(client.post_passes([item(serial)])))
         await asyncio.gather(*tasks)
         deadline = time.perf_counter() + 10
-        while len(feed.received) < total and time.perf_counter() < deadline:
+        while len(feed.passes) < total and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
     delays = sorted(
         (arrived - posted_at[message["event"]["event_id"]]) * 1000

@@ -42,5 +42,10 @@ class LiveSubscriber:
     def messages(self) -> list[dict[str, Any]]:
         return [message for _, message in self.received]
 
+    @property
+    def passes(self) -> list[dict[str, Any]]:
+        """The ``pass`` messages (presence updates and notices left out)."""
+        return [message for message in self.messages if message.get("type") == "pass"]
+
     def event_ids(self) -> list[str]:
-        return sorted(m["event"]["event_id"] for m in self.messages if m.get("type") == "pass")
+        return sorted(m["event"]["event_id"] for m in self.passes)

@@ -63,9 +63,12 @@ async def test_live_messages_carry_the_event(stack: Settings) -> None:
     async with open_dashboard(stack, device.project_id) as dashboard:
         item = pass_item(7, worker_id="W-42", direction="in", method="card", score=None)
         assert (await post_passes(stack, device, [item])).status_code == 202
-        await wait_until(lambda: len(dashboard.messages) == 1)
-    event = dashboard.messages[0]["event"]
-    assert dashboard.messages[0]["type"] == "pass"
+        await wait_until(lambda: len(dashboard.passes) == 1)
+        # The pass also changed who is on site: a presence update follows on the same channel.
+        await wait_until(lambda: any(m["type"] == "presence" for m in dashboard.messages))
+    event = dashboard.passes[0]["event"]
+    presence = next(m for m in dashboard.messages if m["type"] == "presence")
+    assert presence["headcount"] == 1 and presence["workers"] == ["W-42"]
     assert event["worker_id"] == "W-42" and event["method"] == "card"
     assert event["project_id"] == device.project_id  # taken from the device, not the body
 
