@@ -58,7 +58,9 @@ def isolated_environment(data_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def ephemeral_stack(data_dir: Path, **overrides: str) -> Iterator[Settings]:
+def ephemeral_stack(
+    data_dir: Path, *, with_services: bool = True, **overrides: str
+) -> Iterator[Settings]:
     """Start a whole stack in ``data_dir`` on free ports; stop it and delete its data after.
 
     Set ``KEEP_TEST_DATA=1`` to keep the data directory (logs) for a post-mortem.
@@ -68,7 +70,7 @@ def ephemeral_stack(data_dir: Path, **overrides: str) -> Iterator[Settings]:
     os.environ.update(env)  # the supervisor and its children inherit these
     try:
         settings = load_settings()
-        up(settings, timeout_s=300)
+        up(settings, with_services=with_services, timeout_s=300)
         try:
             yield settings
         finally:
