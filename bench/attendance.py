@@ -39,11 +39,11 @@ PROJECTS, WORKERS, DAYS = 50, 2000, 100
 FIRST_DAY = date(2026, 8, 1)
 
 
-def synthetic_passes(count: int) -> list[PassEvent]:
+def synthetic_passes(count: int, *, prefix: str) -> list[PassEvent]:
     start = datetime(2026, 11, 20, tzinfo=UTC)
     return [
         PassEvent(
-            event_id=f"B:{n}",
+            event_id=f"{prefix}:{n}",
             device_id=f"G{n % 40}",
             project_id=f"P{n % PROJECTS:03d}",
             worker_id=str(n % WORKERS),
@@ -70,32 +70,46 @@ def synthetic_records(count: int) -> list[AttendanceRecord]:
     return records
 
 
-def rate_of(action: Callable[[], object], rows: int) -> float:
-    started = time.perf_counter()
-    action()
-    return rows / (time.perf_counter() - started)
+def interleaved(
+    ours: Callable[[int, int], object],
+    raw: Callable[[int, int], object],
+    rows: int,
+    rounds: int = 6,
+) -> tuple[float, float]:
+    """Median rows/s of each side over ``rounds`` alternating slices of the same rows:
+    background merges hit both sides alike."""
+    size = rows // rounds
+    our_rates: list[float] = []
+    raw_rates: list[float] = []
+    for index in range(rounds):
+        part = (index * size, (index + 1) * size)
+        pair = [(ours, our_rates), (raw, raw_rates)]
+        for action, rates in pair if index % 2 else reversed(pair):
+            started = time.perf_counter()
+            action(*part)
+            rates.append(size / (time.perf_counter() - started))
+    return statistics.median(our_rates), statistics.median(raw_rates)
 
 
 def bench_sink(url: str, events: int) -> None:
     client = connect(url)
-    passes = synthetic_passes(events)
-    ready = pass_columns(passes)
+    batch = 1000  # the worker's SITEPULSE_SINK_BATCH_ROWS
+    # Each side writes its own copy of the rows (other event ids), so neither replaces the other.
+    passes = {side: synthetic_passes(events, prefix=side) for side in ("ours", "raw")}
+    ready = pass_columns(passes["raw"])
     insert = f"INSERT INTO gate_passes ({', '.join(PASS_COLUMNS)}) VALUES"
     sink = PassSink(client)
-    batch = 1000  # the worker's SITEPULSE_SINK_BATCH_ROWS
 
-    def ours() -> None:
-        for i in range(0, events, batch):
-            sink.write(passes[i : i + batch])
+    def ours(first: int, last: int) -> None:
+        for i in range(first, last, batch):
+            sink.write(passes["ours"][i : min(i + batch, last)])
 
-    def raw() -> None:
-        columns = [column for column in ready]
-        for i in range(0, events, batch):
-            client.execute(insert, [c[i : i + batch] for c in columns], columnar=True)
+    def raw(first: int, last: int) -> None:
+        for i in range(first, last, batch):
+            client.execute(insert, [c[i : min(i + batch, last)] for c in ready], columnar=True)
 
-    raw()  # warm-up
-    raw_rate, our_rate = rate_of(raw, events), rate_of(ours, events)
-    print(f"gate_passes, {events:,} rows in batches of {batch}:")
+    our_rate, raw_rate = interleaved(ours, raw, events)
+    print(f"gate_passes, {events:,} rows per side in batches of {batch}, median of 6 rounds:")
     print(f"  raw columnar insert of ready columns (baseline) {raw_rate:12,.0f} rows/s")
     print(
         f"  PassSink (events → columns → insert)           {our_rate:12,.0f} rows/s"
@@ -107,19 +121,17 @@ def bench_sink(url: str, events: int) -> None:
     ready_rows = [record.row() for record in records]
     attendance_insert = f"INSERT INTO attendance_days ({', '.join(ATTENDANCE_COLUMNS)}) VALUES"
 
-    def ours_attendance() -> None:
-        for i in range(0, len(records), batch):
-            db.insert(
-                "attendance_days", ATTENDANCE_COLUMNS, [r.row() for r in records[i : i + batch]]
-            )
+    def ours_attendance(first: int, last: int) -> None:
+        for i in range(first, last, batch):
+            rows = [r.row() for r in records[i : min(i + batch, last)]]
+            db.insert("attendance_days", ATTENDANCE_COLUMNS, rows)
 
-    def raw_attendance() -> None:
-        for i in range(0, len(ready_rows), batch):
-            client.execute(attendance_insert, ready_rows[i : i + batch])
+    def raw_attendance(first: int, last: int) -> None:
+        for i in range(first, last, batch):
+            client.execute(attendance_insert, ready_rows[i : min(i + batch, last)])
 
-    raw_rate = rate_of(raw_attendance, len(records))
-    our_rate = rate_of(ours_attendance, len(records))
-    print(f"attendance_days, {len(records):,} rows:")
+    our_rate, raw_rate = interleaved(ours_attendance, raw_attendance, len(records))
+    print(f"attendance_days, {len(records):,} rows, median of 6 rounds:")
     print(f"  raw insert of ready rows (baseline)            {raw_rate:12,.0f} rows/s")
     print(
         f"  AttendanceRecord.row() + Executor.insert        {our_rate:12,.0f} rows/s"
