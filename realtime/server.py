@@ -24,7 +24,7 @@ from websockets.http11 import Request, Response
 
 from infra.metrics import ERRORS, EVENTS, exposition
 from infra.settings import Settings
-from realtime.channels import project_channel_pattern, project_of_channel
+from realtime.channels import presence_key, project_channel_pattern, project_of_channel
 from realtime.hub import DROPPED_NOTICE, Hub, Subscription
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,10 @@ class RealtimeService:
         subscription = self.hub.subscribe(project_id)
         CLIENTS.inc()
         try:
+            # Who is on site now, so a new dashboard need not wait for the next pass.
+            current = await self._redis.get(presence_key(self._settings.namespace, project_id))
+            if current is not None:
+                await websocket.send(current if isinstance(current, str) else current.decode())
             await self._pump(websocket, subscription)
         finally:
             self.hub.unsubscribe(subscription)

@@ -114,10 +114,13 @@ class PassPipeline:
 
     async def refresh_attendance(self, *, expire: bool) -> None:
         """Roster exits (and, with ``expire``, overdue sessions) become attendance rows."""
-        if self._attendance is None:
+        tracker = self._attendance
+        if tracker is None:
             return
-        records = await self._attendance.refresh(datetime.now(UTC), expire=expire)
+        now = datetime.now(UTC)
+        records = await tracker.refresh(now, expire=expire)
         self._buffer.add(list(records), [], now=time.monotonic())
+        await retrying("redis", lambda: tracker.publish_changed_presence(now))
 
     async def flush_if_due(self) -> None:
         """Start a write in the background when a batch is due; the stream keeps flowing.

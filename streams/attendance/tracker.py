@@ -52,6 +52,7 @@ class AttendanceTracker:
         self._db = db
         self._redis = redis
         self._namespace = namespace
+        self._dirty: set[str] = set()  # projects whose presence changed since last published
 
     async def warm_up(self, now: datetime) -> int:
         """Load the window's passes of known workers; returns how many."""
@@ -119,15 +120,20 @@ class AttendanceTracker:
     async def _recompute(self, keys: Iterable[Key], now: datetime) -> list[AttendanceRecord]:
         version = time.time_ns()
         records = []
-        projects = set()
         for key in keys:
             project, worker = key
-            projects.add(project)
+            self._dirty.add(project)
             for day in self.book.changed_days(key, now):
                 team, trade = self.facts.team(project, worker), self.facts.trade(worker)
                 records.append(AttendanceRecord(project, worker, team, trade, day, version))
-        await self.publish_presence(sorted(projects), now)
         return records
+
+    async def publish_changed_presence(self, now: datetime) -> None:
+        """Publish the projects touched since the last call: called on a timer, so each
+        dashboard gets at most a few presence updates a second however busy the gates."""
+        projects, self._dirty = self._dirty, set()
+        if projects:
+            await self.publish_presence(sorted(projects), now)
 
     async def publish_presence(self, projects: Iterable[str], now: datetime) -> None:
         pipeline = self._redis.pipeline(transaction=False)
