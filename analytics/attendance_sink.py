@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from streams.attendance.timeline import AttendanceDay
@@ -60,3 +61,12 @@ class AttendanceRecord:
 def _utc_naive(moment: datetime | None) -> datetime | None:
     """clickhouse-driver writes naive datetimes as they are; the columns hold UTC."""
     return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def latest_per_day(records: Iterable[AttendanceRecord]) -> list[AttendanceRecord]:
+    """The last record of each (project, worker, day): a busy day recomputed many times
+    between two flushes is written once."""
+    latest: dict[tuple[str, str, date], AttendanceRecord] = {}
+    for record in records:
+        latest[(record.project_id, record.worker_id, record.day.day)] = record
+    return list(latest.values())

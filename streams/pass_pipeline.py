@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from faust.types import EventT, TopicT
 from redis.asyncio import Redis
 
-from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
+from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord, latest_per_day
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from analytics.sink import PassSink
@@ -139,7 +139,10 @@ class PassPipeline:
         async with self._flush_lock:
             rows, holds = self._buffer.take()
             events = unique_by_event_id(row for row in rows if isinstance(row, PassEvent))
-            records = [row.row() for row in rows if isinstance(row, AttendanceRecord)]
+            records = [
+                record.row()
+                for record in latest_per_day(r for r in rows if isinstance(r, AttendanceRecord))
+            ]
             if records:
 
                 def write_attendance() -> Awaitable[None]:

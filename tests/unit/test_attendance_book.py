@@ -65,3 +65,20 @@ def test_roster_facts_give_trade_and_team_and_report_exits_once() -> None:
         change("membership", "7@P1", worker_id=7, project_id="P1", team_id=3, status="exited")
     )
     assert facts.take_exits() == [("P1", "7", when)] and facts.take_exits() == []
+
+
+def test_only_the_last_record_of_a_day_is_written_per_flush() -> None:
+    from analytics.attendance_sink import AttendanceRecord, latest_per_day
+
+    book = AttendanceBook(AttendanceRules(), keep_days=3)
+    book.add(KEY, [Swipe("G1:1", at(7, 30), Direction.IN)])
+    [entered] = book.changed_days(KEY, now=at(8))
+    book.add(KEY, [Swipe("G1:2", at(12), Direction.OUT)])
+    [left] = book.changed_days(KEY, now=at(13))
+    records = [
+        AttendanceRecord("P1", "7", "", "", entered, 1),
+        AttendanceRecord("P1", "8", "", "", entered, 1),
+        AttendanceRecord("P1", "7", "", "", left, 2),
+    ]
+    latest = latest_per_day(records)
+    assert [(r.worker_id, r.version) for r in latest] == [("7", 2), ("8", 1)]
