@@ -66,6 +66,9 @@ class Settings(BaseModel):
     attendance_repeat_window_s: float = Field(default=60.0, ge=0, le=3600)
     attendance_max_shift_h: float = Field(default=16.0, gt=0, le=48)
     attendance_keep_days: int = Field(default=3, ge=1, le=62)  # passes held in memory
+    # ClickHouse retention, by monthly partitions.
+    pass_retention_months: int = Field(default=24, ge=1, le=600)
+    attendance_retention_months: int = Field(default=60, ge=1, le=600)
 
     # Streams.
     sink_batch_rows: int = Field(default=1000, ge=1, le=100_000)

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
+from analytics.retention import apply_retention
 from infra.metrics import exposition
 from infra.settings import Settings
 from streams.attendance.book import AttendanceBook
@@ -131,6 +132,16 @@ def build(settings: Settings) -> faust.App:
         loaded = await retrying("clickhouse", lambda: tracker.warm_up(datetime.now(UTC)))
         log.info("attendance warmed up with %d recent passes", loaded)
         attendance_ready.set()
+
+    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
+    async def apply_clickhouse_retention() -> None:
+        keep = {
+            "gate_passes": settings.pass_retention_months,
+            "attendance_days": settings.attendance_retention_months,
+        }
+        db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
+        today = datetime.now(UTC).date()
+        await retrying("clickhouse", lambda: asyncio.to_thread(apply_retention, db, today, keep))
 
     @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
     async def expire_sessions() -> None:

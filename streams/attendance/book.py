@@ -31,6 +31,7 @@ class AttendanceBook:
         self._exits: dict[Key, datetime] = {}
         self._emitted: dict[Key, dict[date, AttendanceDay]] = defaultdict(dict)
         self._inside: dict[str, set[str]] = defaultdict(set)  # project → workers on site
+        self._open_since: dict[Key, datetime] = {}  # when each on-site worker's session began
 
     def window_start(self, now: datetime) -> datetime:
         """Midnight (local) ``keep_days`` ago: passes before it are not held."""
@@ -52,10 +53,13 @@ class AttendanceBook:
             self._swipes.get(key, {}).values(), self.rules, now=now, exited_at=self._exits.get(key)
         )
         project, worker = key
-        if timeline.open_session() is not None:
+        current = timeline.open_session()
+        if current is not None:
             self._inside[project].add(worker)
+            self._open_since[key] = current.start
         else:
             self._inside[project].discard(worker)
+            self._open_since.pop(key, None)
         emitted = self._emitted[key]
         changed = []
         for day, figures in attendance_days(timeline, self.rules).items():
@@ -76,6 +80,11 @@ class AttendanceBook:
 
     def projects_with_presence(self) -> list[str]:
         return [project for project, workers in self._inside.items() if workers]
+
+    def overdue_keys(self, now: datetime) -> list[Key]:
+        """On-site workers whose session has run past the shift limit (to be closed)."""
+        limit = timedelta(hours=self.rules.max_shift_h)
+        return [key for key, since in self._open_since.items() if now - since > limit]
 
     def inside_keys(self) -> list[Key]:
         return [

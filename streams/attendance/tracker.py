@@ -90,7 +90,7 @@ class AttendanceTracker:
         eviction of passes older than the window."""
         touched = self._apply_exits()
         if expire:
-            touched |= set(self.book.inside_keys())
+            touched |= set(self.book.overdue_keys(now))
         changed = self.facts.take_changed()
         if changed:  # a trade or team learnt after the passes: write the days again
             for key in self.book.keys_of(changed):

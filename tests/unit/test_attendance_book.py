@@ -23,6 +23,7 @@ def test_a_replay_emits_nothing_and_a_late_pass_emits_its_day_again() -> None:
     book.add(KEY, [entry])
     [first] = book.changed_days(KEY, now=at(9))
     assert first.on_site and book.on_site("P1") == {"7"}
+    assert book.overdue_keys(at(23)) == [] and book.overdue_keys(at(23, 31)) == [KEY]
     book.add(KEY, [entry])
     assert book.changed_days(KEY, now=at(9)) == []
     book.add(KEY, [Swipe("G1:2", at(17), Direction.OUT)])
