@@ -137,7 +137,7 @@ async def test_enrol_match_unknown_exit_and_device_claims(
     assert unknown["worker_id"] is None and unknown["score"] < stack.face_threshold
     assert unknown["snapshot_ref"] == unknown["snapshot_ref"].strip() != ""
 
-    # A new enrolment is recognised without a restart.
+    # A new enrolment is recognised without a restart: frames keep coming until one is.
     enrolled_at = time.monotonic()
     response = await http.put(
         f"/v1/workers/{biden}/face",
@@ -145,9 +145,14 @@ async def test_enrol_match_unknown_exit_and_device_claims(
         headers=officer,
     )
     assert response.status_code == 200, response.text
-    recognised = await gate.passes(frame("biden.jpg"))
-    print(f"first Biden frame after enrolment recognised {time.monotonic() - enrolled_at:.2f}s")
-    assert recognised["worker_id"] == str(biden)
+    recognised: dict[str, Any] = {}
+
+    async def biden_recognised() -> bool:
+        recognised.update(await gate.passes(frame("biden.jpg")))
+        return bool(recognised["worker_id"] == str(biden))
+
+    await wait_until(biden_recognised, timeout_s=30)
+    print(f"first Biden frame recognised {time.monotonic() - enrolled_at:.2f}s after enrolling")
 
     # A gate that matched on the device: its claim is re-verified against the enrolment.
     confirmed = await gate.passes(frame("obama2.jpg"), claimed_worker_id=str(obama))
@@ -167,8 +172,11 @@ async def test_enrol_match_unknown_exit_and_device_claims(
         headers=officer,
     )
     assert exited.status_code == 200, exited.text
-    after_exit = await gate.passes(frame("obama3.jpg"))
-    assert after_exit["worker_id"] is None
+
+    async def obama_unknown() -> bool:
+        return (await gate.passes(frame("obama3.jpg")))["worker_id"] is None
+
+    await wait_until(obama_unknown, timeout_s=30)
 
 
 async def test_snapshots_are_served_only_within_the_callers_scope(
