@@ -55,3 +55,16 @@ class TokenIssuer:
             raise AuthenticationError("token expired: log in again") from None
         except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
             raise AuthenticationError(f"invalid token: {type(exc).__name__}") from None
+
+
+def viewer_token(secret: str, project_id: str, *, ttl_s: int = 3600) -> str:
+    """A token for watching one project's live feed (tests, benchmarks, tools)."""
+    who = Principal(
+        user_id=0,
+        login=f"viewer-{project_id}",
+        role=Role.LABOUR_OFFICER,
+        scope_kind=ScopeKind.PROJECT,
+        scope_id=project_id,
+        must_change_password=False,
+    )
+    return TokenIssuer(secret, ttl_s=ttl_s).issue(who)

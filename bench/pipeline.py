@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
 import sys
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.clickhouse import connect
 from api.devices import DeviceRecord, provision_devices
+from api.tokens import viewer_token
 from infra.ephemeral import ephemeral_stack
 from infra.settings import Settings
 from ingest.client import DeviceClient
@@ -226,7 +228,10 @@ async def latency(settings: Settings, rate: float, seconds: float) -> tuple[floa
     async with (
         httpx.AsyncClient(base_url=base_url, timeout=30) as http,
         LiveSubscriber.for_project(
-            settings.bind_host, settings.realtime_port, device.project_id
+            settings.bind_host,
+            settings.realtime_port,
+            device.project_id,
+            viewer_token(os.environ["SITEPULSE_TOKEN_SECRET"], device.project_id),
         ) as feed,
     ):
         client = DeviceClient(http, device.device_id, device.secret)

@@ -27,7 +27,8 @@ def _cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     _print_status(status(settings))
     if not args.servers_only:
         print(
-            f"\n实时看板 dashboard: http://{settings.bind_host}:{settings.realtime_port}/?project=P001"
+            f"\n实时看板 dashboard: http://{settings.bind_host}:{settings.realtime_port}/"
+            "  (regulator-gx / officer-p001, password SitePulse2026)"
         )
     return 0
 

@@ -79,9 +79,13 @@ class Settings(BaseModel):
     # People's API. The local stack generates a token secret when none is given.
     token_secret: str | None = Field(default=None, min_length=32)
     token_ttl_s: int = Field(default=8 * 3600, ge=60, le=30 * 86400)
+    # Origins whose pages may call the API (comma separated); default: the realtime pages.
+    cors_origins: str | None = None
 
     # Realtime.
     realtime_client_queue: int = Field(default=1000, ge=1)
+    realtime_coalesce_s: float = Field(default=0.25, gt=0, le=10)  # at most 4 counter updates/s
+    realtime_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
 
     @field_validator("kafka_bootstrap")
     @classmethod
@@ -111,6 +115,14 @@ class Settings(BaseModel):
     @property
     def resolved_data_dir(self) -> Path:
         return self.data_dir.expanduser().resolve()
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        if self.cors_origins is not None:
+            return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+        port = self.realtime_port
+        hosts = {self.bind_host, "127.0.0.1", "localhost"}
+        return sorted(f"http://{host}:{port}" for host in hosts)
 
     @property
     def snapshot_dir(self) -> Path:

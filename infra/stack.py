@@ -100,6 +100,7 @@ def supervise(settings: Settings, *, with_services: bool = True) -> None:
 def up(settings: Settings, *, with_services: bool = True, timeout_s: float = 240.0) -> None:
     """Start the supervisor detached and return once every process is ready."""
     ensure_packages()
+    ensure_token_secret(settings)  # here too, so the caller can mint tokens for its tools
     run_dir = settings.resolved_data_dir / "run"
     log_dir = settings.resolved_data_dir / "logs"
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ DROPPED_NOTICE = (
 
 @dataclass(eq=False)
 class Subscription:
-    project_id: str
+    channel: str
     queue: asyncio.Queue[str]
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -25,24 +25,24 @@ class Subscription:
 class Hub:
     def __init__(self, *, queue_size: int) -> None:
         self._queue_size = queue_size
-        self._by_project: dict[str, set[Subscription]] = defaultdict(set)
+        self._by_channel: dict[str, set[Subscription]] = defaultdict(set)
 
-    def subscribe(self, project_id: str) -> Subscription:
-        subscription = Subscription(project_id, asyncio.Queue(maxsize=self._queue_size))
-        self._by_project[project_id].add(subscription)
+    def subscribe(self, channel: str) -> Subscription:
+        subscription = Subscription(channel, asyncio.Queue(maxsize=self._queue_size))
+        self._by_channel[channel].add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        subscribers = self._by_project.get(subscription.project_id)
+        subscribers = self._by_channel.get(subscription.channel)
         if subscribers is not None:
             subscribers.discard(subscription)
             if not subscribers:
-                del self._by_project[subscription.project_id]
+                del self._by_channel[subscription.channel]
 
-    def publish(self, project_id: str, message: str) -> int:
-        """Queue ``message`` for every subscriber of the project; returns how many got it."""
+    def publish(self, channel: str, message: str) -> int:
+        """Queue ``message`` for every subscriber of the channel; returns how many got it."""
         delivered = 0
-        for subscription in list(self._by_project.get(project_id, ())):
+        for subscription in list(self._by_channel.get(channel, ())):
             try:
                 subscription.queue.put_nowait(message)
                 delivered += 1
@@ -53,4 +53,4 @@ class Hub:
 
     @property
     def client_count(self) -> int:
-        return sum(len(subscribers) for subscribers in self._by_project.values())
+        return sum(len(subscribers) for subscribers in self._by_channel.values())

@@ -1,8 +1,9 @@
-"""The realtime service: Redis pub/sub in, WebSocket clients out.
+"""The realtime service: Redis pub/sub in, authenticated WebSocket dashboards out.
 
-One port serves ``/ws?project=<id>`` (WebSocket), ``/`` (the live dashboard page),
-``/healthz`` and ``/metrics``. Authentication and role scopes arrive with the API's
-tokens (issue 6); until then the service binds to loopback only.
+One port serves ``/ws`` (WebSocket: the first message subscribes with an API token, see
+:mod:`realtime.subscriptions`), the dashboard pages (``/``, ``/project.html``,
+``/region.html``, ``/worker.html``), ``/healthz`` and ``/metrics``. Several realtime
+processes can serve one stream: each relays every project channel from Redis.
 """
 
 from __future__ import annotations
@@ -11,25 +12,56 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
+import time
+from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib import resources
-from urllib.parse import parse_qs, urlsplit
+from typing import Any
+from urllib.parse import urlsplit
 
 from prometheus_client import Gauge
+from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from api.access import can_access_project, can_access_worker
+from api.principal import Principal
+from api.tokens import TokenIssuer
+from infra.errors import AuthenticationError, ForbiddenError, InvalidInputError, SettingsError
 from infra.metrics import ERRORS, EVENTS, exposition
 from infra.settings import Settings
 from realtime.channels import presence_key, project_channel_pattern, project_of_channel
+from realtime.coalescer import Coalescer
 from realtime.hub import DROPPED_NOTICE, Hub, Subscription
+from realtime.replay import ReplayBuffer
+from realtime.subscriptions import (
+    CLOSE_BAD_REQUEST,
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHORIZED,
+    Channel,
+    ChannelKind,
+    SubscribeRequest,
+    authorize,
+    parse_subscribe,
+    region_channels,
+)
 
 log = logging.getLogger(__name__)
 CLIENTS = Gauge("sitepulse_realtime_clients", "Connected WebSocket clients")
-_PROJECT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+PAGES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/index.html": ("index.html", "text/html; charset=utf-8"),
+    "/project.html": ("project.html", "text/html; charset=utf-8"),
+    "/region.html": ("region.html", "text/html; charset=utf-8"),
+    "/worker.html": ("worker.html", "text/html; charset=utf-8"),
+    "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/style.css": ("style.css", "text/css; charset=utf-8"),
+}
+_SUBSCRIBE_WITHIN_S = 10.0
+_REGION_CACHE_S = 300.0
 
 
 def _http(status: HTTPStatus, body: bytes, content_type: str) -> Response:
@@ -37,12 +69,26 @@ def _http(status: HTTPStatus, body: bytes, content_type: str) -> Response:
     return Response(status.value, status.phrase, headers, body)
 
 
+def _notice(kind: str, **fields: Any) -> str:
+    return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
+
+
 class RealtimeService:
     def __init__(self, settings: Settings) -> None:
+        if settings.token_secret is None:
+            raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the realtime service")
         self._settings = settings
         self._redis = Redis.from_url(settings.redis_url)
+        self._pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=4, open=False)
+        self._tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
         self.hub = Hub(queue_size=settings.realtime_client_queue)
-        self._dashboard = resources.files("realtime").joinpath("dashboard.html").read_bytes()
+        self._replay = ReplayBuffer()
+        self._coalescer = Coalescer(interval_s=settings.realtime_coalesce_s)
+        self._regions: dict[str, tuple[str | None, float]] = {}
+        folder = resources.files("realtime").joinpath("pages")
+        self._pages = {
+            path: (folder.joinpath(name).read_bytes(), kind) for path, (name, kind) in PAGES.items()
+        }
 
     async def _process_request(
         self, connection: ServerConnection, request: Request
@@ -57,41 +103,98 @@ class RealtimeService:
         if path == "/metrics":
             body, content_type = exposition()
             return _http(HTTPStatus.OK, body, content_type)
-        if path in ("/", "/dashboard"):
-            return _http(HTTPStatus.OK, self._dashboard, "text/html; charset=utf-8")
+        if path == "/config.js":
+            host = request.headers.get("Host", "").rsplit(":", 1)[0] or self._settings.bind_host
+            api = f"http://{host}:{self._settings.api_port}"
+            body = f"window.SITEPULSE = {json.dumps({'api': api})};\n".encode()
+            return _http(HTTPStatus.OK, body, "text/javascript; charset=utf-8")
+        if path in self._pages:
+            body, content_type = self._pages[path]
+            return _http(HTTPStatus.OK, body, content_type)
         return _http(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
-    async def _handle(self, websocket: ServerConnection) -> None:
-        query = parse_qs(urlsplit(websocket.request.path if websocket.request else "").query)
-        project_id = (query.get("project") or [""])[0]
-        if not _PROJECT_ID.match(project_id):
-            await websocket.close(4400, "query parameter project=<id> is required")
-            return
-        subscription = self.hub.subscribe(project_id)
-        CLIENTS.inc()
+    async def _can_see_project(self, who: Principal, project_id: str) -> bool:
+        async with self._pool.connection() as conn:
+            return await can_access_project(conn, who, project_id)
+
+    async def _can_see_worker(self, who: Principal, worker_id: int) -> bool:
+        async with self._pool.connection() as conn:
+            return await can_access_worker(conn, who, worker_id)
+
+    async def _subscribe_request(self, websocket: ServerConnection) -> SubscribeRequest | None:
+        """The client's validated, authorized first message, or None after closing."""
         try:
-            # Who is on site now, so a new dashboard need not wait for the next pass.
-            current = await self._redis.get(presence_key(self._settings.namespace, project_id))
+            raw = await asyncio.wait_for(websocket.recv(), _SUBSCRIBE_WITHIN_S)
+            request = parse_subscribe(raw)
+            who = self._tokens.verify(request.token)
+            await authorize(
+                who,
+                request.channel,
+                can_see_project=self._can_see_project,
+                can_see_worker=self._can_see_worker,
+            )
+            return request
+        except TimeoutError:
+            await websocket.close(CLOSE_BAD_REQUEST, "send a subscribe message first")
+        except InvalidInputError as exc:
+            await websocket.close(CLOSE_BAD_REQUEST, str(exc)[:120])
+        except AuthenticationError as exc:
+            await websocket.close(CLOSE_UNAUTHORIZED, str(exc)[:120])
+        except ForbiddenError as exc:
+            await websocket.close(CLOSE_FORBIDDEN, str(exc)[:120])
+        ERRORS.labels("realtime", "subscribe_refused").inc()
+        return None
+
+    async def _handle(self, websocket: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            request = await self._subscribe_request(websocket)
+            if request is None:
+                return
+            channel = str(request.channel)
+            subscription = self.hub.subscribe(channel)
+            CLIENTS.inc()
+            try:
+                await websocket.send(_notice("subscribed", channel=channel))
+                await self._send_initial(websocket, request)
+                await self._pump(websocket, subscription)
+            finally:
+                self.hub.unsubscribe(subscription)
+                CLIENTS.dec()
+
+    async def _send_initial(self, websocket: ServerConnection, request: SubscribeRequest) -> None:
+        """Current presence (project channels), then the passes missed since the last one."""
+        channel = request.channel
+        if channel.kind is ChannelKind.PROJECT:
+            current = await self._redis.get(presence_key(self._settings.namespace, channel.key))
             if current is not None:
                 await websocket.send(current if isinstance(current, str) else current.decode())
-            await self._pump(websocket, subscription)
-        finally:
-            self.hub.unsubscribe(subscription)
-            CLIENTS.dec()
+        if request.last_event_id is not None:
+            missed = self._replay.after(str(channel), request.last_event_id)
+            if missed is None:
+                await websocket.send(
+                    _notice("resync", reason="gap too old", message_zh="数据已更新，请刷新")
+                )
+            else:
+                for message in missed:
+                    await websocket.send(message)
 
     async def _pump(self, websocket: ServerConnection, subscription: Subscription) -> None:
         dropped = asyncio.ensure_future(subscription.dropped.wait())
         closed = asyncio.ensure_future(websocket.wait_closed())
+        heartbeat_s = self._settings.realtime_heartbeat_s
         try:
             while True:
                 get = asyncio.ensure_future(subscription.queue.get())
                 done, _ = await asyncio.wait(
-                    {get, dropped, closed}, return_when=asyncio.FIRST_COMPLETED
+                    {get, dropped, closed}, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
                 )
                 if get in done:
                     await websocket.send(get.result())
                     continue
                 get.cancel()
+                if not done:
+                    await websocket.send(_notice("heartbeat", at=datetime.now(UTC).isoformat()))
+                    continue
                 if dropped in done:
                     await websocket.send(DROPPED_NOTICE)
                     await websocket.close(1013, "slow consumer")
@@ -100,8 +203,49 @@ class RealtimeService:
             dropped.cancel()
             closed.cancel()
 
+    async def _region_of(self, project_id: str) -> str | None:
+        cached = self._regions.get(project_id)
+        if cached is not None and time.monotonic() - cached[1] < _REGION_CACHE_S:
+            return cached[0]
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT region_code FROM projects WHERE project_id = %s", (project_id,)
+            )
+            row = await cursor.fetchone()
+        region = None if row is None else str(row[0])
+        self._regions[project_id] = (region, time.monotonic())
+        return region
+
+    async def route(self, project_id: str, data: str) -> None:
+        """Send one message of a project's Redis channel to every channel that shows it."""
+        channel = str(Channel(ChannelKind.PROJECT, project_id))
+        message = json.loads(data)
+        kind = message.get("type")
+        if kind == "presence":
+            self._coalescer.add(channel, project_id, data)
+            region = await self._region_of(project_id)
+            for region_channel in region_channels(region) if region else []:
+                self._coalescer.add(region_channel, project_id, data)
+            return
+        delivered = self.hub.publish(channel, data)
+        if kind == "pass":
+            event = message.get("event", {})
+            self._replay.record(channel, event.get("event_id", ""), data)
+            worker = event.get("worker_id")
+            if worker:
+                worker_channel = str(Channel(ChannelKind.WORKER, worker))
+                delivered += self.hub.publish(worker_channel, data)
+                self._replay.record(worker_channel, event.get("event_id", ""), data)
+        EVENTS.labels("realtime", "delivered").inc(delivered)
+
+    async def _flush_coalesced(self) -> None:
+        while True:
+            await asyncio.sleep(self._coalescer.interval_s)
+            for channel, message in self._coalescer.take():
+                EVENTS.labels("realtime", "delivered").inc(self.hub.publish(channel, message))
+
     async def _relay(self) -> None:
-        """Forward every live message from Redis to the hub, reconnecting on failure."""
+        """Forward every live message from Redis, reconnecting on failure."""
         namespace = self._settings.namespace
         while True:
             try:
@@ -110,11 +254,9 @@ class RealtimeService:
                     async for message in pubsub.listen():
                         if message.get("type") != "pmessage":
                             continue
-                        channel = message["channel"].decode()
-                        project_id = project_of_channel(namespace, channel)
+                        project_id = project_of_channel(namespace, message["channel"].decode())
                         if project_id is not None:
-                            delivered = self.hub.publish(project_id, message["data"].decode())
-                            EVENTS.labels("realtime", "delivered").inc(delivered)
+                            await self.route(project_id, message["data"].decode())
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -123,7 +265,11 @@ class RealtimeService:
                 await asyncio.sleep(1)
 
     async def serve_forever(self) -> None:
-        relay = asyncio.create_task(self._relay())
+        await self._pool.open()
+        tasks: list[asyncio.Task[None]] = [
+            asyncio.create_task(self._relay()),
+            asyncio.create_task(self._flush_coalesced()),
+        ]
         try:
             async with serve(
                 self._handle,
@@ -135,9 +281,10 @@ class RealtimeService:
             ) as server:
                 await server.serve_forever()
         finally:
-            relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._pool.close()
             await self._redis.aclose()
 
 

@@ -27,8 +27,12 @@ def stack() -> Iterator[Settings]:
     data_dir = REPO / ".sitepulse" / f"test-{os.getpid()}"
     # A short ClickHouse flush keeps the tests quick; the batching path is the same.
     # A one-second device credential cache makes a rotation observable in a test.
+    # A one-second heartbeat lets a test see one without waiting 15 s.
     with ephemeral_stack(
-        data_dir, SITEPULSE_SINK_FLUSH_S="0.2", SITEPULSE_DEVICE_CACHE_TTL_S="1"
+        data_dir,
+        SITEPULSE_SINK_FLUSH_S="0.2",
+        SITEPULSE_DEVICE_CACHE_TTL_S="1",
+        SITEPULSE_REALTIME_HEARTBEAT_S="1",
     ) as settings:
         yield settings
 
@@ -89,4 +93,5 @@ async def site(stack: Settings, http: httpx.AsyncClient) -> Site:
         response = await login(http, f"{name}-{run}", PASSWORD)
         assert response.status_code == 200, response.text
         tokens[name] = response.json()["token"]
-    return Site(project_a, project_b, tokens, enterprise_id=int(enterprise))
+    logins = {name: f"{name}-{run}" for name in users}
+    return Site(project_a, project_b, tokens, enterprise_id=int(enterprise), logins=logins)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import time
 import uuid
@@ -15,6 +16,7 @@ import httpx
 
 from analytics.clickhouse import connect
 from api.devices import DeviceRecord, provision_devices
+from api.tokens import viewer_token
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from realtime.client import LiveSubscriber
@@ -80,4 +82,6 @@ async def wait_until(
 
 
 def dashboard(settings: Settings, project_id: str) -> LiveSubscriber:
-    return LiveSubscriber.for_project(settings.bind_host, settings.realtime_port, project_id)
+    """A live feed of one project, watched with a token for that project."""
+    token = viewer_token(os.environ["SITEPULSE_TOKEN_SECRET"], project_id)
+    return LiveSubscriber.for_project(settings.bind_host, settings.realtime_port, project_id, token)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ class Site:
     project_b: str
     tokens: dict[str, str]
     enterprise_id: int = 0
+    logins: dict[str, str] = field(default_factory=dict)
 
 
 async def login(http: httpx.AsyncClient, login: str, password: str) -> httpx.Response:
@@ -35,3 +36,22 @@ def worker_body(id_number: str, project_id: str) -> dict[str, Any]:
         "entry_date": "2026-11-02",
         "trade": "木工",
     }
+
+
+async def worker_with_password(
+    http: httpx.AsyncClient, officer: dict[str, str], project_id: str, id_number: str
+) -> tuple[int, str, str]:
+    """Register a worker, log in for the first time and set a password: (id, token, password)."""
+    registered = await http.post(
+        "/v1/workers", json=worker_body(id_number, project_id), headers=officer
+    )
+    assert registered.status_code == 201, registered.text
+    first = await login(http, id_number, id_number[-6:])
+    password = "gongren2026"
+    changed = await http.post(
+        "/v1/auth/password",
+        headers=auth(first.json()["token"]),
+        json={"old_password": id_number[-6:], "new_password": password},
+    )
+    assert changed.status_code == 200, changed.text
+    return int(registered.json()["worker"]["worker_id"]), changed.json()["token"], password

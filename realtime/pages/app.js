@@ -1,0 +1,75 @@
+// Shared by the SitePulse dashboard pages: API calls with the login token, the live
+// WebSocket (subscribe, resume from the last event, reconnect), Beijing time, Chinese labels.
+const SP = (() => {
+  const api = window.SITEPULSE.api;
+  const labels = {
+    direction: {in: "进场", out: "出场", unknown: "未知"},
+    method: {face: "人脸", card: "刷卡", qr: "二维码", mobile: "手机"},
+    verification: {confirmed: "已复核", mismatch: "复核不一致", unverifiable: "无法复核"},
+  };
+  const token = () => sessionStorage.getItem("sitepulse.token");
+  const claims = () => {
+    const t = token();
+    if (!t) return null;
+    try { return JSON.parse(atob(t.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))); }
+    catch (e) { return null; }
+  };
+  async function call(path, options = {}) {
+    const headers = {"Authorization": `Bearer ${token()}`, ...(options.headers || {})};
+    const response = await fetch(api + path, {...options, headers});
+    if (response.status === 401) { location.href = "/"; throw new Error("未登录"); }
+    const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+    if (!response.ok) {
+      const error = new Error((body && (body.message_zh || body.reason)) || `请求失败 ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+  async function image(url) {
+    const response = await fetch(api + url, {headers: {"Authorization": `Bearer ${token()}`}});
+    return response.ok ? URL.createObjectURL(await response.blob()) : null;
+  }
+  function beijing(iso, withDate = false) {
+    if (!iso) return "—";
+    const options = {timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false};
+    if (withDate) Object.assign(options, {month: "2-digit", day: "2-digit"});
+    return new Date(iso).toLocaleString("zh-CN", options);
+  }
+  function today() {
+    return new Date().toLocaleDateString("sv-SE", {timeZone: "Asia/Shanghai"});
+  }
+  // Subscribe to one channel; reconnects and resumes from the last pass seen.
+  function live(channel, onMessage, onStatus) {
+    let lastEventId = null, stopped = false;
+    function connect() {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      ws.onopen = () => ws.send(JSON.stringify({type: "subscribe", token: token(), channel, last_event_id: lastEventId}));
+      ws.onmessage = (raw) => {
+        const message = JSON.parse(raw.data);
+        if (message.type === "subscribed") { onStatus("已连接"); return; }
+        if (message.type === "heartbeat") return;
+        if (message.type === "pass") lastEventId = message.event.event_id;
+        onMessage(message);
+      };
+      ws.onclose = (event) => {
+        if (event.code === 4403 || event.code === 4401 || event.code === 4400) {
+          stopped = true;
+          onStatus(event.code === 4403 ? "无权查看" : "请重新登录", true);
+          return;
+        }
+        if (!stopped) { onStatus("已断开，正在重连…"); setTimeout(connect, 1000); }
+      };
+    }
+    connect();
+  }
+  function cell(row, text, className) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    row.appendChild(td);
+    return td;
+  }
+  function logout() { sessionStorage.removeItem("sitepulse.token"); location.href = "/"; }
+  return {api, call, image, beijing, today, live, cell, claims, token, labels, logout};
+})();

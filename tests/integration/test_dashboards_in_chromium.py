@@ -1,0 +1,129 @@
+"""The dashboard pages in headless Chromium (Debian's, through Debian's chromium-driver):
+log in, watch the project page change as gates post passes, and see the scopes hold."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from infra.settings import Settings
+
+from .helpers import new_device, pass_item, post_passes
+from .people import PASSWORD, Site, auth, worker_with_password
+from .test_workers import new_id_number
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver, "scripts/test installs chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"):
+        options.add_argument(argument)
+    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+    try:
+        yield session
+    finally:
+        session.quit()
+
+
+def text_of(browser: WebDriver, element_id: str) -> str:
+    return str(browser.find_element(By.ID, element_id).text)
+
+
+async def until(browser: WebDriver, condition: object, timeout_s: float = 20) -> None:
+    """Wait in a thread, so the test's event loop keeps serving meanwhile."""
+
+    def wait() -> None:
+        WebDriverWait(browser, timeout_s, poll_frequency=0.2).until(condition)
+
+    try:
+        await asyncio.to_thread(wait)
+    except TimeoutException:
+        raise AssertionError(
+            f"page never got there; it shows:\n{browser.find_element(By.TAG_NAME, 'body').text}"
+        ) from None
+
+
+def log_in(browser: WebDriver, stack: Settings, account: str, password: str) -> None:
+    browser.get(f"http://{stack.bind_host}:{stack.realtime_port}/")
+    browser.execute_script("sessionStorage.clear()")
+    browser.find_element(By.ID, "account").send_keys(account)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "submit").click()
+
+
+async def test_the_project_page_follows_passes_and_refuses_other_projects(
+    stack: Settings, site: Site, browser: WebDriver
+) -> None:
+    log_in(browser, stack, site.logins["officer_a"], PASSWORD)
+    await until(browser, lambda b: "project.html" in b.current_url)
+    await until(browser, lambda b: text_of(b, "status") == "已连接")
+    assert text_of(browser, "headcount") in ("—", "0")
+    device = new_device(stack, site.project_a)
+    items = [
+        pass_item(1, worker_id="W-B1", direction="in", minutes_ago=1, method="card"),
+        pass_item(2, worker_id=None, direction="in", minutes_ago=1, method="face", score=0.2),
+    ]
+    assert (await post_passes(stack, device, items)).status_code == 202
+    await until(browser, lambda b: text_of(b, "headcount") == "1")
+    await until(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "#feed tr")) == 2)
+    feed = text_of(browser, "feed")
+    assert "W-B1" in feed and "进场" in feed and "未识别人脸" in feed and "刷卡" in feed
+    assert "未登记工种" in text_of(browser, "trades")
+
+    browser.get(
+        f"http://{stack.bind_host}:{stack.realtime_port}/project.html?project={site.project_b}"
+    )
+    await until(browser, lambda b: text_of(b, "error") == "无权查看该项目")
+
+
+async def test_the_worker_page_shows_only_the_workers_own_passes(
+    stack: Settings, http: httpx.AsyncClient, site: Site, browser: WebDriver
+) -> None:
+    officer = auth(site.tokens["officer_a"])
+    id_number = new_id_number()
+    me, _, password = await worker_with_password(http, officer, site.project_a, id_number)
+    other, _, _ = await worker_with_password(http, officer, site.project_a, new_id_number())
+    log_in(browser, stack, id_number, password)
+    await until(browser, lambda b: "worker.html" in b.current_url)
+    await until(browser, lambda b: text_of(b, "status") == "已连接")
+    device = new_device(stack, site.project_a)
+    items = [
+        pass_item(1, worker_id=str(other), direction="in", minutes_ago=2),
+        pass_item(2, worker_id=str(me), direction="in", minutes_ago=1),
+    ]
+    assert (await post_passes(stack, device, items)).status_code == 202
+    await until(browser, lambda b: text_of(b, "today-count") == "1")
+    await asyncio.sleep(1)
+    rows = browser.find_elements(By.CSS_SELECTOR, "#today tr")
+    assert len(rows) == 1 and site.project_a in rows[0].text and "进场" in rows[0].text
+
+
+async def test_the_regulator_overview_lists_the_region_and_updates_headcounts(
+    stack: Settings, site: Site, browser: WebDriver
+) -> None:
+    log_in(browser, stack, site.logins["regulator_gx"], PASSWORD)
+    await until(browser, lambda b: "region.html" in b.current_url)
+    await until(browser, lambda b: text_of(b, "status") == "已连接")
+    row_id = f"project-{site.project_a}"
+    assert browser.find_elements(By.ID, row_id), "project A is in Guangxi"
+    assert not browser.find_elements(By.ID, f"project-{site.project_b}")  # Beijing's is not
+    device = new_device(stack, site.project_a)
+    item = pass_item(1, worker_id="W-G1", direction="in", minutes_ago=1)
+    assert (await post_passes(stack, device, [item])).status_code == 202
+    await until(
+        browser,
+        lambda b: b.find_element(By.CSS_SELECTOR, f"#{row_id} .headcount").text == "1",
+    )
