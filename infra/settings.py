@@ -83,7 +83,8 @@ class Settings(BaseModel):
     cors_origins: str | None = None
 
     # Realtime.
-    realtime_client_queue: int = Field(default=1000, ge=1)
+    # A dashboard with more unsent bytes than this is a slow consumer and is dropped.
+    realtime_client_buffer_bytes: int = Field(default=1024 * 1024, ge=1024)
     realtime_coalesce_s: float = Field(default=0.25, gt=0, le=10)  # at most 4 counter updates/s
     realtime_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
 

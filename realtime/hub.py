@@ -1,36 +1,64 @@
-"""Fan-out of live messages to subscribed clients, with bounded per-client queues.
+"""Fan-out of live messages to the dashboards subscribed to each channel.
 
-A client whose queue is full is a slow consumer: it is marked dropped and told so,
-rather than slowing every other dashboard down.
+A message is encoded once and written straight to every subscriber's connection, the way
+``websockets.broadcast()`` does, with one difference: a subscriber whose unsent bytes pass
+``max_buffer_bytes`` is a slow consumer. It is marked dropped (and told so by its handler)
+rather than buffered without bound or allowed to slow everyone down.
+
+While a dashboard is being given its initial state (presence, missed passes), live
+messages for it are held and sent right after, so nothing is lost or reordered.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 DROPPED_NOTICE = (
     '{"type":"dropped","reason":"slow consumer","message_zh":"连接过慢，已断开，请刷新"}'
 )
 
 
+class Peer(Protocol):
+    """What the hub needs of a connection (websockets' ServerConnection has it)."""
+
+    def buffered_bytes(self) -> int: ...
+
+
+Broadcast = Callable[[Iterable[Peer], str], None]
+
+
 @dataclass(eq=False)
 class Subscription:
     channel: str
-    queue: asyncio.Queue[str]
+    peer: Peer
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
+    held: list[str] | None = field(default_factory=list)  # None once live
+
+    @property
+    def live(self) -> bool:
+        return self.held is None
 
 
 class Hub:
-    def __init__(self, *, queue_size: int) -> None:
-        self._queue_size = queue_size
+    def __init__(self, *, max_buffer_bytes: int, broadcast: Broadcast) -> None:
+        self._max_buffer_bytes = max_buffer_bytes
+        self._broadcast = broadcast
         self._by_channel: dict[str, set[Subscription]] = defaultdict(set)
 
-    def subscribe(self, channel: str) -> Subscription:
-        subscription = Subscription(channel, asyncio.Queue(maxsize=self._queue_size))
+    def subscribe(self, channel: str, peer: Peer) -> Subscription:
+        """Start holding the channel's messages for ``peer``; :meth:`go_live` sends them."""
+        subscription = Subscription(channel, peer)
         self._by_channel[channel].add(subscription)
         return subscription
+
+    def go_live(self, subscription: Subscription) -> list[str]:
+        """The messages held so far (for the caller to send first); later ones go direct."""
+        held, subscription.held = subscription.held or [], None
+        return held
 
     def unsubscribe(self, subscription: Subscription) -> None:
         subscribers = self._by_channel.get(subscription.channel)
@@ -40,16 +68,22 @@ class Hub:
                 del self._by_channel[subscription.channel]
 
     def publish(self, channel: str, message: str) -> int:
-        """Queue ``message`` for every subscriber of the channel; returns how many got it."""
-        delivered = 0
+        """Write ``message`` to every live subscriber of the channel; returns how many."""
+        ready = []
         for subscription in list(self._by_channel.get(channel, ())):
-            try:
-                subscription.queue.put_nowait(message)
-                delivered += 1
-            except asyncio.QueueFull:
+            if subscription.held is not None:
+                subscription.held.append(message)
+            elif subscription.peer.buffered_bytes() > self._max_buffer_bytes:
                 subscription.dropped.set()
                 self.unsubscribe(subscription)
-        return delivered
+            else:
+                ready.append(subscription.peer)
+        if ready:
+            self._broadcast(ready, message)
+        return len(ready)
+
+    def everyone(self) -> list[Peer]:
+        return [s.peer for subscribers in self._by_channel.values() for s in subscribers if s.live]
 
     @property
     def client_count(self) -> int:

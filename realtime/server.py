@@ -13,16 +13,17 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from prometheus_client import Gauge
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -35,7 +36,7 @@ from infra.metrics import ERRORS, EVENTS, exposition
 from infra.settings import Settings
 from realtime.channels import presence_key, project_channel_pattern, project_of_channel
 from realtime.coalescer import Coalescer
-from realtime.hub import DROPPED_NOTICE, Hub, Subscription
+from realtime.hub import DROPPED_NOTICE, Hub, Peer, Subscription
 from realtime.replay import ReplayBuffer
 from realtime.subscriptions import (
     CLOSE_BAD_REQUEST,
@@ -69,6 +70,17 @@ def _http(status: HTTPStatus, body: bytes, content_type: str) -> Response:
     return Response(status.value, status.phrase, headers, body)
 
 
+class DashboardConnection(ServerConnection):
+    """A server connection that can say how far behind its reader is (for the hub)."""
+
+    def buffered_bytes(self) -> int:
+        return int(self.transport.get_write_buffer_size())
+
+
+def _broadcast(peers: Iterable[Peer], message: str) -> None:
+    broadcast(cast("Iterable[DashboardConnection]", peers), message)
+
+
 def _notice(kind: str, **fields: Any) -> str:
     return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))
 
@@ -81,7 +93,7 @@ class RealtimeService:
         self._redis = Redis.from_url(settings.redis_url)
         self._pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=4, open=False)
         self._tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
-        self.hub = Hub(queue_size=settings.realtime_client_queue)
+        self.hub = Hub(max_buffer_bytes=settings.realtime_client_buffer_bytes, broadcast=_broadcast)
         self._replay = ReplayBuffer()
         self._coalescer = Coalescer(interval_s=settings.realtime_coalesce_s)
         self._regions: dict[str, tuple[str | None, float]] = {}
@@ -146,17 +158,21 @@ class RealtimeService:
         return None
 
     async def _handle(self, websocket: ServerConnection) -> None:
+        assert isinstance(websocket, DashboardConnection)
         with contextlib.suppress(ConnectionClosed):
             request = await self._subscribe_request(websocket)
             if request is None:
                 return
             channel = str(request.channel)
-            subscription = self.hub.subscribe(channel)
+            subscription = self.hub.subscribe(channel, websocket)
             CLIENTS.inc()
             try:
                 await websocket.send(_notice("subscribed", channel=channel))
                 await self._send_initial(websocket, request)
-                await self._pump(websocket, subscription)
+                # Written at once, before any live message can get ahead of them.
+                for message in self.hub.go_live(subscription):
+                    _broadcast([websocket], message)
+                await self._until_closed(websocket, subscription)
             finally:
                 self.hub.unsubscribe(subscription)
                 CLIENTS.dec()
@@ -178,30 +194,26 @@ class RealtimeService:
                 for message in missed:
                     await websocket.send(message)
 
-    async def _pump(self, websocket: ServerConnection, subscription: Subscription) -> None:
+    async def _until_closed(
+        self, websocket: DashboardConnection, subscription: Subscription
+    ) -> None:
         dropped = asyncio.ensure_future(subscription.dropped.wait())
         closed = asyncio.ensure_future(websocket.wait_closed())
-        heartbeat_s = self._settings.realtime_heartbeat_s
         try:
-            while True:
-                get = asyncio.ensure_future(subscription.queue.get())
-                done, _ = await asyncio.wait(
-                    {get, dropped, closed}, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
-                )
-                if get in done:
-                    await websocket.send(get.result())
-                    continue
-                get.cancel()
-                if not done:
-                    await websocket.send(_notice("heartbeat", at=datetime.now(UTC).isoformat()))
-                    continue
-                if dropped in done:
-                    await websocket.send(DROPPED_NOTICE)
-                    await websocket.close(1013, "slow consumer")
-                return
+            done, _ = await asyncio.wait({dropped, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if dropped in done:
+                ERRORS.labels("realtime", "slow_consumer").inc()
+                _broadcast([websocket], DROPPED_NOTICE)
+                await websocket.close(1013, "slow consumer")
         finally:
             dropped.cancel()
             closed.cancel()
+
+    async def _heartbeats(self) -> None:
+        """One heartbeat to every dashboard, so a browser can tell a quiet feed from a dead one."""
+        while True:
+            await asyncio.sleep(self._settings.realtime_heartbeat_s)
+            _broadcast(self.hub.everyone(), _notice("heartbeat", at=datetime.now(UTC).isoformat()))
 
     async def _region_of(self, project_id: str) -> str | None:
         cached = self._regions.get(project_id)
@@ -269,6 +281,7 @@ class RealtimeService:
         tasks: list[asyncio.Task[None]] = [
             asyncio.create_task(self._relay()),
             asyncio.create_task(self._flush_coalesced()),
+            asyncio.create_task(self._heartbeats()),
         ]
         try:
             async with serve(
@@ -276,6 +289,7 @@ class RealtimeService:
                 self._settings.bind_host,
                 self._settings.realtime_port,
                 process_request=self._process_request,
+                create_connection=DashboardConnection,
                 ping_interval=20,
                 ping_timeout=20,
             ) as server:
