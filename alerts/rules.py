@@ -1,0 +1,247 @@
+"""The alert rules (pure): facts about a project in, findings out.
+
+Each finding is keyed by (rule, subject, window): evaluating the same facts twice gives the
+same keys, which is what makes evaluation idempotent and lets the lifecycle deduplicate
+and auto-clear (消警). When every gate of a project is offline, the attendance rules do not
+fire on it: their figures are missing, not bad, and the device alert says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any
+
+from alerts.profiles import RuleProfile
+from streams.attendance.timeline import BEIJING
+
+
+class Rule(StrEnum):
+    UPDATE_RATE_LOW = "attendance_update_rate_low"
+    NO_ATTENDANCE = "no_attendance"
+    KEY_PRESENCE_LOW = "key_position_presence_low"
+    MISSED_EXIT = "missed_exit_procedure"
+    NEVER_LEFT = "entered_never_exited"
+    DEVICE_OFFLINE = "device_offline"
+    UNKNOWN_FACES = "unknown_face_spike"
+    CROSS_PROJECT = "worker_at_two_projects"
+    OVER_LIMIT = "headcount_over_limit"
+
+
+class Severity(StrEnum):
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+ATTENDANCE_RULES = frozenset(
+    {Rule.UPDATE_RATE_LOW, Rule.NO_ATTENDANCE, Rule.KEY_PRESENCE_LOW, Rule.MISSED_EXIT}
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    subject: str  # what it is about: project:P001, worker:12@P001, device:G1
+    window: str  # the period it holds for: a day, a month, or "" for a standing condition
+    project_id: str
+    severity: Severity
+    message_zh: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.rule.value, self.subject, self.window)
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    worker_id: str
+    position: str
+    days_present: int
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What the scheduled evaluation gathers about one project (from PostgreSQL,
+    ClickHouse and Redis)."""
+
+    project_id: str
+    region_code: str
+    roster: int
+    updated_workers: int  # roster workers with attendance in the update-rate window
+    last_attendance_day: date | None
+    briefing_date: date | None
+    stopped: bool  # a declared stoppage (停工)
+    key_holders: list[KeyHolder] = field(default_factory=list)
+    working_days_this_month: int = 0
+    stale_workers: dict[str, date | None] = field(default_factory=dict)  # worker -> last day
+    inside_since: dict[str, datetime] = field(default_factory=dict)  # on site now, since
+    headcount: int = 0
+    site_limit: int | None = None
+    devices_last_seen: dict[str, datetime | None] = field(default_factory=dict)
+    unknown_faces_by_gate: dict[str, int] = field(default_factory=dict)  # in the recent window
+
+
+def evaluate_project(facts: ProjectFacts, profile: RuleProfile, now: datetime) -> list[Finding]:
+    today = now.astimezone(BEIJING).date()
+    found: list[Finding] = []
+
+    def add(
+        rule: Rule, subject: str, window: str, severity: Severity, zh: str, **evidence: Any
+    ) -> None:
+        evidence["profile"] = profile.version
+        found.append(Finding(rule, subject, window, facts.project_id, severity, zh, evidence))
+
+    offline = {
+        device: seen
+        for device, seen in facts.devices_last_seen.items()
+        if seen is None or now - seen > timedelta(minutes=profile.device_offline_minutes)
+    }
+    for device, seen in sorted(offline.items()):
+        minutes = None if seen is None else int((now - seen).total_seconds() // 60)
+        add(
+            Rule.DEVICE_OFFLINE,
+            f"device:{device}",
+            "",
+            Severity.WARNING,
+            f"考勤设备 {device} 已离线{'' if minutes is None else f' {minutes} 分钟'}，"
+            "项目考勤数据可能缺失",
+            last_seen=None if seen is None else seen.isoformat(),
+            minutes=minutes,
+        )
+    gates_down = bool(facts.devices_last_seen) and len(offline) == len(facts.devices_last_seen)
+
+    for gate, count in sorted(facts.unknown_faces_by_gate.items()):
+        if count > profile.unknown_faces_max:
+            add(
+                Rule.UNKNOWN_FACES,
+                f"device:{gate}",
+                today.isoformat(),
+                Severity.WARNING,
+                f"闸机 {gate} 近 {profile.unknown_faces_minutes} 分钟出现 {count} 次陌生人脸",
+                count=count,
+                limit=profile.unknown_faces_max,
+            )
+    if facts.site_limit is not None and facts.headcount > facts.site_limit:
+        add(
+            Rule.OVER_LIMIT,
+            f"project:{facts.project_id}",
+            "",
+            Severity.CRITICAL,
+            f"在场人数 {facts.headcount} 超过限额 {facts.site_limit}",
+            headcount=facts.headcount,
+            limit=facts.site_limit,
+        )
+    shift_end = datetime.combine(today, datetime.min.time(), BEIJING) + timedelta(
+        hours=profile.shift_end_hour
+    )
+    if now >= shift_end:
+        for worker, entered in sorted(facts.inside_since.items()):
+            add(
+                Rule.NEVER_LEFT,
+                f"worker:{worker}@{facts.project_id}",
+                today.isoformat(),
+                Severity.WARNING,
+                f"工人 {worker} 今日进场后未出场",
+                entered_at=entered.isoformat(),
+            )
+    if gates_down or facts.stopped:
+        return found  # the attendance figures are missing, not bad: no attendance rules
+
+    rate = facts.updated_workers / facts.roster if facts.roster else None
+    if rate is not None and rate < profile.update_rate_min:
+        add(
+            Rule.UPDATE_RATE_LOW,
+            f"project:{facts.project_id}",
+            today.isoformat(),
+            Severity.WARNING,
+            f"近 {profile.update_rate_days} 天考勤更新率 {rate:.0%}，"
+            f"低于 {profile.update_rate_min:.0%}",
+            rate=round(rate, 4),
+            updated=facts.updated_workers,
+            roster=facts.roster,
+        )
+    counting_from = (
+        facts.briefing_date + timedelta(days=profile.briefing_grace_days)
+        if facts.briefing_date
+        else None
+    )
+    if counting_from is not None and today >= counting_from:
+        before_counting = counting_from - timedelta(days=1)
+        last_day = facts.last_attendance_day
+        since: date = max(last_day, before_counting) if last_day else before_counting
+        idle_days: int = (today - since).days
+        if idle_days >= profile.no_attendance_days:
+            add(
+                Rule.NO_ATTENDANCE,
+                f"project:{facts.project_id}",
+                "",
+                Severity.CRITICAL,
+                f"项目已连续 {idle_days} 天无考勤记录",
+                days=idle_days,
+                last_attendance_day=None
+                if facts.last_attendance_day is None
+                else facts.last_attendance_day.isoformat(),
+            )
+    month = today.strftime("%Y-%m")
+    for holder in facts.key_holders:
+        if facts.working_days_this_month == 0:
+            break
+        presence = holder.days_present / facts.working_days_this_month
+        if presence < profile.key_presence_min:
+            add(
+                Rule.KEY_PRESENCE_LOW,
+                f"worker:{holder.worker_id}@{facts.project_id}",
+                month,
+                Severity.WARNING,
+                f"关键岗位（{holder.position}）本月到岗率 {presence:.0%}，"
+                f"低于 {profile.key_presence_min:.0%}",
+                position=holder.position,
+                days_present=holder.days_present,
+                working_days=facts.working_days_this_month,
+            )
+    for worker, last_day in sorted(facts.stale_workers.items()):
+        add(
+            Rule.MISSED_EXIT,
+            f"worker:{worker}@{facts.project_id}",
+            "",
+            Severity.WARNING,
+            f"工人 {worker} 已 {profile.missed_exit_days} 天以上未考勤，请及时办理退场",
+            last_attendance_day=None if last_day is None else last_day.isoformat(),
+        )
+    return found
+
+
+def cross_project(visits: list[tuple[str, str, datetime]], profile: RuleProfile) -> list[Finding]:
+    """The same worker at two projects within ``cross_project_minutes``; visits are
+    (worker_id, project_id, when)."""
+    window = timedelta(minutes=profile.cross_project_minutes)
+    found = []
+    by_worker: dict[str, list[tuple[datetime, str]]] = {}
+    for worker, project, when in visits:
+        by_worker.setdefault(worker, []).append((when, project))
+    for worker, seen in sorted(by_worker.items()):
+        seen.sort()
+        for (earlier, first), (later, second) in pairwise(seen):
+            if first != second and later - earlier <= window:
+                day = later.astimezone(BEIJING).date().isoformat()
+                found.append(
+                    Finding(
+                        Rule.CROSS_PROJECT,
+                        f"worker:{worker}",
+                        day,
+                        second,
+                        Severity.CRITICAL,
+                        f"工人 {worker} 在 {int((later - earlier).total_seconds() // 60)} 分钟内"
+                        f"先后出现在项目 {first} 和 {second}",
+                        {
+                            "projects": [first, second],
+                            "at": [earlier.isoformat(), later.isoformat()],
+                            "profile": profile.version,
+                        },
+                    )
+                )
+                break
+    return found

@@ -1,0 +1,113 @@
+"""The alert rules on recorded facts: each fires, each clears, and offline gates suppress."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from alerts.profiles import DEFAULT, profile_for, validate_overrides
+from alerts.rules import KeyHolder, ProjectFacts, Rule, cross_project, evaluate_project
+from streams.attendance.timeline import BEIJING
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=BEIJING)
+HEALTHY = ProjectFacts(
+    project_id="P1",
+    region_code="450702",
+    roster=100,
+    updated_workers=95,
+    last_attendance_day=NOW.date(),
+    briefing_date=date(2026, 9, 1),
+    stopped=False,
+    key_holders=[KeyHolder("7", "project_manager", 15)],
+    working_days_this_month=18,
+    headcount=80,
+    site_limit=120,
+    devices_last_seen={"G1": NOW - timedelta(minutes=2), "G2": NOW - timedelta(minutes=5)},
+    unknown_faces_by_gate={"G1": 1},
+)
+
+
+def rules_of(facts: ProjectFacts, now: datetime = NOW) -> dict[Rule, list[str]]:
+    found: dict[Rule, list[str]] = {}
+    for finding in evaluate_project(facts, profile_for(facts.region_code), now):
+        found.setdefault(finding.rule, []).append(finding.subject)
+    return found
+
+
+def test_a_healthy_project_raises_nothing_and_the_same_facts_give_the_same_keys() -> None:
+    assert rules_of(HEALTHY) == {}
+    sick = replace(HEALTHY, updated_workers=50, headcount=130)
+    first = evaluate_project(sick, DEFAULT, NOW)
+    assert [f.key for f in first] == [f.key for f in evaluate_project(sick, DEFAULT, NOW)]
+
+
+def test_each_rule_fires_on_its_condition() -> None:
+    cases = {
+        Rule.UPDATE_RATE_LOW: replace(HEALTHY, updated_workers=80),
+        Rule.NO_ATTENDANCE: replace(HEALTHY, last_attendance_day=NOW.date() - timedelta(days=4)),
+        Rule.KEY_PRESENCE_LOW: replace(HEALTHY, key_holders=[KeyHolder("7", "safety_officer", 9)]),
+        Rule.MISSED_EXIT: replace(HEALTHY, stale_workers={"12": date(2026, 11, 1)}),
+        Rule.OVER_LIMIT: replace(HEALTHY, headcount=121),
+        Rule.UNKNOWN_FACES: replace(HEALTHY, unknown_faces_by_gate={"G2": 6}),
+        Rule.DEVICE_OFFLINE: replace(
+            HEALTHY, devices_last_seen={**HEALTHY.devices_last_seen, "G2": NOW - timedelta(hours=1)}
+        ),
+    }
+    for rule, facts in cases.items():
+        assert set(rules_of(facts)) == {rule}, rule
+    evening = NOW + timedelta(hours=8)  # 23:00, past the 22:00 end of shift
+    still_inside = replace(
+        HEALTHY,
+        inside_since={"12": NOW - timedelta(hours=8)},
+        devices_last_seen={"G1": evening - timedelta(minutes=1)},
+    )
+    late = rules_of(still_inside, evening)
+    assert late == {Rule.NEVER_LEFT: ["worker:12@P1"]}
+
+
+def test_no_attendance_counts_from_ten_days_after_the_briefing_and_pauses_for_a_stoppage() -> None:
+    fresh = replace(HEALTHY, last_attendance_day=None, briefing_date=NOW.date() - timedelta(days=9))
+    assert rules_of(fresh) == {}  # still within the ten days after the briefing
+    overdue = replace(fresh, briefing_date=NOW.date() - timedelta(days=13))
+    [finding] = evaluate_project(overdue, DEFAULT, NOW)
+    assert finding.rule is Rule.NO_ATTENDANCE and finding.evidence["days"] == 4
+    assert rules_of(replace(overdue, stopped=True)) == {}
+
+
+def test_offline_gates_suppress_the_attendance_rules_and_say_why() -> None:
+    down = replace(
+        HEALTHY,
+        updated_workers=10,
+        last_attendance_day=NOW.date() - timedelta(days=5),
+        devices_last_seen={"G1": NOW - timedelta(hours=6), "G2": None},
+    )
+    found = evaluate_project(down, DEFAULT, NOW)
+    assert {f.rule for f in found} == {Rule.DEVICE_OFFLINE}
+    assert "考勤数据可能缺失" in found[0].message_zh and found[0].evidence["minutes"] == 360
+
+
+def test_the_same_worker_at_two_projects_within_an_hour() -> None:
+    visits = [
+        ("12", "P1", NOW),
+        ("12", "P2", NOW + timedelta(minutes=40)),
+        ("13", "P1", NOW),
+        ("13", "P2", NOW + timedelta(minutes=90)),
+        ("14", "P1", NOW),
+        ("14", "P1", NOW + timedelta(minutes=5)),
+    ]
+    [finding] = cross_project(visits, DEFAULT)
+    assert finding.subject == "worker:12" and finding.evidence["projects"] == ["P1", "P2"]
+
+
+def test_regional_profiles_overlay_the_defaults_and_overrides_are_checked() -> None:
+    assert profile_for("450702").version == "2026.11-guangxi"
+    assert profile_for("110105").version == DEFAULT.version
+    tighter = profile_for("450702", {"4507": {"update_rate_min": 0.9}})
+    assert tighter.update_rate_min == 0.9 and tighter.version == "2026.11-guangxi"
+    assert validate_overrides({"update_rate_min": 0.9}) == {"update_rate_min": 0.9}
+    for bad in ({"nonsense": 1}, {"update_rate_days": "7"}, {"update_rate_days": True}):
+        try:
+            validate_overrides(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad} accepted")
