@@ -19,6 +19,7 @@ from starlette.routing import Route
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import ExecutorPool
 from api import (
+    routes_alerts,
     routes_attendance,
     routes_auth,
     routes_enterprises,
@@ -108,6 +109,7 @@ def create_app(settings: Settings) -> Starlette:
             *routes_users.routes,
             *routes_faces.routes,
             *routes_attendance.routes,
+            *routes_alerts.routes,
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},

@@ -82,6 +82,11 @@ class Settings(BaseModel):
     # Origins whose pages may call the API (comma separated); default: the realtime pages.
     cors_origins: str | None = None
 
+    # Alerts: scheduled evaluation and delivery.
+    alert_evaluate_s: float = Field(default=60.0, ge=1, le=3600)
+    alert_webhook_url: str | None = None
+    alert_webhook_secret: str | None = Field(default=None, min_length=16)
+
     # Realtime.
     # A dashboard with more unsent bytes than this is a slow consumer and is dropped.
     realtime_client_buffer_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -32,9 +33,10 @@ from infra.snapshots import SnapshotStore, snapshot_ref
 from ingest.auth import DeviceAuthenticator
 from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.producer import EventPublisher, ProjectEvent
+from realtime.channels import device_seen_key
 from streams.faces.images import ImageDecodeError, decode_jpeg
 from streams.frame_records import FrameEvent, FrameUpload, parse_frame_upload
-from streams.records import PassEvent, parse_device_batch
+from streams.records import PassEvent, parse_device_batch, parse_heartbeat
 from streams.topics import GATE_FRAMES, GATE_PASSES
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ def create_app(settings: Settings) -> Starlette:
             raise Refused(
                 JSONResponse({"error": "unauthorized", "reason": str(exc)}, status_code=401)
             ) from None
+        await redis.hset(device_seen_key(settings.namespace), device.device_id, str(time.time()))
         return device, body
 
     async def publish(publisher: EventPublisher, events: list[ProjectEvent]) -> None:
@@ -189,6 +192,16 @@ def create_app(settings: Settings) -> Starlette:
             {"event_id": event.event_id, "snapshot_ref": event.snapshot_ref}, status_code=202
         )
 
+    async def post_heartbeat(request: Request) -> Response:
+        """A gate says it is alive (every minute or so); its body may be ``{}``."""
+        _, body = await authenticated_body(request, 4096)
+        try:
+            parse_heartbeat(body)
+        except InvalidInputError as exc:
+            return _problem_response(422, "invalid_heartbeat", exc.problems)
+        EVENTS.labels("ingest", "heartbeat").inc()
+        return Response(status_code=204)
+
     async def healthz(request: Request) -> Response:
         await redis.ping()
         async with pool.connection() as conn:
@@ -230,6 +243,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),
+            Route("/v1/heartbeats", _refusing(post_heartbeat), methods=["POST"]),
             Route("/healthz", healthz),
             metrics_route(),
         ],

@@ -16,6 +16,11 @@ def presence_key(namespace: str, project_id: str) -> str:
     return f"{namespace}presence.{project_id}"
 
 
+def device_seen_key(namespace: str) -> str:
+    """The Redis hash of each device's last contact (unix seconds), written by ingest."""
+    return f"{namespace}devices.last_seen"
+
+
 def project_channel_pattern(namespace: str) -> str:
     return f"{namespace}live.project.*"
 

@@ -240,6 +240,10 @@ class RealtimeService:
                 self._coalescer.add(region_channel, project_id, data)
             return
         delivered = self.hub.publish(channel, data)
+        if kind == "alert":
+            region = await self._region_of(project_id)
+            for region_channel in region_channels(region) if region else []:
+                delivered += self.hub.publish(region_channel, data)
         if kind == "pass":
             event = message.get("event", {})
             self._replay.record(channel, event.get("event_id", ""), data)

@@ -203,3 +203,17 @@ class RegistryChange(StrictModel):
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
+
+
+class Heartbeat(StrictModel):
+    """The body of ``POST /v1/heartbeats``: optional facts a gate reports about itself."""
+
+    firmware: Annotated[str, StringConstraints(max_length=64)] | None = None
+    backlog: Annotated[int, Field(ge=0)] | None = None  # passes buffered, not yet sent
+
+
+def parse_heartbeat(body: bytes) -> Heartbeat:
+    try:
+        return Heartbeat.model_validate_json(body or b"{}")
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from(exc)) from None

@@ -75,6 +75,10 @@ class AttendanceBook:
         """The next :meth:`changed_days` returns every day again (its grouping changed)."""
         self._emitted.pop(key, None)
 
+    def open_since(self, project: str) -> dict[str, datetime]:
+        """When each worker on site at ``project`` entered."""
+        return {w: since for (p, w), since in self._open_since.items() if p == project}
+
     def on_site(self, project: str) -> set[str]:
         return set(self._inside.get(project, set()))
 

@@ -147,6 +147,7 @@ class AttendanceTracker:
                 "by_team": Counter(self.facts.team(project, w) or "未分班组" for w in inside),
                 "by_trade": Counter(self.facts.trade(w) or "未登记工种" for w in inside),
                 "workers": inside,
+                "since": {w: t.isoformat() for w, t in self.book.open_since(project).items()},
                 "at": now.astimezone(UTC).isoformat(),
             }
             text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))

@@ -18,12 +18,24 @@ from infra.ephemeral import ephemeral_stack
 from infra.settings import Settings
 
 from .people import PASSWORD, Site, login
+from .receiver import WebhookReceiver
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"
+
+
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Settings]:
+def webhooks() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    receiver.url = receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(webhooks: WebhookReceiver) -> Iterator[Settings]:
     data_dir = REPO / ".sitepulse" / f"test-{os.getpid()}"
     # A short ClickHouse flush keeps the tests quick; the batching path is the same.
     # A one-second device credential cache makes a rotation observable in a test.
@@ -33,6 +45,8 @@ def stack() -> Iterator[Settings]:
         SITEPULSE_SINK_FLUSH_S="0.2",
         SITEPULSE_DEVICE_CACHE_TTL_S="1",
         SITEPULSE_REALTIME_HEARTBEAT_S="1",
+        SITEPULSE_ALERT_WEBHOOK_URL=webhooks.url,
+        SITEPULSE_ALERT_WEBHOOK_SECRET=WEBHOOK_SECRET,
     ) as settings:
         yield settings
 

@@ -1,0 +1,152 @@
+"""The scheduled evaluation: gather each project's facts from PostgreSQL, ClickHouse and
+Redis, run the pure rules, plan the lifecycle and apply it. Idempotent: running it twice
+on the same facts changes nothing the second time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from psycopg import AsyncConnection
+from redis.asyncio import Redis
+
+from alerts.lifecycle import plan
+from alerts.profiles import RuleProfile, profile_for
+from alerts.rules import (
+    ATTENDANCE_RULES,
+    Finding,
+    KeyHolder,
+    ProjectFacts,
+    Rule,
+    cross_project,
+    evaluate_project,
+)
+from alerts.store import Transition, apply_plan, load_alerts
+from analytics import alert_queries as aq
+from analytics import attendance_queries as q
+from analytics.executor import Executor
+from api.attendance import key_position_holders
+from realtime.channels import device_seen_key, presence_key
+from streams.attendance.timeline import BEIJING
+
+# The rules a project evaluation always judges (so their absence clears an alert).
+PROJECT_RULES = frozenset(set(Rule) - {Rule.CROSS_PROJECT})
+
+
+async def _projects(
+    conn: AsyncConnection[Any],
+) -> list[tuple[str, str, date | None, bool, int | None]]:
+    cursor = await conn.execute(
+        "SELECT project_id, region_code, briefing_date, status = 'suspended', site_limit"
+        " FROM projects WHERE status IN ('preparing', 'active', 'suspended') ORDER BY project_id"
+    )
+    return [tuple(row) for row in await cursor.fetchall()]
+
+
+async def _roster(conn: AsyncConnection[Any], project_id: str) -> dict[str, date]:
+    cursor = await conn.execute(
+        "SELECT worker_id::text, entry_date FROM memberships"
+        " WHERE project_id = %s AND status = 'active'",
+        (project_id,),
+    )
+    return {row[0]: row[1] for row in await cursor.fetchall()}
+
+
+async def _devices(conn: AsyncConnection[Any], project_id: str) -> list[str]:
+    cursor = await conn.execute(
+        "SELECT device_id FROM devices WHERE project_id = %s AND disabled_at IS NULL",
+        (project_id,),
+    )
+    return [row[0] for row in await cursor.fetchall()]
+
+
+async def gather(
+    conn: AsyncConnection[Any],
+    db: Executor,
+    redis: Redis,
+    namespace: str,
+    project: tuple[str, str, date | None, bool, int | None],
+    profile: RuleProfile,
+    now: datetime,
+    last_days: dict[str, date],
+) -> ProjectFacts:
+    project_id, region, briefing, stopped, limit = project
+    today = now.astimezone(BEIJING).date()
+    roster = await _roster(conn, project_id)
+    window_start = today - timedelta(days=profile.update_rate_days - 1)
+    seen = await asyncio.to_thread(
+        q.workers_seen, db, project_id, list(roster), window_start, today
+    )
+    stale_since = today - timedelta(days=profile.missed_exit_days)
+    recent = await asyncio.to_thread(
+        q.workers_seen, db, project_id, list(roster), stale_since, today
+    )
+    stale: dict[str, date | None] = {
+        w: None for w, entered in roster.items() if entered < stale_since and w not in recent
+    }
+    month_start = today.replace(day=1)
+    holders = await key_position_holders(conn, project_id, month_start, today)
+    present = await asyncio.to_thread(
+        q.days_present, db, project_id, [h["worker_id"] for h in holders], month_start, today
+    )
+    working = await asyncio.to_thread(q.working_days, db, project_id, month_start, today)
+    raw = await redis.get(presence_key(namespace, project_id))
+    presence = json.loads(raw) if raw else {}
+    devices = await _devices(conn, project_id)
+    seen_at = await redis.hmget(device_seen_key(namespace), devices) if devices else []
+    unknown = await asyncio.to_thread(
+        aq.unknown_faces_by_gate,
+        db,
+        project_id,
+        now - timedelta(minutes=profile.unknown_faces_minutes),
+    )
+    return ProjectFacts(
+        project_id=project_id,
+        region_code=region,
+        roster=len(roster),
+        updated_workers=len(seen),
+        last_attendance_day=last_days.get(project_id),
+        briefing_date=briefing,
+        stopped=bool(stopped),
+        key_holders=[
+            KeyHolder(h["worker_id"], h["position"], present.get(h["worker_id"], 0))
+            for h in holders
+        ],
+        working_days_this_month=working,
+        stale_workers=stale,
+        inside_since={w: datetime.fromisoformat(t) for w, t in presence.get("since", {}).items()},
+        headcount=int(presence.get("headcount", 0)),
+        site_limit=limit,
+        devices_last_seen={
+            device: None if at is None else datetime.fromtimestamp(float(at), UTC)
+            for device, at in zip(devices, seen_at, strict=True)
+        },
+        unknown_faces_by_gate=unknown,
+    )
+
+
+async def evaluate_all(
+    conn: AsyncConnection[Any], db: Executor, redis: Redis, *, namespace: str, now: datetime
+) -> list[Transition]:
+    """Evaluate every running project once; returns the transitions to notify about."""
+    projects = await _projects(conn)
+    ids = [p[0] for p in projects]
+    last_days = await asyncio.to_thread(aq.last_attendance_days, db, ids)
+    findings: list[Finding] = []
+    evaluated: set[tuple[str, str]] = set()
+    escalate_after = timedelta(minutes=profile_for("").escalate_after_minutes)
+    for project in projects:
+        profile = profile_for(project[1])
+        facts = await gather(conn, db, redis, namespace, project, profile, now, last_days)
+        findings.extend(evaluate_project(facts, profile, now))
+        rules = PROJECT_RULES - (ATTENDANCE_RULES if facts.stopped else set())
+        evaluated |= {(rule.value, project[0]) for rule in rules}
+    visits = await asyncio.to_thread(aq.recent_visits, db, now - timedelta(minutes=90))
+    known = set(ids)
+    findings.extend(f for f in cross_project(visits, profile_for("")) if f.project_id in known)
+    evaluated |= {(Rule.CROSS_PROJECT.value, p) for p in ids}
+    stored = await load_alerts(conn, ids, [f.key for f in findings])
+    changes = plan(findings, stored, evaluated=evaluated, now=now, escalate_after=escalate_after)
+    return await apply_plan(conn, changes, now)
