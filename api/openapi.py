@@ -9,7 +9,7 @@ from api.device_registry import DeviceIn, DeviceView, IssuedCredential
 from api.enterprises import EnterpriseIn, EnterprisePatch, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView
-from api.openapi_attendance import attendance_paths
+from api.openapi_attendance import alert_paths, attendance_paths
 from api.openapi_faces import face_paths
 from api.openapi_parts import (
     PROBLEM_SCHEMA,
@@ -633,4 +633,5 @@ def openapi_document() -> dict[str, Any]:
     }
     paths.update(face_paths())
     paths.update(attendance_paths())
+    paths.update(alert_paths())
     return document

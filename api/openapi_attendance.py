@@ -92,3 +92,54 @@ def attendance_paths() -> dict[str, Any]:
             422,
         ),
     }
+
+
+def alert_paths() -> dict[str, Any]:
+    alert_id = {
+        "name": "alert_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    }
+    note = {
+        "required": False,
+        **json_content({"type": "object", "properties": {"note": {"type": "string"}}}),
+    }
+
+    def action(summary: str) -> dict[str, Any]:
+        return {
+            "post": {
+                "summary": summary,
+                "parameters": [alert_id],
+                "requestBody": note,
+                "responses": {
+                    "200": {"description": summary, **_OBJECT},
+                    **error_responses(401, 403, 404, 409, 422),
+                },
+            }
+        }
+
+    status = {"enum": ["open", "acknowledged", "resolved", "cleared"]}
+    return {
+        "/v1/alerts": _get(
+            "Alerts in the caller's scope, newest first",
+            [
+                _query("status", status, "filter by status"),
+                _query("project_id", {"type": "string"}, "filter by project"),
+            ],
+            401,
+            403,
+            422,
+        ),
+        "/v1/alerts/{alert_id}": _get(
+            "An alert with its history and notification deliveries", [alert_id], 401, 403, 404
+        ),
+        "/v1/alerts/{alert_id}/acknowledge": action("Acknowledge an open alert"),
+        "/v1/alerts/{alert_id}/resolve": action("Resolve an open or acknowledged alert"),
+        "/v1/alert-rules": _get(
+            "The alert thresholds of a region (versioned profile)",
+            [_query("region", {"type": "string"}, "6-digit region code")],
+            401,
+            422,
+        ),
+    }
