@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import smtplib
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,7 +22,17 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
 from alerts.evaluation import evaluate_all
-from alerts.notify import alert_payload, claim, mark, push_in_app, send_webhook
+from alerts.notify import (
+    HttpSmsGateway,
+    alert_payload,
+    claim,
+    email_text,
+    mark,
+    push_in_app,
+    send_email,
+    send_webhook,
+)
+from alerts.recipients import quiet_until, recipients
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from infra.metrics import EVENTS, exposition
@@ -58,14 +71,17 @@ def create_celery(settings: Settings) -> Celery:
     @app.task(  # type: ignore[untyped-decorator]
         name="alerts.notify",
         bind=True,
-        autoretry_for=(httpx.HTTPError,),
+        autoretry_for=(httpx.HTTPError, smtplib.SMTPException, OSError),
         retry_backoff=1,
         retry_backoff_max=60,
         retry_jitter=False,
         max_retries=8,
     )
     def notify(self: Any, alert_id: int, transition: str) -> dict[str, str]:
-        return deliver(settings, alert_id, transition)
+        outcome, wake_at = deliver(settings, alert_id, transition)
+        if wake_at is not None:  # someone's quiet hours: try their deliveries again then
+            self.apply_async((alert_id, transition), eta=wake_at)
+        return outcome
 
     return app
 
@@ -82,27 +98,59 @@ async def _evaluate(settings: Settings) -> list[tuple[int, str]]:
         await redis.aclose()
 
 
-def deliver(settings: Settings, alert_id: int, transition: str) -> dict[str, str]:
-    """Send what is still unsent for this transition; raise to retry a failed webhook."""
-    outcome = {}
+def deliver(
+    settings: Settings, alert_id: int, transition: str
+) -> tuple[dict[str, str], datetime | None]:
+    """Send what is still unsent for this transition; raise to retry a failed delivery.
+    Returns what was sent and, if a recipient is in quiet hours, when to try again."""
+    outcome: dict[str, str] = {}
+    wake_at: datetime | None = None
+    now = datetime.now(UTC)
     with psycopg.connect(settings.postgres_dsn, autocommit=True) as conn:
         payload = alert_payload(conn, alert_id, transition)
-        if claim(conn, alert_id, transition, "in_app", "live"):
-            push_in_app(Redis.from_url(settings.redis_url), settings.namespace, payload)
-            mark(conn, alert_id, transition, "in_app", "live")
-            outcome["in_app"] = "sent"
-        url, secret = settings.alert_webhook_url, settings.alert_webhook_secret
-        if url and secret and claim(conn, alert_id, transition, "webhook", url):
+
+        def attempt(channel: str, recipient: str, send: Callable[[], None]) -> None:
+            if not claim(conn, alert_id, transition, channel, recipient):
+                return
             try:
-                send_webhook(url, secret, payload)
-            except httpx.HTTPError as exc:
-                mark(conn, alert_id, transition, "webhook", url, error=type(exc).__name__)
-                EVENTS.labels("celery", "webhook_failed").inc()
+                send()
+            except (httpx.HTTPError, smtplib.SMTPException, OSError) as exc:
+                mark(conn, alert_id, transition, channel, recipient, error=type(exc).__name__)
+                EVENTS.labels("celery", f"{channel}_failed").inc()
                 raise
-            mark(conn, alert_id, transition, "webhook", url)
-            outcome["webhook"] = "sent"
+            mark(conn, alert_id, transition, channel, recipient)
+            outcome[f"{channel}:{recipient}"] = "sent"
+
+        attempt(
+            "in_app",
+            "live",
+            lambda: push_in_app(Redis.from_url(settings.redis_url), settings.namespace, payload),
+        )
+        url, secret = settings.alert_webhook_url, settings.alert_webhook_secret
+        if url and secret:
+            attempt("webhook", url, lambda: send_webhook(url, secret, payload))
+        people = recipients(
+            conn, payload["project_id"], severity=payload["severity"], transition=transition
+        )
+        text = email_text(payload)
+        for person in people:
+            quiet = quiet_until(person, now) if payload["severity"] != "critical" else None
+            if quiet is not None:
+                wake_at = quiet if wake_at is None else min(wake_at, quiet)
+                continue
+            host = settings.smtp_host
+            if "email" in person.channels and person.email and host:
+                subject = payload["title_zh"]
+                mail = partial(
+                    send_email, host, settings.smtp_port, settings.smtp_from, person.email
+                )
+                attempt("email", person.email, partial(mail, subject, text))
+            if "sms" in person.channels and person.phone and settings.sms_gateway_url:
+                gateway = HttpSmsGateway(settings.sms_gateway_url, settings.sms_api_key)
+                sms = f"【SitePulse】{payload['title_zh']}"
+                attempt("sms", person.phone, partial(gateway.send, person.phone, sms))
     EVENTS.labels("celery", "notified").inc()
-    return outcome
+    return outcome, wake_at
 
 
 class _HealthHandler(BaseHTTPRequestHandler):

@@ -1,4 +1,5 @@
-"""Delivering one alert transition: in-app (the live channels) and a signed webhook.
+"""Delivering one alert transition: in-app (the live channels), a signed webhook, and email
+and SMS to the people who asked for them (:mod:`alerts.recipients`).
 
 Each (alert, transition, channel, recipient) is one ``notification_log`` row, claimed before
 sending and marked sent after, so a retried task never sends twice. A webhook failure
@@ -10,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import smtplib
 import time
-from typing import Any
+from email.message import EmailMessage
+from typing import Any, Protocol
 
 import httpx
 from psycopg import Connection
@@ -114,3 +117,42 @@ def push_in_app(redis: Redis, namespace: str, payload: dict[str, Any]) -> None:
         project_channel(namespace, payload["project_id"]),
         json.dumps(message, ensure_ascii=False, default=str, separators=(",", ":")),
     )
+
+
+class SmsGateway(Protocol):
+    def send(self, phone: str, text: str) -> None: ...
+
+
+class HttpSmsGateway:
+    """A generic HTTP SMS API: ``POST url {"to": phone, "text": text}`` with a bearer key."""
+
+    def __init__(self, url: str, api_key: str | None) -> None:
+        self._url = url
+        self._api_key = api_key
+
+    def send(self, phone: str, text: str) -> None:
+        headers = {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        response = httpx.post(
+            self._url, json={"to": phone, "text": text}, headers=headers, timeout=10
+        )
+        response.raise_for_status()
+
+
+def send_email(host: str, port: int, sender: str, to: str, subject: str, text: str) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message.set_content(text)
+    with smtplib.SMTP(host, port, timeout=10) as smtp:
+        smtp.send_message(message)
+
+
+def email_text(payload: dict[str, Any]) -> str:
+    lines = [
+        payload["title_zh"],
+        f"项目：{payload['project_id']}",
+        f"级别：{'严重' if payload['severity'] == 'critical' else '一般'}",
+        f"发生时间：{payload['opened_at']}",
+        "",
+        "详情：" + json.dumps(payload["evidence"], ensure_ascii=False, default=str),
+    ]
+    return "\n".join(lines)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.openapi_parts import WORKER_ID_PARAM, error_responses, json_content
+from api.openapi_parts import WORKER_ID_PARAM, error_responses, json_content, schema_of
+from api.routes_preferences import PreferencesIn
 
 
 def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -136,6 +137,17 @@ def alert_paths() -> dict[str, Any]:
         ),
         "/v1/alerts/{alert_id}/acknowledge": action("Acknowledge an open alert"),
         "/v1/alerts/{alert_id}/resolve": action("Resolve an open or acknowledged alert"),
+        "/v1/me/notification-preferences": {
+            **_get("The caller's notification preferences", [], 401, 403),
+            "put": {
+                "summary": "Set channels (email, sms), addresses and quiet hours",
+                "requestBody": {"required": True, **json_content(schema_of(PreferencesIn))},
+                "responses": {
+                    "200": {"description": "saved", **_OBJECT},
+                    **error_responses(401, 403, 422),
+                },
+            },
+        },
         "/v1/alert-rules": _get(
             "The alert thresholds of a region (versioned profile)",
             [_query("region", {"type": "string"}, "6-digit region code")],

@@ -86,6 +86,11 @@ class Settings(BaseModel):
     alert_evaluate_s: float = Field(default=60.0, ge=1, le=3600)
     alert_webhook_url: str | None = None
     alert_webhook_secret: str | None = Field(default=None, min_length=16)
+    smtp_host: str | None = None  # email is off without it
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "sitepulse@localhost"
+    sms_gateway_url: str | None = None  # a generic HTTP SMS API: POST {"to", "text"}
+    sms_api_key: str | None = None
 
     # Realtime.
     # A dashboard with more unsent bytes than this is a slow consumer and is dropped.

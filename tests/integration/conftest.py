@@ -18,7 +18,7 @@ from infra.ephemeral import ephemeral_stack
 from infra.settings import Settings
 
 from .people import PASSWORD, Site, login
-from .receiver import WebhookReceiver
+from .receiver import Mailbox, WebhookReceiver
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,24 @@ def webhooks() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="session")
-def stack(webhooks: WebhookReceiver) -> Iterator[Settings]:
+def sms_gateway() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    receiver.url = receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(
+    webhooks: WebhookReceiver, sms_gateway: WebhookReceiver, mailbox: Mailbox
+) -> Iterator[Settings]:
     data_dir = REPO / ".sitepulse" / f"test-{os.getpid()}"
     # A short ClickHouse flush keeps the tests quick; the batching path is the same.
     # A one-second device credential cache makes a rotation observable in a test.
@@ -47,6 +64,10 @@ def stack(webhooks: WebhookReceiver) -> Iterator[Settings]:
         SITEPULSE_REALTIME_HEARTBEAT_S="1",
         SITEPULSE_ALERT_WEBHOOK_URL=webhooks.url,
         SITEPULSE_ALERT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        SITEPULSE_SMTP_HOST="127.0.0.1",
+        SITEPULSE_SMTP_PORT=str(mailbox.port),
+        SITEPULSE_SMS_GATEWAY_URL=sms_gateway.url,
+        SITEPULSE_SMS_API_KEY="sms-test-key",
     ) as settings:
         yield settings
 

@@ -1,10 +1,17 @@
-"""A local webhook receiver for the alert tests: records requests, fails the first N."""
+"""Local receivers for the alert tests: a webhook (or SMS API) endpoint that records requests
+and fails the first N, and an SMTP server (aiosmtpd) that keeps every message."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
 
 
 @dataclass
@@ -44,3 +51,30 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         self._server.shutdown()
+
+
+class Mailbox:
+    """An SMTP server on a free loopback port; ``messages`` are the mails it received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        mailbox = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                parsed = message_from_bytes(envelope.content, policy=policy.default)
+                assert isinstance(parsed, EmailMessage)
+                mailbox.messages.append(parsed)
+                return "250 OK"
+
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    def stop(self) -> None:
+        self._controller.stop()

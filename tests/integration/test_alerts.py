@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,11 +16,12 @@ import httpx
 from alerts.celery_app import create_celery
 from infra.settings import Settings
 from ingest.signing import sign_headers
+from streams.attendance.timeline import BEIJING
 
 from .conftest import WEBHOOK_SECRET
 from .helpers import new_device, wait_until
 from .people import Site, auth, worker_body
-from .receiver import WebhookReceiver
+from .receiver import Mailbox, WebhookReceiver
 from .test_workers import new_id_number
 
 
@@ -116,3 +118,64 @@ async def test_offline_gates_suppress_attendance_rules_then_alerts_open_clear_an
     assert (await alerts_of(http, officer, site.project_a))[
         f"attendance_update_rate_low|project:{site.project_a}"
     ]["status"] == "resolved"
+
+
+async def test_email_and_sms_follow_preferences_and_quiet_hours(
+    stack: Settings,
+    http: httpx.AsyncClient,
+    site: Site,
+    mailbox: Mailbox,
+    sms_gateway: WebhookReceiver,
+) -> None:
+    officer, contractor = auth(site.tokens["officer_a"]), auth(site.tokens["contractor"])
+    now = datetime.now(BEIJING)
+    quiet = {  # an hour of quiet around now, for the officer only
+        "quiet_start": (now - timedelta(minutes=30)).strftime("%H:%M"),
+        "quiet_end": (now + timedelta(minutes=30)).strftime("%H:%M"),
+    }
+    officer_email = f"officer-{site.project_a.lower()}@example.cn"
+    set_officer = await http.put(
+        "/v1/me/notification-preferences",
+        json={"channels": ["email"], "email": officer_email, **quiet},
+        headers=officer,
+    )
+    assert set_officer.status_code == 200, set_officer.text
+    contractor_email = f"boss-{site.project_a.lower()}@example.cn"
+    set_contractor = await http.put(
+        "/v1/me/notification-preferences",
+        json={"channels": ["email", "sms"], "email": contractor_email, "phone": "13907710002"},
+        headers=contractor,
+    )
+    assert set_contractor.json() == {
+        "channels": ["email", "sms"],
+        "email": contractor_email,
+        "phone": "13907710002",
+        "quiet_start": None,
+        "quiet_end": None,
+    }
+    bad = await http.put(
+        "/v1/me/notification-preferences", json={"channels": ["sms"]}, headers=officer
+    )
+    assert bad.status_code == 422 and "needs a phone" in bad.text
+
+    device = new_device(stack, site.project_a)
+    evaluate(stack)  # the new gate has never been seen: a device alert (a warning)
+    await wait_until(lambda: len(mailbox.to(contractor_email)) >= 1, timeout_s=60)
+    mail = mailbox.to(contractor_email)[0]
+    assert device.device_id in mail["Subject"] and mail["Subject"].startswith("新告警")
+    assert "项目：" in mail.get_content()
+    await wait_until(
+        lambda: any(r.body and b"13907710002" in r.body for r in sms_gateway.requests), 30
+    )
+    texts = [json.loads(r.body)["text"] for r in sms_gateway.requests if b"13907710002" in r.body]
+    assert texts[0].startswith("【SitePulse】新告警")
+    assert sms_gateway.requests[0].headers["authorization"] == "Bearer sms-test-key"
+    assert mailbox.to(officer_email) == []  # in quiet hours: held until they end
+    alerts = await alerts_of(http, site.tokens["officer_a"], site.project_a)
+    alert_id = alerts[f"device_offline|device:{device.device_id}"]["alert_id"]
+    detail = (await http.get(f"/v1/alerts/{alert_id}", headers=officer)).json()
+    sent = {
+        (n["channel"], n["recipient"]) for n in detail["notifications"] if n["status"] == "sent"
+    }
+    assert ("email", contractor_email) in sent and ("sms", "13907710002") in sent
+    assert ("email", officer_email) not in sent

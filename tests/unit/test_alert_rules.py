@@ -111,3 +111,23 @@ def test_regional_profiles_overlay_the_defaults_and_overrides_are_checked() -> N
         except ValueError:
             continue
         raise AssertionError(f"{bad} accepted")
+
+
+def test_quiet_hours_defer_to_their_end_also_across_midnight() -> None:
+    from datetime import time
+
+    from alerts.recipients import Recipient, quiet_until
+
+    def person(start: time | None, end: time | None) -> Recipient:
+        return Recipient(1, "officer", "labour_officer", ("email",), "a@b.cn", None, start, end)
+
+    night = person(time(22, 0), time(7, 0))
+    at_23 = datetime(2026, 11, 20, 23, 0, tzinfo=BEIJING)
+    assert quiet_until(night, at_23) == datetime(2026, 11, 21, 7, 0, tzinfo=BEIJING)
+    assert quiet_until(night, at_23.replace(hour=6)) == at_23.replace(hour=7, minute=0)
+    assert quiet_until(night, at_23.replace(hour=12)) is None
+    lunch = person(time(12, 0), time(13, 30))
+    assert quiet_until(lunch, at_23.replace(hour=12, minute=15)) == at_23.replace(
+        hour=13, minute=30
+    )
+    assert quiet_until(person(None, None), at_23) is None
