@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -55,3 +56,33 @@ async def worker_with_password(
     )
     assert changed.status_code == 200, changed.text
     return int(registered.json()["worker"]["worker_id"]), changed.json()["token"], password
+
+
+async def register_worker(http: httpx.AsyncClient, officer: dict[str, str], project_id: str) -> int:
+    """A new worker (fresh ID number) entered into ``project_id``; returns the worker id."""
+    from .test_workers import new_id_number
+
+    registered = await http.post(
+        "/v1/workers", json=worker_body(new_id_number(), project_id), headers=officer
+    )
+    assert registered.status_code == 201, registered.text
+    return int(registered.json()["worker"]["worker_id"])
+
+
+async def exit_worker(
+    http: httpx.AsyncClient, officer: dict[str, str], worker_id: int | str, project_id: str
+) -> None:
+    """退场 today (Beijing), confirmed."""
+    from streams.attendance.timeline import BEIJING
+
+    exited = await http.post(
+        f"/v1/workers/{worker_id}/exit",
+        json={
+            "project_id": project_id,
+            "exit_date": datetime.now(BEIJING).date().isoformat(),
+            "reason": "合同到期",
+            "confirm": True,
+        },
+        headers=officer,
+    )
+    assert exited.status_code == 200, exited.text

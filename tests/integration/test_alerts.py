@@ -20,9 +20,8 @@ from streams.attendance.timeline import BEIJING
 
 from .conftest import WEBHOOK_SECRET
 from .helpers import new_device, wait_until
-from .people import Site, auth, worker_body
+from .people import Site, auth, register_worker
 from .receiver import Mailbox, WebhookReceiver
-from .test_workers import new_id_number
 
 
 def evaluate(stack: Settings) -> list[list[Any]]:
@@ -50,10 +49,7 @@ async def test_offline_gates_suppress_attendance_rules_then_alerts_open_clear_an
     stack: Settings, http: httpx.AsyncClient, site: Site, webhooks: WebhookReceiver
 ) -> None:
     officer = site.tokens["officer_a"]
-    registered = await http.post(
-        "/v1/workers", json=worker_body(new_id_number(), site.project_a), headers=auth(officer)
-    )
-    assert registered.status_code == 201
+    await register_worker(http, auth(officer), site.project_a)
     device = new_device(stack, site.project_a)
     webhooks.fail_first = 1  # the receiver is down for the first delivery
 

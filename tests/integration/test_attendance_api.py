@@ -11,20 +11,15 @@ from infra.settings import Settings
 from streams.attendance.timeline import BEIJING
 
 from .helpers import new_device, post_passes, wait_until
-from .people import Site, auth, worker_body
+from .people import Site, auth, register_worker
 from .test_attendance_stream import YESTERDAY, attendance, swipe
-from .test_workers import new_id_number
 
 
 async def test_calendar_detail_figures_rates_presence_and_overview(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     officer = auth(site.tokens["officer_a"])
-    registered = await http.post(
-        "/v1/workers", json=worker_body(new_id_number(), site.project_a), headers=officer
-    )
-    assert registered.status_code == 201, registered.text
-    worker = str(registered.json()["worker"]["worker_id"])
+    worker = str(await register_worker(http, officer, site.project_a))
     device = new_device(stack, site.project_a)
     now = datetime.now(UTC)
     passes = [

@@ -17,8 +17,7 @@ from realtime.channels import presence_key
 from streams.attendance.timeline import BEIJING
 
 from .helpers import new_device, post_passes, wait_until
-from .people import Site, auth, worker_body
-from .test_workers import new_id_number
+from .people import Site, auth, exit_worker, register_worker
 
 YESTERDAY = datetime.now(BEIJING).date() - timedelta(days=1)
 
@@ -80,11 +79,7 @@ async def test_presence_follows_entries_exits_and_a_roster_exit(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     officer = auth(site.tokens["officer_a"])
-    registered = await http.post(
-        "/v1/workers", json=worker_body(new_id_number(), site.project_a), headers=officer
-    )
-    assert registered.status_code == 201, registered.text
-    worker = str(registered.json()["worker"]["worker_id"])
+    worker = str(await register_worker(http, officer, site.project_a))
     visitor = f"V{uuid.uuid4().hex[:6]}"
     device = new_device(stack, site.project_a)
     now = datetime.now(UTC)
@@ -102,17 +97,7 @@ async def test_presence_follows_entries_exits_and_a_roster_exit(
     assert (await post_passes(stack, device, leaving)).status_code == 202
     await wait_until(lambda: presence(stack, site.project_a)["workers"] == [worker])
     # The worker is exited from the project while still on site.
-    exited = await http.post(
-        f"/v1/workers/{worker}/exit",
-        json={
-            "project_id": site.project_a,
-            "exit_date": datetime.now(BEIJING).date().isoformat(),
-            "reason": "提前离场",
-            "confirm": True,
-        },
-        headers=officer,
-    )
-    assert exited.status_code == 200, exited.text
+    await exit_worker(http, officer, worker, site.project_a)
     await wait_until(lambda: presence(stack, site.project_a)["headcount"] == 0)
     today = (now - timedelta(minutes=20)).astimezone(BEIJING).date()  # the entry's day
     await wait_until(

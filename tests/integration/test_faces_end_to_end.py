@@ -24,8 +24,7 @@ from ingest.client import DeviceClient
 from tests.golden import golden_photos
 
 from .helpers import new_device, wait_until
-from .people import Site, auth, worker_body
-from .test_workers import new_id_number
+from .people import Site, auth, exit_worker, register_worker
 
 
 def photo(name: str) -> bytes:
@@ -65,14 +64,6 @@ def stored_pass(settings: Settings, event_id: str) -> dict[str, Any] | None:
     }
 
 
-async def register(http: httpx.AsyncClient, officer: dict[str, str], project: str) -> int:
-    response = await http.post(
-        "/v1/workers", json=worker_body(new_id_number(), project), headers=officer
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["worker"]["worker_id"])
-
-
 class Gate:
     """A capture gate posting frames with increasing serials."""
 
@@ -108,8 +99,8 @@ async def test_enrol_match_unknown_exit_and_device_claims(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     officer = auth(site.tokens["officer_a"])
-    obama = await register(http, officer, site.project_a)
-    biden = await register(http, officer, site.project_a)
+    obama = await register_worker(http, officer, site.project_a)
+    biden = await register_worker(http, officer, site.project_a)
     gate = Gate(stack, site.project_a)
 
     enrolled = await http.put(
@@ -161,17 +152,7 @@ async def test_enrol_match_unknown_exit_and_device_claims(
     assert mismatch["worker_id"] == str(obama) and mismatch["verification"] == "mismatch"
 
     # An exited worker no longer matches.
-    exited = await http.post(
-        f"/v1/workers/{obama}/exit",
-        json={
-            "project_id": site.project_a,
-            "exit_date": datetime.now(UTC).date().isoformat(),
-            "reason": "合同到期",
-            "confirm": True,
-        },
-        headers=officer,
-    )
-    assert exited.status_code == 200, exited.text
+    await exit_worker(http, officer, obama, site.project_a)
 
     async def obama_unknown() -> bool:
         return (await gate.passes(frame("obama3.jpg")))["worker_id"] is None
@@ -205,7 +186,7 @@ async def test_enrolment_refuses_bad_photos_with_a_reason_per_photo(
     http: httpx.AsyncClient, site: Site
 ) -> None:
     officer = auth(site.tokens["officer_a"])
-    worker = await register(http, officer, site.project_a)
+    worker = await register_worker(http, officer, site.project_a)
     blank = cv2.imencode(".jpg", np.full((480, 640, 3), 128, np.uint8))[1].tobytes()
     response = await http.put(
         f"/v1/workers/{worker}/face",
