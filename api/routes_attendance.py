@@ -210,13 +210,14 @@ async def presence(request: Request) -> Response:
 
 async def overview(request: Request) -> Response:
     """The regulator's region at a glance: every visible project's roster, headcount now,
-    attendance, unknown faces and re-verification mismatches of the day."""
+    attendance, unknown faces, re-verification mismatches of the day and open alerts."""
     who = principal_of(request)
     day = a.parse_day(request.query_params.get("day"), "day", default=_today())
     async with request.app.state.pool.connection() as conn:
         projects = await a.visible_projects(conn, who)
         ids = [project for project, _ in projects]
         rosters = await a.roster_sizes(conn, ids)
+        open_alerts = await a.open_alert_counts(conn, ids)
     figures = {
         item.project_id: item
         for item in await request.app.state.clickhouse.run(q.project_days, ids, day, day)
@@ -240,11 +241,19 @@ async def overview(request: Request) -> Response:
                 "passes": today.passes if today else 0,
                 "unknown_faces": today.unknown_faces if today else 0,
                 "verification_mismatches": today.mismatches if today else 0,
+                "open_alerts": open_alerts[project_id],
             }
         )
     totals = {
         key: sum(item[key] for item in items)
-        for key in ("roster", "headcount_now", "workers_today", "passes", "unknown_faces")
+        for key in (
+            "roster",
+            "headcount_now",
+            "workers_today",
+            "passes",
+            "unknown_faces",
+            "open_alerts",
+        )
     }
     totals["attendance_rate"] = a.rate(totals["workers_today"], totals["roster"])
     return JSONResponse({"day": day.isoformat(), "projects": items, "totals": totals})

@@ -48,6 +48,7 @@ from realtime.subscriptions import (
     authorize,
     parse_subscribe,
     region_channels,
+    worker_of_subject,
 )
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,16 @@ class RealtimeService:
             region = await self._region_of(project_id)
             for region_channel in region_channels(region) if region else []:
                 delivered += self.hub.publish(region_channel, data)
+            worker = worker_of_subject(message.get("alert", {}).get("subject", ""))
+            if worker is not None:  # an alert about a worker is also their notification
+                alert = message["alert"]
+                note = _notice(
+                    "notification",
+                    alert_id=alert.get("alert_id"),
+                    title_zh=alert.get("title_zh", ""),
+                    project_id=project_id,
+                )
+                delivered += self.hub.publish(f"worker:{worker}", note)
         if kind == "pass":
             event = message.get("event", {})
             self._replay.record(channel, event.get("event_id", ""), data)

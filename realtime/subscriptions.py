@@ -115,3 +115,10 @@ def region_channels(region_code: str) -> list[str]:
     """The region channels a project's updates go to: its province, city and district."""
     codes = {region_code[:2] + "0000", region_code[:4] + "00", region_code}
     return [f"region:{code}" for code in sorted(codes)]
+
+
+def worker_of_subject(subject: str) -> str | None:
+    """The worker an alert is about (``worker:12@P001`` → ``12``), if any."""
+    kind, _, rest = subject.partition(":")
+    worker = rest.split("@", 1)[0]
+    return worker if kind == "worker" and worker.isdigit() else None

@@ -16,12 +16,14 @@ import httpx
 from alerts.celery_app import create_celery
 from infra.settings import Settings
 from ingest.signing import sign_headers
+from realtime.client import LiveSubscriber
 from streams.attendance.timeline import BEIJING
 
 from .conftest import WEBHOOK_SECRET
 from .helpers import new_device, wait_until
-from .people import Site, auth, register_worker
+from .people import Site, auth, worker_with_password
 from .receiver import Mailbox, WebhookReceiver
+from .test_workers import new_id_number
 
 
 def evaluate(stack: Settings) -> list[list[Any]]:
@@ -49,7 +51,9 @@ async def test_offline_gates_suppress_attendance_rules_then_alerts_open_clear_an
     stack: Settings, http: httpx.AsyncClient, site: Site, webhooks: WebhookReceiver
 ) -> None:
     officer = site.tokens["officer_a"]
-    await register_worker(http, auth(officer), site.project_a)
+    worker, worker_token, _ = await worker_with_password(
+        http, auth(officer), site.project_a, new_id_number()
+    )
     device = new_device(stack, site.project_a)
     webhooks.fail_first = 1  # the receiver is down for the first delivery
 
@@ -62,8 +66,17 @@ async def test_offline_gates_suppress_attendance_rules_then_alerts_open_clear_an
     assert evaluate(stack) == []  # the same facts change nothing
 
     await heartbeat(stack, device.device_id, device.secret)
-    evaluate(stack)
+    url = f"ws://{stack.bind_host}:{stack.realtime_port}/ws"
+    async with LiveSubscriber(url, worker_token, f"worker:{worker}") as inbox:
+        evaluate(stack)  # the gate is back: the worker's missing attendance is judged now
+        await wait_until(lambda: any(m["type"] == "notification" for m in inbox.messages), 30)
+    note = next(m for m in inbox.messages if m["type"] == "notification")
+    assert "未考勤" in note["title_zh"] and note["project_id"] == site.project_a
+    overview = await http.get("/v1/overview", headers=auth(site.tokens["regulator_gx"]))
+    mine = {p["project_id"]: p for p in overview.json()["projects"]}[site.project_a]
+    assert mine["open_alerts"] >= 2  # the update rate and the worker's missed exit
     alerts = await alerts_of(http, officer, site.project_a)
+    assert alerts[f"missed_exit_procedure|worker:{worker}@{site.project_a}"]["status"] == "open"
     assert alerts[f"device_offline|device:{device.device_id}"]["status"] == "cleared"
     low = alerts[f"attendance_update_rate_low|project:{site.project_a}"]
     assert low["status"] == "open" and low["evidence"]["rate"] == 0.0
