@@ -23,7 +23,7 @@ from alerts.rules import (
     cross_project,
     evaluate_project,
 )
-from alerts.store import Transition, apply_plan, load_alerts
+from alerts.store import Transition, apply_plan, load_alerts, load_overrides
 from analytics import alert_queries as aq
 from analytics import attendance_queries as q
 from analytics.executor import Executor
@@ -132,13 +132,14 @@ async def evaluate_all(
 ) -> list[Transition]:
     """Evaluate every running project once; returns the transitions to notify about."""
     projects = await _projects(conn)
+    overrides = await load_overrides(conn)
     ids = [p[0] for p in projects]
     last_days = await asyncio.to_thread(aq.last_attendance_days, db, ids)
     findings: list[Finding] = []
     evaluated: set[tuple[str, str]] = set()
     escalate_after = timedelta(minutes=profile_for("").escalate_after_minutes)
     for project in projects:
-        profile = profile_for(project[1])
+        profile = profile_for(project[1], overrides)
         facts = await gather(conn, db, redis, namespace, project, profile, now, last_days)
         findings.extend(evaluate_project(facts, profile, now))
         rules = PROJECT_RULES - (ATTENDANCE_RULES if facts.stopped else set())

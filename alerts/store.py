@@ -139,3 +139,14 @@ async def act(
                 message_zh="该告警当前状态不允许此操作",
             )
         await _event(conn, alert_id, column, actor, {"note": note})
+
+
+async def load_overrides(conn: AsyncConnection[Any]) -> dict[str, dict[str, Any]]:
+    """Region prefix -> thresholds set by regulators, with their version stamped in."""
+    cursor = await conn.execute(
+        "SELECT region_prefix, overrides, version FROM alert_rule_overrides"
+    )
+    return {
+        prefix: {**values, "version": f"region-{prefix}-v{version}"}
+        for prefix, values, version in await cursor.fetchall()
+    }

@@ -148,6 +148,19 @@ def alert_paths() -> dict[str, Any]:
                 },
             },
         },
+        "/v1/alert-rules/{region}": {
+            "put": {
+                "summary": "Set a region's alert thresholds (regulators; {} removes them)",
+                "parameters": [
+                    {"name": "region", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "requestBody": {"required": True, **json_content({"type": "object"})},
+                "responses": {
+                    "200": {"description": "the profile now in force", **_OBJECT},
+                    **error_responses(401, 403, 422),
+                },
+            }
+        },
         "/v1/alert-rules": _get(
             "The alert thresholds of a region (versioned profile)",
             [_query("region", {"type": "string"}, "6-digit region code")],

@@ -1,8 +1,9 @@
 """Alerts for people: list within scope, detail with history and deliveries, acknowledge,
-resolve; and the thresholds that apply to a region."""
+resolve; and the thresholds that apply to a region, which its regulators may set."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -11,11 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from alerts.profiles import profile_for
-from alerts.store import act
+from alerts.profiles import profile_for, validate_overrides
+from alerts.store import act, load_overrides
+from api.audit import audit
 from api.guards import actor_of, path_id, require_visible_project
 from api.http import handles_errors, json_object, principal_of
-from api.principal import REGISTRARS, Role, ScopeKind
+from api.principal import REGISTRARS, Role, ScopeKind, region_prefix
 from api.projects import scope_filter
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
 
@@ -127,17 +129,62 @@ async def resolve(request: Request) -> Response:
     return await _act(request, "resolve")
 
 
+def _region_code(value: str, field: str) -> str:
+    if not (value.isdigit() and len(value) == 6):
+        problem = FieldProblem(field, "a 6-digit region code", "行政区划代码不正确")
+        raise InvalidInputError([problem])
+    return value
+
+
 async def rule_profile(request: Request) -> Response:
     """The thresholds that apply to a region (default: the caller's own)."""
     who = principal_of(request)
     region = request.query_params.get("region") or (
         who.scope_id if who.scope_kind is ScopeKind.REGION else ""
     )
-    if region and not (region.isdigit() and len(region) == 6):
-        raise InvalidInputError(
-            [FieldProblem("region", "a 6-digit region code", "行政区划代码不正确")]
+    if region:
+        _region_code(region, "region")
+    async with request.app.state.pool.connection() as conn:
+        overrides = await load_overrides(conn)
+    return JSONResponse({"region": region, **asdict(profile_for(region, overrides))})
+
+
+async def set_rule_overrides(request: Request) -> Response:
+    """A regulator sets thresholds for a region inside their own (an empty body removes
+    them). The next evaluation uses them; findings record the new version."""
+    who = principal_of(request)
+    code = _region_code(request.path_params["region"], "region")
+    prefix = region_prefix(code)
+    if who.role is not Role.REGULATOR or not prefix.startswith(region_prefix(who.scope_id)):
+        raise ForbiddenError(f"only a regulator covering {code} may set its alert thresholds")
+    body = await json_object(request)
+    try:
+        values = validate_overrides(body)
+    except ValueError as exc:
+        raise InvalidInputError([FieldProblem("body", str(exc), "阈值设置不正确")]) from None
+    async with request.app.state.pool.connection() as conn, conn.transaction():
+        if values:
+            await conn.execute(
+                "INSERT INTO alert_rule_overrides (region_prefix, overrides, updated_by)"
+                " VALUES (%s, %s, %s) ON CONFLICT (region_prefix) DO UPDATE SET"
+                " overrides = EXCLUDED.overrides, updated_by = EXCLUDED.updated_by,"
+                " version = alert_rule_overrides.version + 1, updated_at = now()",
+                (prefix, json.dumps(values), actor_of(who)),
+            )
+        else:
+            await conn.execute(
+                "DELETE FROM alert_rule_overrides WHERE region_prefix = %s", (prefix,)
+            )
+        await audit(
+            conn,
+            actor=actor_of(who),
+            action="alert_rules.set",
+            entity="region",
+            entity_id=prefix,
+            detail=values,
         )
-    return JSONResponse({"region": region, **asdict(profile_for(region))})
+        overrides = await load_overrides(conn)
+    return JSONResponse({"region": code, **asdict(profile_for(code, overrides))})
 
 
 routes = [
@@ -146,4 +193,5 @@ routes = [
     Route("/v1/alerts/{alert_id:int}/acknowledge", handles_errors(acknowledge), methods=["POST"]),
     Route("/v1/alerts/{alert_id:int}/resolve", handles_errors(resolve), methods=["POST"]),
     Route("/v1/alert-rules", handles_errors(rule_profile), methods=["GET"]),
+    Route("/v1/alert-rules/{region}", handles_errors(set_rule_overrides), methods=["PUT"]),
 ]

@@ -188,3 +188,35 @@ async def test_email_and_sms_follow_preferences_and_quiet_hours(
     }
     assert ("email", contractor_email) in sent and ("sms", "13907710002") in sent
     assert ("email", officer_email) not in sent
+
+
+async def test_a_regulator_tunes_a_threshold_and_the_next_evaluation_uses_it(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    officer, regulator = site.tokens["officer_a"], auth(site.tokens["regulator_gx"])
+    await worker_with_password(http, auth(officer), site.project_a, new_id_number())
+    device = new_device(stack, site.project_a)
+    await heartbeat(stack, device.device_id, device.secret)
+    evaluate(stack)
+    key = f"attendance_update_rate_low|project:{site.project_a}"
+    assert (await alerts_of(http, officer, site.project_a))[key]["status"] == "open"
+    district = "/v1/alert-rules/450702"
+    lower = {"update_rate_min": 0.0}
+    assert (await http.put(district, json=lower, headers=auth(officer))).status_code == 403
+    beijing = auth(site.tokens["regulator_bj"])
+    assert (await http.put(district, json=lower, headers=beijing)).status_code == 403
+    wrong = await http.put(district, json={"update_rate_min": "low"}, headers=regulator)
+    assert wrong.status_code == 422 and "update_rate_min" in wrong.text
+    try:
+        tuned = await http.put(district, json=lower, headers=regulator)
+        assert tuned.status_code == 200, tuned.text
+        assert tuned.json()["update_rate_min"] == 0.0
+        assert tuned.json()["version"] == "region-450702-v1"
+        shown = await http.get("/v1/alert-rules?region=450702", headers=auth(officer))
+        assert shown.json()["version"] == "region-450702-v1"
+        evaluate(stack)
+        assert (await alerts_of(http, officer, site.project_a))[key]["status"] == "cleared"
+    finally:
+        await http.put(district, json={}, headers=regulator)
+    restored = await http.get("/v1/alert-rules?region=450702", headers=regulator)
+    assert restored.json()["version"] == "2026.11-guangxi"
