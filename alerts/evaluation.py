@@ -70,7 +70,7 @@ async def gather(
     project: tuple[str, str, date | None, bool, int | None],
     profile: RuleProfile,
     now: datetime,
-    last_days: dict[str, date],
+    spans: dict[str, tuple[date, date]],
 ) -> ProjectFacts:
     project_id, region, briefing, stopped, limit = project
     today = now.astimezone(BEIJING).date()
@@ -107,7 +107,8 @@ async def gather(
         region_code=region,
         roster=len(roster),
         updated_workers=len(seen),
-        last_attendance_day=last_days.get(project_id),
+        last_attendance_day=spans[project_id][1] if project_id in spans else None,
+        first_attendance_day=spans[project_id][0] if project_id in spans else None,
         briefing_date=briefing,
         stopped=bool(stopped),
         key_holders=[
@@ -134,13 +135,13 @@ async def evaluate_all(
     projects = await _projects(conn)
     overrides = await load_overrides(conn)
     ids = [p[0] for p in projects]
-    last_days = await asyncio.to_thread(aq.last_attendance_days, db, ids)
+    spans = await asyncio.to_thread(aq.attendance_span, db, ids)
     findings: list[Finding] = []
     evaluated: set[tuple[str, str]] = set()
     escalate_after = timedelta(minutes=profile_for("").escalate_after_minutes)
     for project in projects:
         profile = profile_for(project[1], overrides)
-        facts = await gather(conn, db, redis, namespace, project, profile, now, last_days)
+        facts = await gather(conn, db, redis, namespace, project, profile, now, spans)
         findings.extend(evaluate_project(facts, profile, now))
         rules = PROJECT_RULES - (ATTENDANCE_RULES if facts.stopped else set())
         evaluated |= {(rule.value, project[0]) for rule in rules}

@@ -77,6 +77,7 @@ class ProjectFacts:
     key_holders: list[KeyHolder] = field(default_factory=list)
     working_days_this_month: int = 0
     stale_workers: dict[str, date | None] = field(default_factory=dict)  # worker -> last day
+    first_attendance_day: date | None = None  # how far back the project's records go
     inside_since: dict[str, datetime] = field(default_factory=dict)  # on site now, since
     headcount: int = 0
     site_limit: int | None = None
@@ -202,7 +203,11 @@ def evaluate_project(facts: ProjectFacts, profile: RuleProfile, now: datetime) -
                 days_present=holder.days_present,
                 working_days=facts.working_days_this_month,
             )
-    for worker, last_day in sorted(facts.stale_workers.items()):
+    # "Not seen for N days" means something only once the records go back N days: a newly
+    # connected project would otherwise flag its whole roster.
+    history = facts.first_attendance_day
+    judged = history is not None and (today - history).days >= profile.missed_exit_days
+    for worker, last_day in sorted(facts.stale_workers.items()) if judged else []:
         add(
             Rule.MISSED_EXIT,
             f"worker:{worker}@{facts.project_id}",

@@ -12,15 +12,16 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def last_attendance_days(db: Executor, projects: Sequence[str]) -> dict[str, date]:
+def attendance_span(db: Executor, projects: Sequence[str]) -> dict[str, tuple[date, date]]:
+    """The first and last day with attendance, per project."""
     if not projects:
         return {}
     rows = db.rows(
-        "SELECT project_id, max(day) FROM attendance_days"
+        "SELECT project_id, min(day), max(day) FROM attendance_days"
         " WHERE project_id IN %(projects)s GROUP BY project_id",
         {"projects": tuple(projects)},
     )
-    return {row[0]: row[1] for row in rows}
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def unknown_faces_by_gate(db: Executor, project_id: str, since: datetime) -> dict[str, int]:

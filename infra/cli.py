@@ -101,9 +101,15 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         flat=args.flat,
     )
     simulator = GateSimulator(settings, plan)
+    gates = simulator.provision()
+    who = (
+        f"{simulator.registered} registered workers"
+        if simulator.registered
+        else f"{plan.workers} simulated workers each"
+    )
     print(
-        f"provisioned {simulator.provision()} gates in {plan.projects} projects of"
-        f" {plan.workers} workers; posting ~{plan.rate:g} passes/s on average to ingest,"
+        f"provisioned {gates} gates in {plan.projects} projects of {who};"
+        f" posting ~{plan.rate:g} passes/s on average to ingest,"
         f" one simulated day every {86400 / simulator.speed / 60:.1f} min (Ctrl-C stops)",
         flush=True,
     )

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+import psycopg
 
 from api.devices import DeviceRecord, ensure_devices
 from infra.errors import SitePulseError
@@ -94,6 +95,7 @@ class GateSimulator:
         self._gates = {gate.device_id: gate for s in self.sites for gate in s.gates}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._limit = asyncio.Semaphore(32)
+        self.registered = 0  # workers taken from the registry by provision()
 
     def provision(self) -> int:
         """Register the gates (existing ones keep their secret); returns how many there are."""
@@ -105,7 +107,26 @@ class GateSimulator:
         disabled = sorted(set(self._gates) - set(self.secrets))
         if disabled:
             raise SitePulseError(f"these gates are disabled in the registry: {', '.join(disabled)}")
+        self.registered = self._use_registered_workers()
         return len(self.secrets)
+
+    def _use_registered_workers(self) -> int:
+        """Where a project has workers on its roster (``sitepulse seed``), its gates see them,
+        so attendance, presence and alerts refer to real registry ids; returns how many."""
+        with psycopg.connect(self._settings.postgres_dsn) as conn:
+            rows = conn.execute(
+                "SELECT project_id, worker_id::text FROM memberships"
+                " WHERE status = 'active' AND project_id = ANY(%s) ORDER BY worker_id",
+                ([site.project_id for site in self.sites],),
+            ).fetchall()
+        roster: dict[str, list[str]] = defaultdict(list)
+        for project_id, worker_id in rows:
+            roster[project_id].append(worker_id)
+        for site in self.sites:
+            if roster.get(site.project_id):
+                site.workers[:] = roster[site.project_id]
+                site.on_site.clear()
+        return len(rows)
 
     async def _post(
         self, client: httpx.AsyncClient, gate: Gate, items: list[dict[str, Any]]

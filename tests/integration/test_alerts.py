@@ -14,16 +14,30 @@ from typing import Any
 import httpx
 
 from alerts.celery_app import create_celery
+from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
+from analytics.clickhouse import connect
+from analytics.executor import DriverExecutor
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from realtime.client import LiveSubscriber
-from streams.attendance.timeline import BEIJING
+from streams.attendance.timeline import BEIJING, AttendanceDay
 
 from .conftest import WEBHOOK_SECRET
 from .helpers import new_device, wait_until
 from .people import Site, auth, worker_with_password
 from .receiver import Mailbox, WebhookReceiver
 from .test_workers import new_id_number
+
+
+def record_old_attendance(stack: Settings, project_id: str, *, days_ago: int) -> None:
+    """A recorded attendance day of another worker, so the project's history is long
+    enough for "not seen for 7 days" to mean something."""
+    day = datetime.now(BEIJING).date() - timedelta(days=days_ago)
+    figures = AttendanceDay(day, None, None, 0, 1, 1, 0, frozenset(), False)
+    row = AttendanceRecord(project_id, "W-OLD", "", "", figures, 1).row()
+    DriverExecutor(connect(stack.clickhouse_url)).insert(
+        "attendance_days", ATTENDANCE_COLUMNS, [row]
+    )
 
 
 def evaluate(stack: Settings) -> list[list[Any]]:
@@ -56,6 +70,7 @@ async def test_offline_gates_suppress_attendance_rules_then_alerts_open_clear_an
     )
     device = new_device(stack, site.project_a)
     webhooks.fail_first = 1  # the receiver is down for the first delivery
+    record_old_attendance(stack, site.project_a, days_ago=8)  # records go back far enough
 
     evaluate(stack)
     alerts = await alerts_of(http, officer, site.project_a)

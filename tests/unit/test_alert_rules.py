@@ -24,6 +24,7 @@ HEALTHY = ProjectFacts(
     site_limit=120,
     devices_last_seen={"G1": NOW - timedelta(minutes=2), "G2": NOW - timedelta(minutes=5)},
     unknown_faces_by_gate={"G1": 1},
+    first_attendance_day=date(2026, 9, 15),
 )
 
 
@@ -63,6 +64,14 @@ def test_each_rule_fires_on_its_condition() -> None:
     )
     late = rules_of(still_inside, evening)
     assert late == {Rule.NEVER_LEFT: ["worker:12@P1"]}
+
+
+def test_missed_exit_waits_until_the_records_go_back_far_enough() -> None:
+    stale = replace(HEALTHY, stale_workers={"12": None})
+    assert rules_of(stale) == {Rule.MISSED_EXIT: ["worker:12@P1"]}
+    new_system = replace(stale, first_attendance_day=NOW.date() - timedelta(days=2))
+    assert rules_of(new_system) == {}  # two days of records cannot show seven days away
+    assert rules_of(replace(stale, first_attendance_day=None)) == {}
 
 
 def test_no_attendance_counts_from_ten_days_after_the_briefing_and_pauses_for_a_stoppage() -> None:
