@@ -15,13 +15,18 @@ from typing import Any, cast
 import faust
 from faust.streams import Stream
 from faust.types import StreamT
+from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from alerts.celery_app import create_celery
+from alerts.profiles import profile_for
+from alerts.streaming import StreamingRules
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from analytics.retention import apply_retention
 from infra.metrics import exposition
 from infra.settings import Settings
+from streams.alert_raiser import AlertRaiser
 from streams.attendance.book import AttendanceBook
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import AttendanceRules
@@ -87,7 +92,12 @@ def build(settings: Settings) -> faust.App:
         namespace=settings.namespace,
     )
     attendance_ready = asyncio.Event()
-    pipeline = PassPipeline(settings, redis, dead_letter, tracker)
+    alert_pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=2, open=False)
+    streaming_alerts = (
+        StreamingRules(profile_for("")),
+        AlertRaiser(alert_pool, create_celery(settings)),
+    )
+    pipeline = PassPipeline(settings, redis, dead_letter, tracker, streaming_alerts)
     engine = FaceEngine(settings.model_dir.resolve())
     engine_ready = asyncio.Event()
     matcher = FrameMatcher(
@@ -124,6 +134,10 @@ def build(settings: Settings) -> faust.App:
     @app.task  # type: ignore[untyped-decorator]
     async def follow_registry() -> None:
         await follower.run()
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def open_alert_pool() -> None:
+        await alert_pool.open()
 
     @app.task  # type: ignore[untyped-decorator]
     async def load_attendance() -> None:

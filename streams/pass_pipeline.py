@@ -19,12 +19,14 @@ from typing import Any, TypeVar
 from faust.types import EventT, TopicT
 from redis.asyncio import Redis
 
+from alerts.streaming import StreamingRules
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord, latest_per_day
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from analytics.sink import PassSink
 from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
 from infra.settings import Settings
+from streams.alert_raiser import AlertRaiser
 from streams.attendance.tracker import AttendanceTracker
 from streams.live import LivePublisher
 from streams.passes import decode_passes, unique_by_event_id
@@ -65,11 +67,13 @@ class PassPipeline:
         redis: Redis,
         dead_letter: TopicT,
         attendance: AttendanceTracker | None = None,
+        alerts: tuple[StreamingRules, AlertRaiser] | None = None,
     ) -> None:
         client = connect_clickhouse(settings.clickhouse_url)
         self._sink = PassSink(client)
         self._attendance_db = DriverExecutor(client)
         self._attendance = attendance
+        self._alerts = alerts
         self._live = LivePublisher(
             redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
         )
@@ -102,6 +106,11 @@ class PassPipeline:
             observe_delay("published", passed.occurred_at, now)
         EVENTS.labels("streams", "published").inc(published)
 
+        if self._alerts is not None:
+            rules, raiser = self._alerts
+            findings = [found for event in batch.events for found in rules.observe(event)]
+            if findings:
+                await raiser.raise_findings(findings)
         records: list[AttendanceRecord] = []
         if self._attendance is not None:
             records = await self._attendance.observe(batch.events, now)

@@ -23,7 +23,7 @@ from realtime.client import LiveSubscriber
 from streams.attendance.timeline import BEIJING, AttendanceDay
 
 from .conftest import WEBHOOK_SECRET
-from .helpers import new_device, wait_until
+from .helpers import new_device, pass_item, post_passes, wait_until
 from .people import Site, auth, worker_with_password
 from .receiver import Mailbox, WebhookReceiver
 from .test_workers import new_id_number
@@ -235,3 +235,30 @@ async def test_a_regulator_tunes_a_threshold_and_the_next_evaluation_uses_it(
         await http.put(district, json={}, headers=regulator)
     restored = await http.get("/v1/alert-rules?region=450702", headers=regulator)
     assert restored.json()["version"] == "2026.11-guangxi"
+
+
+async def test_an_unknown_face_spike_opens_an_alert_from_the_stream(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    device = new_device(stack, site.project_a)
+    strangers = [
+        pass_item(
+            n,
+            worker_id=None,
+            method="face",
+            score=0.2,
+            minutes_ago=1,
+            snapshot_ref=f"{site.project_a}/2026-11-20/stranger-{n}.jpg",
+        )
+        for n in range(1, 7)
+    ]
+    assert (await post_passes(stack, device, strangers)).status_code == 202
+    key = f"unknown_face_spike|device:{device.device_id}"
+
+    async def raised() -> bool:  # by the streams worker: no evaluation is run here
+        return key in await alerts_of(http, site.tokens["officer_a"], site.project_a)
+
+    await wait_until(raised, timeout_s=30)
+    alert = (await alerts_of(http, site.tokens["officer_a"], site.project_a))[key]
+    assert alert["status"] == "open" and alert["evidence"]["count"] == 6
+    assert len(alert["evidence"]["snapshots"]) == 6
