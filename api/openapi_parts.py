@@ -71,3 +71,33 @@ def page_of(item: dict[str, Any]) -> dict[str, Any]:
             "offset": {"type": "integer"},
         },
     }
+
+
+def query_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+PROJECT_PARAM = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "string"}}
+MONTH_PARAM = query_param(
+    "month", {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "YYYY-MM (default: this month)"
+)
+OBJECT_RESPONSE = json_content({"type": "object"})
+
+
+def get_operation(summary: str, parameters: list[dict[str, Any]], *errors: int) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": summary, **OBJECT_RESPONSE},
+                **error_responses(*errors),
+            },
+        }
+    }
