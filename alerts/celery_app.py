@@ -121,11 +121,11 @@ def deliver(
             mark(conn, alert_id, transition, channel, recipient)
             outcome[f"{channel}:{recipient}"] = "sent"
 
-        attempt(
-            "in_app",
-            "live",
-            lambda: push_in_app(Redis.from_url(settings.redis_url), settings.namespace, payload),
-        )
+        def in_app() -> None:
+            with Redis.from_url(settings.redis_url) as redis:
+                push_in_app(redis, settings.namespace, payload)
+
+        attempt("in_app", "live", in_app)
         url, secret = settings.alert_webhook_url, settings.alert_webhook_secret
         if url and secret:
             attempt("webhook", url, lambda: send_webhook(url, secret, payload))
