@@ -56,20 +56,23 @@ async def until(browser: WebDriver, condition: object, timeout_s: float = 20) ->
         ) from None
 
 
-def log_in(browser: WebDriver, stack: Settings, account: str, password: str) -> None:
+async def log_in(
+    browser: WebDriver, stack: Settings, account: str, password: str, *, lands_on: str
+) -> None:
+    """Log in on the start page and wait until the page it leads to is live."""
     browser.get(f"http://{stack.bind_host}:{stack.realtime_port}/")
     browser.execute_script("sessionStorage.clear()")
     browser.find_element(By.ID, "account").send_keys(account)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.ID, "submit").click()
+    await until(browser, lambda b: lands_on in b.current_url)
+    await until(browser, lambda b: text_of(b, "status") == "已连接")
 
 
 async def test_the_project_page_follows_passes_and_refuses_other_projects(
     stack: Settings, site: Site, browser: WebDriver
 ) -> None:
-    log_in(browser, stack, site.logins["officer_a"], PASSWORD)
-    await until(browser, lambda b: "project.html" in b.current_url)
-    await until(browser, lambda b: text_of(b, "status") == "已连接")
+    await log_in(browser, stack, site.logins["officer_a"], PASSWORD, lands_on="project.html")
     assert text_of(browser, "headcount") in ("—", "0")
     device = new_device(stack, site.project_a)
     items = [
@@ -96,9 +99,7 @@ async def test_the_worker_page_shows_only_the_workers_own_passes(
     id_number = new_id_number()
     me, _, password = await worker_with_password(http, officer, site.project_a, id_number)
     other, _, _ = await worker_with_password(http, officer, site.project_a, new_id_number())
-    log_in(browser, stack, id_number, password)
-    await until(browser, lambda b: "worker.html" in b.current_url)
-    await until(browser, lambda b: text_of(b, "status") == "已连接")
+    await log_in(browser, stack, id_number, password, lands_on="worker.html")
     device = new_device(stack, site.project_a)
     items = [
         pass_item(1, worker_id=str(other), direction="in", minutes_ago=2),
@@ -114,9 +115,7 @@ async def test_the_worker_page_shows_only_the_workers_own_passes(
 async def test_the_regulator_overview_lists_the_region_and_updates_headcounts(
     stack: Settings, site: Site, browser: WebDriver
 ) -> None:
-    log_in(browser, stack, site.logins["regulator_gx"], PASSWORD)
-    await until(browser, lambda b: "region.html" in b.current_url)
-    await until(browser, lambda b: text_of(b, "status") == "已连接")
+    await log_in(browser, stack, site.logins["regulator_gx"], PASSWORD, lands_on="region.html")
     row_id = f"project-{site.project_a}"
     assert browser.find_elements(By.ID, row_id), "project A is in Guangxi"
     assert not browser.find_elements(By.ID, f"project-{site.project_b}")  # Beijing's is not
