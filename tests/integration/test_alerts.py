@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from psycopg import AsyncConnection
 
 from alerts.celery_app import create_celery
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
@@ -262,3 +263,32 @@ async def test_an_unknown_face_spike_opens_an_alert_from_the_stream(
     alert = (await alerts_of(http, site.tokens["officer_a"], site.project_a))[key]
     assert alert["status"] == "open" and alert["evidence"]["count"] == 6
     assert len(alert["evidence"]["snapshots"]) == 6
+
+
+async def test_an_alert_left_unacknowledged_is_escalated_to_the_regulator(
+    stack: Settings, http: httpx.AsyncClient, site: Site, mailbox: Mailbox
+) -> None:
+    regulator = auth(site.tokens["regulator_gx"])
+    address = f"regulator-{site.project_a.lower()}@example.cn"
+    saved = await http.put(
+        "/v1/me/notification-preferences",
+        json={"channels": ["email"], "email": address},
+        headers=regulator,
+    )
+    assert saved.status_code == 200, saved.text
+    device = new_device(stack, site.project_a)
+    evaluate(stack)
+    alerts = await alerts_of(http, site.tokens["officer_a"], site.project_a)
+    alert_id = alerts[f"device_offline|device:{device.device_id}"]["alert_id"]
+    assert mailbox.to(address) == []  # a warning does not go to the regulator at first
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        await conn.execute(  # as if opened two days ago and never acknowledged
+            "UPDATE alerts SET opened_at = now() - interval '2 days' WHERE alert_id = %s",
+            (alert_id,),
+        )
+    evaluate(stack)  # (the worker's own beat may get there first: the state is what counts)
+    await wait_until(lambda: len(mailbox.to(address)) == 1, timeout_s=60)
+    assert mailbox.to(address)[0]["Subject"].startswith("告警升级")
+    detail = await http.get(f"/v1/alerts/{alert_id}", headers=regulator)
+    assert [h["kind"] for h in detail.json()["history"]] == ["opened", "escalated"]
+    assert [alert_id, "escalated"] not in evaluate(stack)  # escalated once
