@@ -116,14 +116,8 @@ def evaluate_project(facts: ProjectFacts, profile: RuleProfile, now: datetime) -
 
     for gate, count in sorted(facts.unknown_faces_by_gate.items()):
         if count > profile.unknown_faces_max:
-            add(
-                Rule.UNKNOWN_FACES,
-                f"device:{gate}",
-                today.isoformat(),
-                Severity.WARNING,
-                f"闸机 {gate} 近 {profile.unknown_faces_minutes} 分钟出现 {count} 次陌生人脸",
-                count=count,
-                limit=profile.unknown_faces_max,
+            found.append(
+                unknown_faces_finding(facts.project_id, gate, today.isoformat(), count, profile)
             )
     if facts.site_limit is not None and facts.headcount > facts.site_limit:
         add(
@@ -231,22 +225,56 @@ def cross_project(visits: list[tuple[str, str, datetime]], profile: RuleProfile)
         seen.sort()
         for (earlier, first), (later, second) in pairwise(seen):
             if first != second and later - earlier <= window:
-                day = later.astimezone(BEIJING).date().isoformat()
                 found.append(
-                    Finding(
-                        Rule.CROSS_PROJECT,
-                        f"worker:{worker}",
-                        day,
-                        second,
-                        Severity.CRITICAL,
-                        f"工人 {worker} 在 {int((later - earlier).total_seconds() // 60)} 分钟内"
-                        f"先后出现在项目 {first} 和 {second}",
-                        {
-                            "projects": [first, second],
-                            "at": [earlier.isoformat(), later.isoformat()],
-                            "profile": profile.version,
-                        },
-                    )
+                    cross_project_finding(worker, (first, earlier), (second, later), profile)
                 )
                 break
     return found
+
+
+def unknown_faces_finding(
+    project_id: str,
+    gate: str,
+    day: str,
+    count: int,
+    profile: RuleProfile,
+    snapshots: list[str] | None = None,
+) -> Finding:
+    """The spike finding, as the schedule and the stream both raise it."""
+    evidence: dict[str, Any] = {"count": count, "limit": profile.unknown_faces_max}
+    if snapshots is not None:
+        evidence["snapshots"] = snapshots
+    evidence["profile"] = profile.version
+    return Finding(
+        Rule.UNKNOWN_FACES,
+        f"device:{gate}",
+        day,
+        project_id,
+        Severity.WARNING,
+        f"闸机 {gate} 近 {profile.unknown_faces_minutes} 分钟出现 {count} 次陌生人脸",
+        evidence,
+    )
+
+
+def cross_project_finding(
+    worker: str,
+    before: tuple[str, datetime],
+    after: tuple[str, datetime],
+    profile: RuleProfile,
+) -> Finding:
+    """A worker seen at project ``before`` and then at ``after`` (project, when)."""
+    (first, earlier), (second, later) = before, after
+    minutes = int(abs(later - earlier).total_seconds() // 60)
+    return Finding(
+        Rule.CROSS_PROJECT,
+        f"worker:{worker}",
+        later.astimezone(BEIJING).date().isoformat(),
+        second,
+        Severity.CRITICAL,
+        f"工人 {worker} 在 {minutes} 分钟内先后出现在项目 {first} 和 {second}",
+        {
+            "projects": [first, second],
+            "at": [earlier.isoformat(), later.isoformat()],
+            "profile": profile.version,
+        },
+    )

@@ -10,7 +10,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from alerts.profiles import RuleProfile
-from alerts.rules import Finding, Rule, Severity
+from alerts.rules import Finding, cross_project_finding, unknown_faces_finding
 from streams.attendance.timeline import BEIJING
 from streams.records import PassEvent, PassMethod
 
@@ -41,21 +41,10 @@ class StreamingRules:
         if len(recent) <= self._profile.unknown_faces_max:
             return []
         day = event.occurred_at.astimezone(BEIJING).date().isoformat()
+        snapshots = [ref for _, ref in recent if ref][-10:]
         return [
-            Finding(
-                Rule.UNKNOWN_FACES,
-                f"device:{event.device_id}",
-                day,
-                event.project_id,
-                Severity.WARNING,
-                f"闸机 {event.device_id} 近 {self._profile.unknown_faces_minutes} 分钟"
-                f"出现 {len(recent)} 次陌生人脸",
-                {
-                    "count": len(recent),
-                    "limit": self._profile.unknown_faces_max,
-                    "snapshots": [ref for _, ref in recent if ref][-10:],
-                    "profile": self._profile.version,
-                },
+            unknown_faces_finding(
+                event.project_id, event.device_id, day, len(recent), self._profile, snapshots
             )
         ]
 
@@ -66,23 +55,9 @@ class StreamingRules:
         self._last_seen[event.worker_id] = (event.project_id, event.occurred_at)
         if previous is None or previous[0] == event.project_id:
             return []
-        gap = abs(event.occurred_at - previous[1])
-        if gap > timedelta(minutes=self._profile.cross_project_minutes):
+        if abs(event.occurred_at - previous[1]) > timedelta(
+            minutes=self._profile.cross_project_minutes
+        ):
             return []
-        day = event.occurred_at.astimezone(BEIJING).date().isoformat()
-        return [
-            Finding(
-                Rule.CROSS_PROJECT,
-                f"worker:{event.worker_id}",
-                day,
-                event.project_id,
-                Severity.CRITICAL,
-                f"工人 {event.worker_id} 在 {int(gap.total_seconds() // 60)} 分钟内"
-                f"先后出现在项目 {previous[0]} 和 {event.project_id}",
-                {
-                    "projects": [previous[0], event.project_id],
-                    "at": [previous[1].isoformat(), event.occurred_at.isoformat()],
-                    "profile": self._profile.version,
-                },
-            )
-        ]
+        now = (event.project_id, event.occurred_at)
+        return [cross_project_finding(event.worker_id, previous, now, self._profile)]
