@@ -76,15 +76,16 @@ async def gather(
     today = now.astimezone(BEIJING).date()
     roster = await _roster(conn, project_id)
     window_start = today - timedelta(days=profile.update_rate_days - 1)
-    seen = await asyncio.to_thread(
-        q.workers_seen, db, project_id, list(roster), window_start, today
-    )
     stale_since = today - timedelta(days=profile.missed_exit_days)
-    recent = await asyncio.to_thread(
-        q.workers_seen, db, project_id, list(roster), stale_since, today
+    # One query answers both the update rate and who has not been seen.
+    last_seen = await asyncio.to_thread(
+        q.last_days_seen, db, project_id, list(roster), min(window_start, stale_since), today
     )
+    seen = {w for w, day in last_seen.items() if day >= window_start}
     stale: dict[str, date | None] = {
-        w: None for w, entered in roster.items() if entered < stale_since and w not in recent
+        w: None
+        for w, entered in roster.items()
+        if entered < stale_since and (w not in last_seen or last_seen[w] < stale_since)
     }
     month_start = today.replace(day=1)
     holders = await key_position_holders(conn, project_id, month_start, today)

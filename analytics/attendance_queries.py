@@ -150,6 +150,21 @@ def workers_seen(
     return {row[0] for row in rows}
 
 
+def last_days_seen(
+    db: Executor, project_id: str, workers: Sequence[str], first: date, last: date
+) -> dict[str, date]:
+    """The last day with attendance in the range, per worker of ``workers`` seen in it."""
+    if not workers:
+        return {}
+    rows = db.rows(
+        "SELECT worker_id, max(day) FROM attendance_days FINAL"
+        " WHERE project_id = %(project)s AND worker_id IN %(workers)s"
+        " AND day >= %(first)s AND day <= %(last)s GROUP BY worker_id",
+        {"project": project_id, "workers": tuple(workers), "first": first, "last": last},
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 def days_present(
     db: Executor, project_id: str, workers: Sequence[str], first: date, last: date
 ) -> dict[str, int]:

@@ -101,6 +101,7 @@ def run_every_query(db: Executor) -> dict[str, Any]:
             db, "P1", date(2026, 8, 1), nov[1], period="month", group="trade"
         ),
         "seen": q.workers_seen(db, "P1", ["7", "8", "10"], *nov),
+        "last_seen": q.last_days_seen(db, "P1", ["7", "8", "9", "10"], *nov),
         "days_present": q.days_present(db, "P1", ["7", "9"], *nov),
         "working_days": q.working_days(db, "P1", *nov),
         "project_days": q.project_days(db, ["P1"], date(2026, 8, 1), nov[1]),
@@ -166,6 +167,7 @@ def test_every_migration_and_query_agrees_on_18_16_and_current_clickhouse(
     ]
     assert {(f.group, f.workers) for f in old["by_week_team"]} == {("", 1), ("3", 2)}
     assert old["seen"] == {"7", "8"}
+    assert old["last_seen"] == {"7": NOV, "8": NOV, "9": date(2026, 11, 16)}
     assert old["days_present"] == {"7": 1, "9": 1}
     assert old["working_days"] == 2
     nov_day = next(d for d in old["project_days"] if d.day == NOV)
