@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.audit import audit
 from api.identity import parse_resident_id
+from api.memberships import enter_project
 from api.rows import RowReader
-from api.workers import enter_project
 from infra.errors import ConflictError, NotFoundError
 
 

@@ -1,4 +1,4 @@
-"""Worker registration (实名制登记), project entry and exit, search — on PostgreSQL.
+"""Worker registration (实名制登记), corrections, exit and search — on PostgreSQL.
 
 Validation is strict and explains itself (:func:`parse_registration`); full ID numbers
 and phones are stored but only ever returned masked; every write adds an audit row.
@@ -15,6 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.audit import audit
 from api.identity import mask_id_number, mask_mobile, parse_resident_id, validate_mobile
+from api.memberships import (
+    MembershipView,
+    enter_project,
+    memberships_of,
+    record_membership,
+    worker_memberships,
+)
 from api.outbox import record_change
 from api.patching import changed_fields, set_clause
 from infra.errors import (
@@ -76,14 +83,6 @@ def parse_registration(payload: dict[str, Any]) -> Registration:
     return Registration(data, resident.number, resident.gender.value, resident.birth_date, phone)
 
 
-class MembershipView(BaseModel):
-    project_id: str
-    team_id: int | None
-    entry_date: date
-    exit_date: date | None
-    status: str
-
-
 class WorkerView(BaseModel):
     worker_id: int
     name: str
@@ -117,28 +116,6 @@ def _view(row: tuple[Any, ...], memberships: list[MembershipView]) -> WorkerView
         trade=trade,
         memberships=memberships,
     )
-
-
-async def _memberships(conn: AsyncConnection[Any], worker_id: int) -> list[MembershipView]:
-    return (await _memberships_of(conn, [worker_id])).get(worker_id, [])
-
-
-async def _memberships_of(
-    conn: AsyncConnection[Any], worker_ids: list[int]
-) -> dict[int, list[MembershipView]]:
-    cursor = await conn.execute(
-        "SELECT worker_id, project_id, team_id, entry_date, exit_date, status FROM memberships"
-        " WHERE worker_id = ANY(%s) ORDER BY entry_date, membership_id",
-        (worker_ids,),
-    )
-    found: dict[int, list[MembershipView]] = {}
-    for r in await cursor.fetchall():
-        found.setdefault(int(r[0]), []).append(
-            MembershipView(
-                project_id=r[1], team_id=r[2], entry_date=r[3], exit_date=r[4], status=r[5]
-            )
-        )
-    return found
 
 
 async def register_worker(
@@ -186,7 +163,7 @@ async def register_worker(
             )
             await record_change(conn, "worker", str(row[0]), _worker_state(row))
         worker_id = int(row[0])
-        memberships = await _memberships(conn, worker_id)
+        memberships = await worker_memberships(conn, worker_id)
         active_elsewhere = [
             m.project_id
             for m in memberships
@@ -206,61 +183,10 @@ async def register_worker(
     return RegistrationOutcome(_view(row, memberships), created, active_elsewhere)
 
 
-async def enter_project(
-    conn: AsyncConnection[Any],
-    worker_id: int,
-    project_id: str,
-    team_id: int | None,
-    entry_date: date,
-    *,
-    actor: str,
-    reason: str = "",
-    memberships: list[MembershipView] | None = None,
-) -> list[MembershipView]:
-    """进场登记: one active registration per worker and project; returns the memberships."""
-    current = memberships if memberships is not None else await _memberships(conn, worker_id)
-    if any(m.status == "active" and m.project_id == project_id for m in current):
-        raise ConflictError(f"worker {worker_id} is already active in project {project_id}")
-    await _ensure_project(conn, project_id)
-    if team_id is not None:
-        cursor = await conn.execute(
-            "SELECT 1 FROM teams WHERE team_id = %s AND project_id = %s", (team_id, project_id)
-        )
-        if await cursor.fetchone() is None:
-            raise InvalidInputError(
-                [FieldProblem("team_id", "no such team in this project", "该项目没有此班组")]
-            )
-    await conn.execute(
-        "INSERT INTO memberships (worker_id, project_id, team_id, entry_date)"
-        " VALUES (%s, %s, %s, %s)",
-        (worker_id, project_id, team_id, entry_date),
-    )
-    await audit(
-        conn,
-        actor=actor,
-        action="membership.enter",
-        entity="worker",
-        entity_id=str(worker_id),
-        reason=reason,
-        detail={"project_id": project_id, "team_id": team_id},
-    )
-    updated = await _memberships(conn, worker_id)
-    await _record_membership(conn, worker_id, project_id, updated)
-    return updated
-
-
 def _worker_state(row: tuple[Any, ...]) -> dict[str, Any]:
     """What the registry topic says about a worker: never the full ID number or phone."""
     view = _view(row, [])
     return view.model_dump(mode="json", exclude={"memberships", "phone_masked"})
-
-
-async def _record_membership(
-    conn: AsyncConnection[Any], worker_id: int, project_id: str, memberships: list[MembershipView]
-) -> None:
-    latest = [m for m in memberships if m.project_id == project_id][-1]
-    state = {"worker_id": worker_id, **latest.model_dump(mode="json")}
-    await record_change(conn, "membership", f"{worker_id}@{project_id}", state)
 
 
 class WorkerPatch(BaseModel):
@@ -300,13 +226,7 @@ async def update_worker(
             detail={"fields": sorted(changes)},
         )
         await record_change(conn, "worker", str(worker_id), _worker_state(row))
-    return _view(row, await _memberships(conn, worker_id))
-
-
-async def _ensure_project(conn: AsyncConnection[Any], project_id: str) -> None:
-    cursor = await conn.execute("SELECT 1 FROM projects WHERE project_id = %s", (project_id,))
-    if await cursor.fetchone() is None:
-        raise NotFoundError(f"project {project_id!r} does not exist")
+    return _view(row, await worker_memberships(conn, worker_id))
 
 
 async def get_worker(conn: AsyncConnection[Any], worker_id: int) -> WorkerView:
@@ -316,7 +236,7 @@ async def get_worker(conn: AsyncConnection[Any], worker_id: int) -> WorkerView:
     row = await cursor.fetchone()
     if row is None:
         raise NotFoundError(f"worker {worker_id} does not exist")
-    return _view(row, await _memberships(conn, worker_id))
+    return _view(row, await worker_memberships(conn, worker_id))
 
 
 async def exit_project(
@@ -356,7 +276,7 @@ async def exit_project(
             detail={"project_id": project_id, "exit_date": exit_date.isoformat()},
         )
         worker = await get_worker(conn, worker_id)
-        await _record_membership(conn, worker_id, project_id, worker.memberships)
+        await record_membership(conn, worker_id, project_id, worker.memberships)
     return worker
 
 
@@ -412,6 +332,6 @@ async def search_workers(
         [*params, limit, offset],
     )
     rows = await cursor.fetchall()
-    by_worker = await _memberships_of(conn, [int(row[0]) for row in rows])
+    by_worker = await memberships_of(conn, [int(row[0]) for row in rows])
     items = [_view(row, by_worker.get(int(row[0]), [])) for row in rows]
     return Page(items, int(count[0]) if count else 0, limit, offset)
