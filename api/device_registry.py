@@ -15,12 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.audit import audit
 from api.outbox import record_change
 from infra.errors import ConflictError, NotFoundError
+from streams.records import NEW_ID_PATTERN
 
 
 class DeviceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    device_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    device_id: str = Field(pattern=NEW_ID_PATTERN, max_length=64)
     direction: str = Field(default="unknown", pattern=r"^(in|out|unknown)$")
     vendor: str = Field(default="", max_length=64)
     model: str = Field(default="", max_length=64)

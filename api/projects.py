@@ -20,7 +20,7 @@ from infra.errors import (
     InvalidInputError,
     NotFoundError,
 )
-from streams.records import problems_from
+from streams.records import NEW_ID_PATTERN, problems_from
 
 _PROJECT_COLUMNS = (
     "project_id, name, permit_number, region_code, address, latitude, longitude, geofence_m,"
@@ -31,7 +31,7 @@ _PROJECT_COLUMNS = (
 class ProjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    project_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    project_id: str = Field(pattern=NEW_ID_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=128)
     permit_number: str | None = Field(default=None, max_length=64)
     region_code: str = Field(pattern=r"^[1-9][0-9]{5}$")

@@ -16,6 +16,11 @@ EVENTS = Counter(
     "sitepulse_events_total", "Events handled, by service and outcome", ["service", "outcome"]
 )
 ERRORS = Counter("sitepulse_errors_total", "Errors, by service and kind", ["service", "kind"])
+DEAD_LETTERS = Counter(
+    "sitepulse_dead_letters_total",
+    "Values sent to the dead-letter topic, by service and reason",
+    ["service", "reason"],
+)
 EVENT_DELAY = Histogram(
     "sitepulse_event_delay_seconds",
     "Delay from the device's occurred_at until a stage handled the event",

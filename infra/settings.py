@@ -47,6 +47,8 @@ class Settings(BaseModel):
 
     # Device ingest.
     device_clock_skew_s: int = Field(default=300, ge=5, le=3600)
+    # Events older than this are refused at the edge and dead-lettered on a topic.
+    max_backlog_days: int = Field(default=92, ge=1, le=3650)
     ingest_max_batch: int = Field(default=500, ge=1, le=10_000)
     device_cache_ttl_s: float = Field(default=30.0, ge=0)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from infra.errors import NotFoundError
 
-_NAME = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}"
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}"
 _REF = re.compile(
     rf"^(?P<project>{_NAME})/(?P<day>\d{{4}}-\d{{2}}-\d{{2}})/(?P<file>{_NAME})\.jpg$"
 )

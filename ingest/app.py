@@ -26,14 +26,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from infra.errors import AuthenticationError, FieldProblem, InvalidInputError
+from infra.errors import AuthenticationError, FieldProblem, InvalidInputError, NotFoundError
 from infra.metrics import ERRORS, EVENTS, metrics_route, observe_delay
 from infra.settings import Settings
-from infra.snapshots import SnapshotStore, snapshot_ref
+from infra.snapshots import SnapshotStore, project_of, snapshot_ref
 from ingest.auth import DeviceAuthenticator
 from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.producer import EventPublisher, ProjectEvent
 from realtime.channels import device_seen_key
+from streams.event_time import EventTimeWindow
 from streams.faces.images import ImageDecodeError, decode_jpeg
 from streams.frame_records import FrameEvent, FrameUpload, parse_frame_upload
 from streams.records import PassEvent, parse_device_batch, parse_heartbeat
@@ -105,6 +106,7 @@ def create_app(settings: Settings) -> Starlette:
         max_request_bytes=2 * settings.frame_max_bytes,
     )
     snapshots = SnapshotStore(settings.snapshot_dir)
+    window = EventTimeWindow.of(settings)
     max_batch_body = settings.ingest_max_batch * _BYTES_PER_EVENT_LIMIT
     # base64 grows the image by 4/3; the rest of the JSON is small.
     max_frame_body = settings.frame_max_bytes * 4 // 3 + 4096
@@ -147,6 +149,11 @@ def create_app(settings: Settings) -> Starlette:
             problem = FieldProblem("events", f"at most {limit} events per batch", "单批事件过多")
             return _problem_response(422, "invalid_batch", [problem])
         received_at = datetime.now(UTC)
+        times = [(f"events.{i}.occurred_at", e.occurred_at) for i, e in enumerate(batch.events)]
+        problems = window.problems(times, received_at)
+        if problems:
+            ERRORS.labels("ingest", "event_time").inc()
+            return _problem_response(422, "invalid_batch", problems)
         events = [
             PassEvent.from_device(
                 item,
@@ -178,12 +185,28 @@ def create_app(settings: Settings) -> Starlette:
             problem = FieldProblem("image_jpeg", str(exc), "照片无法解码")
             return _problem_response(422, "invalid_frame", [problem])
         received_at = datetime.now(UTC)
+        late_or_early = window.problem("occurred_at", upload.occurred_at, received_at)
+        if late_or_early is not None:
+            ERRORS.labels("ingest", "event_time").inc()
+            return _problem_response(422, "invalid_frame", [late_or_early])
         event = frame_event(
             upload,
             device_id=device.device_id,
             project_id=device.project_id,
             received_at=received_at,
         )
+        try:
+            project_of(event.snapshot_ref)
+        except NotFoundError:
+            # Ids registered before they had to name files; the device cannot fix this.
+            ERRORS.labels("ingest", "snapshot_path").inc()
+            problem = FieldProblem(
+                "X-SitePulse-Device",
+                "this device's or project's id cannot name a snapshot file; register the"
+                " device again under an id of letters, digits and _.:-",
+                "设备或项目编号无法用于保存抓拍照片，请重新登记设备",
+            )
+            return _problem_response(422, "invalid_frame", [problem])
         await asyncio.to_thread(snapshots.save, event.snapshot_ref, image)
         await publish(frames, [event])
         observe_delay("ingested", event.occurred_at, received_at)

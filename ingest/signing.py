@@ -26,6 +26,7 @@ NONCE_HEADER = "x-sitepulse-nonce"
 SIGNATURE_HEADER = "x-sitepulse-signature"
 
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_UNIX_SECONDS = re.compile(r"^[0-9]{1,12}$")  # ASCII only: str.isdigit() also takes "²", "٣"
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,10 @@ def read_signed_request(headers: dict[str, str]) -> SignedRequest:
     if missing:
         raise AuthenticationError(f"missing header {missing[0]}")
     raw_timestamp = headers[TIMESTAMP_HEADER]
-    if not raw_timestamp.isdigit():
+    if not _UNIX_SECONDS.fullmatch(raw_timestamp):
         raise AuthenticationError(f"{TIMESTAMP_HEADER} must be unix seconds, got {raw_timestamp!r}")
     nonce = headers[NONCE_HEADER]
-    if not _NONCE.match(nonce):
+    if not _NONCE.fullmatch(nonce):
         raise AuthenticationError(f"{NONCE_HEADER} must be 8-64 characters of [A-Za-z0-9_-]")
     return SignedRequest(
         device_id=headers[DEVICE_HEADER],

@@ -31,11 +31,14 @@ from streams.attendance.book import AttendanceBook
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import AttendanceRules
 from streams.attendance.tracker import AttendanceTracker
+from streams.dead_letters import DeadLetters
+from streams.event_time import EventTimeWindow
 from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
-from streams.pass_pipeline import PassPipeline, retrying
+from streams.pass_pipeline import PassPipeline
 from streams.registry_follower import RegistryFollower
+from streams.retry import retrying
 from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES, REGISTRY
 from streams.transport import fetch_tuned_transport
 
@@ -77,8 +80,17 @@ def build(settings: Settings) -> faust.App:
     redis = Redis.from_url(settings.redis_url)
     rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
     facts = RosterFacts()
+    dead_letters = DeadLetters(dead_letter)
+    registry_topic = settings.topic(REGISTRY)
+
+    async def reject_registry_value(value: bytes, reason: str) -> None:
+        await dead_letters.send(registry_topic, "registry", reason, value)
+
     follower = RegistryFollower(
-        settings.kafka_bootstrap, settings.topic(REGISTRY), [rosters.apply, facts.apply]
+        settings.kafka_bootstrap,
+        registry_topic,
+        [rosters.apply, facts.apply],
+        reject=reject_registry_value,
     )
     rules = AttendanceRules(
         repeat_window_s=settings.attendance_repeat_window_s,
@@ -107,6 +119,7 @@ def build(settings: Settings) -> faust.App:
         passes=passes,
         dead_letter=dead_letter,
         source_topic=settings.topic(GATE_FRAMES),
+        window=EventTimeWindow.of(settings),
         threads=settings.face_threads,
     )
 

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,13 +24,21 @@ from faust.types import EventT, TopicT
 
 from infra.errors import InvalidInputError
 from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
-from streams.faces.images import ImageDecodeError
+from streams.dead_letters import DeadLetters
+from streams.event_time import EventTimeWindow
 from streams.faces.pipeline import FaceEngine, FaceReading
 from streams.faces.rosters import Rosters
 from streams.frame_records import FrameEvent, parse_frame_event
-from streams.records import DeadLetter, PassEvent, PassMethod, Verification
+from streams.records import PassEvent, PassMethod, Verification
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A frame whose image could not be read at all (not JPEG, bad base64, ...)."""
+
+    reason: str
 
 
 def needs_reading(frame: FrameEvent, *, reverify: bool) -> bool:
@@ -86,31 +95,49 @@ class FrameMatcher:
         passes: TopicT,
         dead_letter: TopicT,
         source_topic: str,
+        window: EventTimeWindow,
         threads: int = 2,
     ) -> None:
+        self._window = window
         self._threads = ThreadPoolExecutor(threads, thread_name_prefix="faces")
         self._engine = engine
         self._rosters = rosters
         self._reverify = reverify
         self._passes = passes
-        self._dead_letter = dead_letter
+        self._dead_letters = DeadLetters(dead_letter)
         self._source = source_topic
 
     async def handle(self, events: Sequence[EventT[Any]]) -> None:
+        """Match a batch of frames; a frame that cannot be judged is dead-lettered, never
+        raised, so one bad value cannot stop the agent."""
         frames: list[FrameEvent] = []
+        now = datetime.now(UTC)
         for item in events:
             try:
-                frames.append(parse_frame_event(item.value or b""))
+                frame = parse_frame_event(item.value or b"")
             except InvalidInputError as exc:
-                await self._reject(item.value, str(exc) or "empty message")
+                await self._reject(item.value, str(exc) or "empty message", "invalid")
+                continue
+            times = [("occurred_at", frame.occurred_at), ("received_at", frame.received_at)]
+            problems = self._window.problems(times, now)
+            if problems:
+                await self._reject(item.value, str(InvalidInputError(problems)), "event_time")
+                continue
+            frames.append(frame)
         to_read = [f for f in frames if needs_reading(f, reverify=self._reverify)]
         readings = dict(zip((id(f) for f in to_read), await self._read(to_read), strict=True))
         for frame in frames:
             reading = readings.get(id(frame))
-            if isinstance(reading, ImageDecodeError):
-                await self._reject(frame.to_json(), str(reading))
+            if isinstance(reading, Unreadable):
+                await self._reject(frame.to_json(), reading.reason, "unreadable_frame")
                 continue
-            outcome = pass_for_frame(frame, reading, self._rosters, reverify=self._reverify)
+            try:
+                outcome = pass_for_frame(frame, reading, self._rosters, reverify=self._reverify)
+            except Exception as exc:  # a bug or an odd value must not stop the agent
+                log.exception("judging frame %s failed", frame.event_id)
+                reason = f"matching failed: {type(exc).__name__}"
+                await self._reject(frame.to_json(), reason, "unreadable_frame")
+                continue
             if outcome is None:
                 reason = reading.problems[0].code if reading and reading.problems else "no_face"
                 EVENTS.labels("streams", f"frame_{reason}").inc()
@@ -122,7 +149,7 @@ class FrameMatcher:
                 kind = f"verified_{outcome.verification.value}"
             EVENTS.labels("streams", f"frame_{kind}").inc()
 
-    async def _read(self, frames: list[FrameEvent]) -> list[FaceReading | ImageDecodeError]:
+    async def _read(self, frames: list[FrameEvent]) -> list[FaceReading | Unreadable]:
         """Read the faces on the worker's threads, in parallel; the event loop keeps serving."""
         loop = asyncio.get_running_loop()
         return list(
@@ -131,17 +158,15 @@ class FrameMatcher:
             )
         )
 
-    def _read_one(self, frame: FrameEvent) -> FaceReading | ImageDecodeError:
+    def _read_one(self, frame: FrameEvent) -> FaceReading | Unreadable:
         started = time.perf_counter()
         try:
             return self._engine.read_jpeg(frame.image_bytes())
-        except ImageDecodeError as exc:
-            return exc
+        except Exception as exc:  # bad base64 from another producer, a broken JPEG, ...
+            return Unreadable(f"image unreadable: {type(exc).__name__}: {exc}")
         finally:
             STAGE_LATENCY.labels("face_read").observe(time.perf_counter() - started)
 
-    async def _reject(self, payload: bytes | None, reason: str) -> None:
+    async def _reject(self, payload: bytes | None, reason: str, kind: str) -> None:
         ERRORS.labels("streams", "frame_dead_letter").inc()
-        log.warning("dead-lettering a %s value: %s", self._source, reason)
-        letter = DeadLetter.for_payload(self._source, reason, payload, failed_at=datetime.now(UTC))
-        await self._dead_letter.send(key=self._source.encode(), value=letter.to_json())
+        await self._dead_letters.send(self._source, kind, reason, payload)

@@ -10,6 +10,7 @@ replacing engine plus the live publisher's event_id claim make the replay harmle
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,39 +23,25 @@ from redis.asyncio import Redis
 from alerts.streaming import StreamingRules
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord, latest_per_day
 from analytics.clickhouse import connect as connect_clickhouse
+from analytics.clickhouse import is_outage
 from analytics.executor import DriverExecutor
+from analytics.isolation import Refused, write_isolating
 from analytics.sink import PassSink
 from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
 from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
 from streams.attendance.tracker import AttendanceTracker
+from streams.dead_letters import DeadLetters
+from streams.event_time import EventTimeWindow
 from streams.live import LivePublisher
 from streams.passes import decode_passes, unique_by_event_id
 from streams.records import PassEvent
+from streams.retry import retrying
 from streams.sink_buffer import SinkBuffer
 from streams.topics import GATE_PASSES
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-_RETRY_DELAYS_S = (0.5, 1, 2, 5, 10)
-
-
-async def retrying(what: str, operation: Callable[[], Awaitable[T]]) -> T:
-    """Retry until the store answers, with capped backoff.
-
-    The stream waits rather than drops a batch: offsets are not committed meanwhile, and
-    ``sitepulse_errors_total{kind=<what>}`` shows the outage.
-    """
-    attempt = 0
-    while True:
-        try:
-            return await operation()
-        except Exception:
-            ERRORS.labels("streams", what).inc()
-            delay = _RETRY_DELAYS_S[min(attempt, len(_RETRY_DELAYS_S) - 1)]
-            attempt += 1
-            log.exception("%s failed (attempt %d), retrying in %ss", what, attempt, delay)
-            await asyncio.sleep(delay)
+Row = TypeVar("Row")
 
 
 class PassPipeline:
@@ -77,8 +64,9 @@ class PassPipeline:
         self._live = LivePublisher(
             redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
         )
-        self._dead_letter = dead_letter
+        self._dead_letters = DeadLetters(dead_letter)
         self._source = settings.topic(GATE_PASSES)
+        self._window = EventTimeWindow.of(settings)
         self._buffer: SinkBuffer[PassEvent | AttendanceRecord, EventT[Any]] = SinkBuffer(
             max_rows=settings.sink_batch_rows, max_age_s=settings.sink_flush_s
         )
@@ -90,27 +78,29 @@ class PassPipeline:
     async def handle(self, events: Sequence[EventT[Any]]) -> None:
         """Publish a batch live, dead-letter its bad values, queue its rows for ClickHouse."""
         batch = decode_passes(
-            [item.value for item in events], source_topic=self._source, now=datetime.now(UTC)
+            [item.value for item in events],
+            source_topic=self._source,
+            now=datetime.now(UTC),
+            window=self._window,
         )
         for letter in batch.dead_letters:
-            log.warning("dead-lettering a %s value: %s", self._source, letter.reason)
-            await self._dead_letter.send(key=self._source.encode(), value=letter.to_json())
+            await self._dead_letters.send_letter(letter)
             EVENTS.labels("streams", "dead_letter").inc()
 
         def publish() -> Awaitable[int]:
             return self._live.publish_new(batch.events)
 
-        published = await retrying("redis", publish)
+        try:
+            published = await retrying("redis", publish)
+        except Exception:  # Redis refused: the live feed misses these, storage goes on
+            ERRORS.labels("streams", "live_publish").inc()
+            log.exception("publishing %d passes live failed", len(batch.events))
+            published = 0
         now = datetime.now(UTC)
         for passed in batch.events:
             observe_delay("published", passed.occurred_at, now)
         EVENTS.labels("streams", "published").inc(published)
-
-        if self._alerts is not None:
-            rules, raiser = self._alerts
-            findings = [found for event in batch.events for found in rules.observe(event)]
-            if findings:
-                await raiser.raise_findings(findings)
+        await self._raise_alerts(batch.events)
         records: list[AttendanceRecord] = []
         if self._attendance is not None:
             records = await self._attendance.observe(batch.events, now)
@@ -120,6 +110,21 @@ class PassPipeline:
             item.message.incref()
         self._buffer.add([*batch.events, *records], list(events), now=time.monotonic())
         await self.flush_if_due()
+
+    async def _raise_alerts(self, events: Sequence[PassEvent]) -> None:
+        """The streaming alert rules; a failure is counted and logged, never stops passes
+        (the scheduled evaluation judges the same conditions a minute later)."""
+        if self._alerts is None:
+            return
+        rules, raiser = self._alerts
+        findings = [found for event in events for found in rules.observe(event)]
+        if not findings:
+            return
+        try:
+            await raiser.raise_findings(findings)
+        except Exception:
+            ERRORS.labels("streams", "streaming_alerts").inc()
+            log.exception("raising %d streaming alerts failed", len(findings))
 
     async def refresh_attendance(self, *, expire: bool) -> None:
         """Roster exits (and, with ``expire``, overdue sessions) become attendance rows."""
@@ -154,23 +159,41 @@ class PassPipeline:
             ]
             if records:
 
-                def write_attendance() -> Awaitable[None]:
-                    return asyncio.to_thread(
-                        self._attendance_db.insert, "attendance_days", ATTENDANCE_COLUMNS, records
+                def write_attendance(rows: Sequence[tuple[Any, ...]]) -> None:
+                    self._attendance_db.insert("attendance_days", ATTENDANCE_COLUMNS, rows)
+
+                refused_days = await self._write("attendance_days", records, write_attendance)
+                for day in refused_days:
+                    payload = json.dumps(
+                        dict(zip(ATTENDANCE_COLUMNS, day.row, strict=True)), default=str
                     )
-
-                await retrying("clickhouse", write_attendance)
-                EVENTS.labels("streams", "attendance_rows").inc(len(records))
+                    await self._dead_letters.send(
+                        "attendance_days", "store_refused", day.reason, payload.encode()
+                    )
+                EVENTS.labels("streams", "attendance_rows").inc(len(records) - len(refused_days))
             if events:
-
-                def write() -> Awaitable[float]:
-                    return asyncio.to_thread(self._sink.write, events)
-
-                seconds = await retrying("clickhouse", write)
-                STAGE_LATENCY.labels("clickhouse_insert").observe(seconds)
+                started = time.perf_counter()
+                refused = await self._write("gate_passes", events, self._sink.write)
+                STAGE_LATENCY.labels("clickhouse_insert").observe(time.perf_counter() - started)
+                for rejected in refused:
+                    await self._dead_letters.send(
+                        self._source, "store_refused", rejected.reason, rejected.row.to_json()
+                    )
                 now = datetime.now(UTC)
                 for event in events:
                     observe_delay("stored", event.occurred_at, now)
-                EVENTS.labels("streams", "stored").inc(len(events))
+                EVENTS.labels("streams", "stored").inc(len(events) - len(refused))
             for hold in holds:
                 hold.ack()  # the last reference: the offset may now be committed
+
+    @staticmethod
+    async def _write(
+        table: str, rows: Sequence[Row], write: Callable[[Sequence[Row]], object]
+    ) -> list[Refused[Row]]:
+        """Write ``rows`` to ClickHouse, waiting out outages; the rows it refuses come
+        back with its reason, and the others are written."""
+
+        def isolate() -> Awaitable[list[Refused[Row]]]:
+            return asyncio.to_thread(write_isolating, rows, write, is_outage=is_outage)
+
+        return await retrying("clickhouse", isolate)

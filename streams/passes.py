@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from infra.errors import InvalidInputError
+from streams.event_time import EventTimeWindow
 from streams.records import DeadLetter, PassEvent, parse_pass_event
 
 
@@ -17,15 +18,35 @@ class DecodedBatch:
 
 
 def decode_passes(
-    raw_values: Iterable[bytes | None], *, source_topic: str, now: datetime
+    raw_values: Iterable[bytes | None],
+    *,
+    source_topic: str,
+    now: datetime,
+    window: EventTimeWindow,
 ) -> DecodedBatch:
-    """Split raw values into valid events and dead letters that say what was wrong."""
+    """Split raw values into valid events and dead letters that say what was wrong.
+
+    A value is valid when it parses and its times lie in ``window`` (another producer
+    than ingest may have written it)."""
     batch = DecodedBatch()
     for raw in raw_values:
         try:
             if not raw:
                 raise InvalidInputError([])
-            batch.events.append(parse_pass_event(raw))
+            event = parse_pass_event(raw)
+            times = [("occurred_at", event.occurred_at), ("received_at", event.received_at)]
+            problems = window.problems(times, now)
+            if problems:
+                letter = DeadLetter.for_payload(
+                    source_topic,
+                    str(InvalidInputError(problems)),
+                    raw,
+                    failed_at=now,
+                    kind="event_time",
+                )
+                batch.dead_letters.append(letter)
+                continue
+            batch.events.append(event)
         except InvalidInputError as exc:
             reason = str(exc) if exc.problems else "empty message"
             batch.dead_letters.append(

@@ -23,6 +23,9 @@ from pydantic import (
 from infra.errors import FieldProblem, InvalidInputError
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+#: What a new project or device id must look like (at most 64 characters): it also names
+#: snapshot folders and files, so it starts with a letter or digit and holds no ``..``.
+NEW_ID_PATTERN = r"^[A-Za-z0-9](?:\.?[A-Za-z0-9_:-])*\.?$"
 
 
 class Direction(StrEnum):
@@ -51,9 +54,13 @@ class StrictModel(BaseModel):
 
 
 def aware_utc(value: datetime) -> datetime:
+    """The moment in UTC; a naive time, or one that UTC cannot hold, is a ValueError."""
     if value.tzinfo is None:
         raise ValueError("must carry a timezone offset, e.g. 2026-11-21T08:00:00+08:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("is out of the range of representable times") from None
 
 
 class DevicePass(StrictModel):
@@ -175,13 +182,22 @@ class DeadLetter(StrictModel):
     reason: str
     payload: str
     failed_at: datetime
+    kind: str = "invalid"  # invalid, event_time, store_refused, unreadable_frame, registry
 
     @classmethod
     def for_payload(
-        cls, source_topic: str, reason: str, payload: bytes | None, *, failed_at: datetime
+        cls,
+        source_topic: str,
+        reason: str,
+        payload: bytes | None,
+        *,
+        failed_at: datetime,
+        kind: str = "invalid",
     ) -> DeadLetter:
         text = (payload or b"").decode("utf-8", errors="backslashreplace")
-        return cls(source_topic=source_topic, reason=reason, payload=text, failed_at=failed_at)
+        return cls(
+            source_topic=source_topic, reason=reason, payload=text, failed_at=failed_at, kind=kind
+        )
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()

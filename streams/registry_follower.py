@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from pydantic import ValidationError
 
 from infra.metrics import ERRORS, EVENTS
 from streams.records import RegistryChange
@@ -29,8 +28,10 @@ class RegistryFollower:
         topic: str,
         views: Sequence[Callable[[RegistryChange], None]],
         *,
+        reject: Callable[[bytes, str], Awaitable[None]],
         poll_s: float = 0.25,
     ) -> None:
+        self._reject = reject
         self._bootstrap = bootstrap
         self._topic = topic
         self._views = views
@@ -93,7 +94,9 @@ class RegistryFollower:
             batches = await consumer.getmany(*partitions, timeout_ms=300, max_records=2000)
             for records in batches.values():
                 for record in records:
-                    self._apply(record.value)
+                    refusal = self._apply(record.value)
+                    if refusal is not None:
+                        await self._reject(record.value, refusal)
             if not batches or await self._reached(consumer, ends):
                 return
 
@@ -104,15 +107,20 @@ class RegistryFollower:
                 return False
         return True
 
-    def _apply(self, value: bytes | None) -> None:
+    def _apply(self, value: bytes | None) -> str | None:
+        """Apply one value to every view; the reason when it cannot be applied.
+
+        A value no view can read is skipped (and dead-lettered by the caller) instead of
+        starting the follower over on it forever."""
         if not value:
-            return  # a tombstone
+            return None  # a tombstone
         try:
             change = RegistryChange.model_validate_json(value)
             for apply in self._views:
                 apply(change)
-        except (ValidationError, ValueError, KeyError) as exc:
+        except Exception as exc:
             ERRORS.labels("streams", "registry_value").inc()
             log.warning("skipping an unreadable registry value: %s", type(exc).__name__)
-            return
+            return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
         EVENTS.labels("streams", "registry_applied").inc()
+        return None

@@ -11,7 +11,7 @@ import asyncio
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
@@ -24,6 +24,7 @@ from streams.attendance.book import AttendanceBook, Key
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import Swipe
 from streams.records import Direction, PassEvent, PassMethod
+from streams.retry import retrying
 
 
 def _swipe(known: KnownPass) -> Swipe:
@@ -112,10 +113,15 @@ class AttendanceTracker:
         """A pass older than the window: load that worker's passes around it first."""
         project, worker = key
         since = oldest - timedelta(days=1)
-        history = await asyncio.to_thread(
-            known_passes, self._db, since, until, project_id=project, worker_id=worker
-        )
-        self._add_known(history)
+
+        def load() -> Awaitable[list[KnownPass]]:
+            return asyncio.to_thread(
+                known_passes, self._db, since, until, project_id=project, worker_id=worker
+            )
+
+        # During a ClickHouse outage the pass waits for its history rather than being
+        # paired against half of it.
+        self._add_known(await retrying("clickhouse_history", load))
 
     async def _recompute(self, keys: Iterable[Key], now: datetime) -> list[AttendanceRecord]:
         version = time.time_ns()
