@@ -5,29 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from clickhouse_driver import Client
-from clickhouse_driver.errors import ErrorCodes, NetworkError, ServerException, SocketTimeoutError
-
-# Server answers that mean "not now" rather than "not this data".
-_TRANSIENT_CODES = frozenset(
-    {
-        ErrorCodes.TIMEOUT_EXCEEDED,
-        ErrorCodes.TOO_MANY_SIMULTANEOUS_QUERIES,
-        ErrorCodes.SOCKET_TIMEOUT,
-        ErrorCodes.NETWORK_ERROR,
-        ErrorCodes.MEMORY_LIMIT_EXCEEDED,
-        ErrorCodes.TABLE_IS_READ_ONLY,
-        ErrorCodes.TOO_MANY_PARTS,
-        ErrorCodes.ALL_CONNECTION_TRIES_FAILED,
-        ErrorCodes.UNKNOWN_TABLE,  # a migration not applied yet
-    }
-)
-
-
-def is_outage(error: BaseException) -> bool:
-    """Whether ClickHouse failed to answer (worth retrying) rather than refused the data."""
-    if isinstance(error, NetworkError | SocketTimeoutError | OSError | EOFError):
-        return True
-    return isinstance(error, ServerException) and error.code in _TRANSIENT_CODES
 
 
 def database_name(url: str) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
+import string
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -11,7 +14,14 @@ from psycopg import AsyncConnection
 
 from api.identity import check_new_password
 from api.principal import SCOPE_OF_ROLE, Principal, Role, ScopeKind
-from infra.errors import AuthenticationError, ConflictError, FieldProblem, InvalidInputError
+from infra.errors import (
+    AuthenticationError,
+    ConflictError,
+    ExpiredCredentialError,
+    FieldProblem,
+    InvalidInputError,
+    NotFoundError,
+)
 
 _HASHER = PasswordHasher()
 _WRONG = "wrong login or password"  # one message for both, so logins cannot be probed
@@ -37,11 +47,12 @@ async def create_user(
     scope_id: str,
     worker_id: int | None = None,
     must_change_password: bool = True,
+    password_expires_at: datetime | None = None,
 ) -> int:
     scope_kind = SCOPE_OF_ROLE[role]
     cursor = await conn.execute(
         "INSERT INTO users (login, password_hash, role, scope_kind, scope_id, worker_id,"
-        " must_change_password) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        " must_change_password, password_expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (login) DO NOTHING RETURNING user_id",
         (
             login,
@@ -51,6 +62,7 @@ async def create_user(
             scope_id,
             worker_id,
             must_change_password,
+            password_expires_at,
         ),
     )
     row = await cursor.fetchone()
@@ -60,7 +72,7 @@ async def create_user(
 
 
 async def create_worker_account(
-    conn: AsyncConnection[Any], *, worker_id: int, id_number: str
+    conn: AsyncConnection[Any], *, worker_id: int, id_number: str, expires_at: datetime
 ) -> int:
     """As the seeds describe: login is the ID number, initial password its last six."""
     return await create_user(
@@ -71,49 +83,125 @@ async def create_worker_account(
         scope_id=str(worker_id),
         worker_id=worker_id,
         must_change_password=True,
+        password_expires_at=expires_at,
     )
 
 
 def _principal(row: tuple[Any, ...]) -> Principal:
-    user_id, login, role, scope_kind, scope_id, must_change = row[:6]
+    user_id, login, role, scope_kind, scope_id, must_change, _, version = row[:8]
     return Principal(
-        int(user_id), login, Role(role), ScopeKind(scope_kind), scope_id, bool(must_change)
+        int(user_id),
+        login,
+        Role(role),
+        ScopeKind(scope_kind),
+        scope_id,
+        bool(must_change),
+        token_version=int(version),
     )
 
 
-_USER_COLUMNS = "user_id, login, role, scope_kind, scope_id, must_change_password, password_hash"
+_USER_COLUMNS = (
+    "user_id, login, role, scope_kind, scope_id, must_change_password, password_hash,"
+    " token_version, password_expires_at"
+)
 
 
-async def authenticate(conn: AsyncConnection[Any], login: str, password: str) -> Principal:
+def _expired() -> ExpiredCredentialError:
+    return ExpiredCredentialError(
+        "the initial password has expired: ask the labour officer for a new one",
+        message_zh="初始密码已过期，请联系劳资专管员重新发放",
+    )
+
+
+async def authenticate(
+    conn: AsyncConnection[Any], login: str, password: str, *, initial_password_days: int = 30
+) -> Principal:
     """Check a login. A registered worker without an account yet logs in with the initial
     password (last six ID characters) and gets the account then, as the seeds describe;
-    storing hashes of such guessable passwords in advance would protect nothing."""
+    storing hashes of such guessable passwords in advance would protect nothing. An initial
+    password lasts ``initial_password_days`` from registration (or from being issued)."""
     name = login.strip().upper() if _looks_like_id(login) else login.strip()
     cursor = await conn.execute(
         f"SELECT {_USER_COLUMNS} FROM users WHERE login = %s AND disabled_at IS NULL", (name,)
     )
     row = await cursor.fetchone()
     if row is None and _looks_like_id(name) and password == name[-6:]:
-        row = await _first_worker_login(conn, name)
+        row = await _first_worker_login(conn, name, timedelta(days=initial_password_days))
     if row is None or not password_matches(row[6], password):
         raise AuthenticationError(_WRONG)
+    must_change, expires_at = row[5], row[8]
+    if must_change and expires_at is not None and expires_at <= await _now(conn):
+        raise _expired()
     return _principal(row)
 
 
-async def _first_worker_login(conn: AsyncConnection[Any], id_number: str) -> tuple[Any, ...] | None:
-    cursor = await conn.execute("SELECT worker_id FROM workers WHERE id_number = %s", (id_number,))
+async def _now(conn: AsyncConnection[Any]) -> datetime:
+    cursor = await conn.execute("SELECT now()")
+    row = await cursor.fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+async def _first_worker_login(
+    conn: AsyncConnection[Any], id_number: str, lasts: timedelta
+) -> tuple[Any, ...] | None:
+    cursor = await conn.execute(
+        "SELECT worker_id, created_at FROM workers WHERE id_number = %s", (id_number,)
+    )
     worker = await cursor.fetchone()
     if worker is None:
         return None
     with contextlib.suppress(ConflictError):  # a concurrent first login created it
-        await create_worker_account(conn, worker_id=int(worker[0]), id_number=id_number)
+        await create_worker_account(
+            conn, worker_id=int(worker[0]), id_number=id_number, expires_at=worker[1] + lasts
+        )
     cursor = await conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE login = %s", (id_number,))
     return await cursor.fetchone()
 
 
+def new_initial_password() -> str:
+    """Ten characters with letters and digits, without look-alikes (0/O, 1/l/I)."""
+    letters = "".join(c for c in string.ascii_letters if c not in "OlI")
+    digits = "23456789"
+    while True:
+        text = "".join(secrets.choice(letters + digits) for _ in range(10))
+        if any(c in digits for c in text) and any(c in letters for c in text):
+            return text
+
+
+async def issue_initial_password(
+    conn: AsyncConnection[Any], *, worker_id: int, lasts: timedelta
+) -> tuple[str, datetime]:
+    """A new initial password for a worker (their account made if need be); it must be
+    changed at the next login and ends after ``lasts``. Older tokens end."""
+    cursor = await conn.execute("SELECT id_number FROM workers WHERE worker_id = %s", (worker_id,))
+    worker = await cursor.fetchone()
+    if worker is None:
+        raise NotFoundError(f"worker {worker_id} does not exist")
+    password = new_initial_password()
+    expires_at = await _now(conn) + lasts
+    cursor = await conn.execute(
+        "UPDATE users SET password_hash = %s, must_change_password = true,"
+        " password_expires_at = %s, token_version = token_version + 1, disabled_at = NULL"
+        " WHERE login = %s RETURNING user_id",
+        (hash_password(password), expires_at, worker[0]),
+    )
+    if await cursor.fetchone() is None:
+        await create_user(
+            conn,
+            login=worker[0],
+            password=password,
+            role=Role.WORKER,
+            scope_id=str(worker_id),
+            worker_id=worker_id,
+            password_expires_at=expires_at,
+        )
+    return password, expires_at
+
+
 def _looks_like_id(login: str) -> bool:
     text = login.strip()
-    return len(text) == 18 and text[:17].isdigit()
+    return len(text) == 18 and text.isascii() and text[:17].isdigit()
 
 
 async def change_password(
@@ -132,10 +220,13 @@ async def change_password(
         row = await cursor.fetchone()
         if row is None or not password_matches(row[0], old_password):
             raise AuthenticationError("the old password is wrong")
-        await conn.execute(
-            "UPDATE users SET password_hash = %s, must_change_password = false WHERE user_id = %s",
+        cursor = await conn.execute(
+            "UPDATE users SET password_hash = %s, must_change_password = false,"
+            " password_expires_at = NULL, token_version = token_version + 1"
+            " WHERE user_id = %s RETURNING token_version",
             (hash_password(new_password), principal.user_id),
         )
+        version = await cursor.fetchone()
         await conn.execute(
             "INSERT INTO audit_log (actor, action, entity, entity_id)"
             " VALUES (%s, 'user.password', 'user', %s)",
@@ -153,4 +244,5 @@ async def change_password(
         principal.scope_kind,
         principal.scope_id,
         must_change_password=False,
+        token_version=int(version[0]) if version else principal.token_version + 1,
     )

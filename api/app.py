@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from psycopg_pool import AsyncConnectionPool
@@ -30,11 +31,15 @@ from api import (
     routes_workers,
     routes_workflows,
 )
+from api.account_states import AccountStates, RevokedTokens
+from api.login_guard import LoginGuard
 from api.openapi import openapi_document
 from api.outbox import OutboxPublisher
 from api.tokens import TokenIssuer
+from infra.body_limit import BodyLimit
 from infra.errors import SettingsError
 from infra.metrics import metrics_route
+from infra.outages import outage_response
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore
 from streams.faces.pipeline import FaceEngine
@@ -66,12 +71,29 @@ def _log_failure(task: asyncio.Task[None]) -> None:
         log.warning("face models not loaded: %s", task.exception())
 
 
+_FACE_ENROLMENT = re.compile(r"^/v1/workers/[^/]+/face$")
+
+
+def body_limits(settings: Settings) -> Callable[[str], int]:
+    """The largest body each path takes: face enrolment carries up to five base64 photos."""
+    enrolment = 5 * settings.enrolment_photo_max_bytes * 4 // 3 + 64 * 1024
+
+    def limit_for(path: str) -> int:
+        if _FACE_ENROLMENT.match(path):
+            return max(enrolment, settings.api_max_body_bytes)
+        return settings.api_max_body_bytes
+
+    return limit_for
+
+
 def create_app(settings: Settings) -> Starlette:
     if settings.token_secret is None:
         raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
     pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=8, open=False)
     outbox = OutboxPublisher(pool, settings.kafka_bootstrap, settings.topic(REGISTRY))
     redis = Redis.from_url(settings.redis_url)
+    tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
+    account_states = AccountStates(pool, ttl_s=settings.token_check_ttl_s)
 
     async def healthz(request: Request) -> Response:
         async with pool.connection() as conn:
@@ -114,15 +136,18 @@ def create_app(settings: Settings) -> Starlette:
             *routes_preferences.routes,
         ],
         lifespan=lifespan,
-        exception_handlers={404: _not_found, 405: _not_allowed},
+        exception_handlers={404: _not_found, 405: _not_allowed, Exception: outage_response},
         # The dashboard pages are served by the realtime service, on another port.
+        # CORS outermost, so that refusals (413, 401) reach the dashboard pages readable.
         middleware=[
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                 allow_headers=["authorization", "content-type"],
-            )
+            ),
+            Middleware(BodyLimit, limit_for=body_limits(settings)),
+            Middleware(RevokedTokens, tokens=tokens, states=account_states),
         ],
     )
     app.state.pool = pool
@@ -131,5 +156,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.snapshots = SnapshotStore(settings.snapshot_dir)
     app.state.clickhouse = ExecutorPool(lambda: connect_clickhouse(settings.clickhouse_url))
     app.state.redis = redis
-    app.state.tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
+    app.state.tokens = tokens
+    app.state.account_states = account_states
+    app.state.login_guard = LoginGuard(redis, settings)
     return app

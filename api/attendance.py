@@ -79,7 +79,7 @@ def parse_choice(value: str | None, field: str, choices: tuple[str, ...]) -> str
 def parse_days(value: str | None, *, default: int = 30) -> int:
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= MAX_RANGE_DAYS:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_RANGE_DAYS:
         raise _problem("days", f"must be 1 to {MAX_RANGE_DAYS}", "天数应为1至366")
     return int(value)
 

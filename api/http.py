@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+from psycopg import errors as pg_errors
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -21,6 +23,7 @@ from infra.errors import (
     InvalidInputError,
     NotFoundError,
     SitePulseError,
+    TooManyAttemptsError,
     UnavailableError,
 )
 
@@ -40,9 +43,13 @@ def error_response(error: SitePulseError) -> JSONResponse:
     if isinstance(error, InvalidInputError):
         problems = [problem.as_dict() for problem in error.problems]
         return JSONResponse({"error": "invalid", "problems": problems}, status_code=422)
+    if isinstance(error, TooManyAttemptsError):
+        body = {"error": "too_many_attempts", "reason": str(error), "message_zh": error.message_zh}
+        headers = {"Retry-After": str(error.retry_after_s)}
+        return JSONResponse(body, status_code=429, headers=headers)
     for kind, status, code, zh in _STATUS_AND_ZH:
         if isinstance(error, kind):
-            specific = error.message_zh if isinstance(error, ConflictError) else None
+            specific = getattr(error, "message_zh", None)
             body = {"error": code, "reason": str(error), "message_zh": specific or zh}
             return JSONResponse(body, status_code=status)
     raise error
@@ -62,8 +69,31 @@ def handles_errors(endpoint: Endpoint) -> Endpoint:
             reason = f"value refused by the database: {error.sqlstate}"
             problem = FieldProblem("body", reason, "提交的数据超出允许范围")
             return error_response(InvalidInputError([problem]))
+        except pg_errors.ForeignKeyViolation as error:
+            return error_response(InvalidInputError([_dangling_reference(error)]))
+        except pg_errors.UniqueViolation as error:
+            # Two requests raced past the duplicate check; the database kept one of them.
+            constraint = error.diag.constraint_name or "a unique constraint"
+            return error_response(
+                ConflictError(
+                    f"already exists ({constraint})", message_zh="数据已存在，请勿重复提交"
+                )
+            )
 
     return wrapped
+
+
+_KEY_COLUMN = re.compile(r"Key \((?P<column>[a-z_]+)\)")
+
+
+def _dangling_reference(error: pg_errors.ForeignKeyViolation) -> FieldProblem:
+    """The field whose value names something that does not exist. Only the column is
+    taken from the database's message: its values may be personal data."""
+    found = _KEY_COLUMN.search(error.diag.message_detail or "")
+    field = found["column"] if found else "body"
+    return FieldProblem(
+        field, "refers to something that does not exist", f"{field}: 引用的数据不存在"
+    )
 
 
 def _refuse_nul(items: Any, where: str) -> None:

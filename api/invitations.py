@@ -12,7 +12,7 @@ from api.audit import audit
 from api.identity import parse_resident_id
 from api.memberships import enter_project
 from api.rows import RowReader
-from infra.errors import ConflictError, NotFoundError
+from infra.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 
 
 class InvitationIn(BaseModel):
@@ -47,6 +47,15 @@ async def invite(
         worker = await cursor.fetchone()
         if worker is None:
             raise NotFoundError("no registered worker has this ID number: register them first")
+        if invitation.team_id is not None:
+            cursor = await conn.execute(
+                "SELECT 1 FROM teams WHERE team_id = %s AND project_id = %s",
+                (invitation.team_id, project_id),
+            )
+            if await cursor.fetchone() is None:
+                reason = "no such team in this project"
+                problem = FieldProblem("team_id", reason, "team_id: 该项目没有这个班组")
+                raise InvalidInputError([problem])
         cursor = await conn.execute(
             "INSERT INTO entry_invitations (project_id, team_id, worker_id, invited_by)"
             f" VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING {_COLUMNS}",

@@ -42,6 +42,9 @@ class Principal:
     scope_kind: ScopeKind
     scope_id: str
     must_change_password: bool = False
+    # Bumped when the account is disabled or its password or role changes: a token
+    # carrying an older version is no longer honoured.
+    token_version: int = 0
 
 
 def region_prefix(region_code: str) -> str:

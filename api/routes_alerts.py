@@ -130,7 +130,7 @@ async def resolve(request: Request) -> Response:
 
 
 def _region_code(value: str, field: str) -> str:
-    if not (value.isdigit() and len(value) == 6):
+    if not (value.isascii() and value.isdigit() and len(value) == 6):
         problem = FieldProblem(field, "a 6-digit region code", "行政区划代码不正确")
         raise InvalidInputError([problem])
     return value

@@ -8,8 +8,14 @@ from starlette.routing import Route
 
 from api.accounts import authenticate, change_password
 from api.http import handles_errors, json_object, principal_of
+from api.login_guard import LoginGuard
 from api.tokens import TokenIssuer
-from infra.errors import FieldProblem, InvalidInputError
+from infra.errors import (
+    AuthenticationError,
+    ExpiredCredentialError,
+    FieldProblem,
+    InvalidInputError,
+)
 
 
 def _text(body: dict[str, object], name: str) -> str:
@@ -20,10 +26,22 @@ def _text(body: dict[str, object], name: str) -> str:
 
 
 async def login(request: Request) -> Response:
+    """Failed attempts are counted per account and per address (see LoginGuard)."""
     body = await json_object(request)
     login_name, password = _text(body, "login"), _text(body, "password")
+    guard: LoginGuard = request.app.state.login_guard
+    address = request.client.host if request.client else "unknown"
+    await guard.check(login_name, address)
+    days = request.app.state.settings.initial_password_days
     async with request.app.state.pool.connection() as conn:
-        who = await authenticate(conn, login_name, password)
+        try:
+            who = await authenticate(conn, login_name, password, initial_password_days=days)
+        except ExpiredCredentialError:
+            raise
+        except AuthenticationError:
+            await guard.failed(login_name, address)
+            raise
+    await guard.succeeded(login_name)
     tokens: TokenIssuer = request.app.state.tokens
     return JSONResponse(
         {
@@ -41,6 +59,7 @@ async def password(request: Request) -> Response:
         updated = await change_password(
             conn, who, _text(body, "old_password"), _text(body, "new_password")
         )
+    request.app.state.account_states.forget(who.user_id)
     tokens: TokenIssuer = request.app.state.tokens
     return JSONResponse({"token": tokens.issue(updated), "must_change_password": False})
 

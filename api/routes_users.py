@@ -16,6 +16,7 @@ from api.audit import audit
 from api.guards import actor_of, path_id
 from api.http import handles_errors, json_object, principal_of
 from api.identity import check_new_password
+from api.login_guard import LoginGuard
 from api.principal import SCOPE_OF_ROLE, Principal, Role, region_prefix
 from api.projects import parse_model
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
@@ -107,7 +108,8 @@ async def post_user_disable(request: Request) -> Response:
         target = UserIn.model_construct(login=row[0], role=Role(row[1]), scope_id=row[2])
         await _may_create(conn, who, target)
         await conn.execute(
-            "UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE user_id = %s",
+            "UPDATE users SET disabled_at = coalesce(disabled_at, now()),"
+            " token_version = token_version + 1 WHERE user_id = %s",
             (user_id,),
         )
         await audit(
@@ -117,10 +119,39 @@ async def post_user_disable(request: Request) -> Response:
             entity="user",
             entity_id=str(user_id),
         )
+    request.app.state.account_states.forget(user_id)
     return JSONResponse({"user_id": user_id, "disabled": True})
+
+
+async def post_user_unlock(request: Request) -> Response:
+    """Lift a login lockout (too many wrong passwords), allowed to whoever could have
+    created the account; audited."""
+    who = principal_of(request)
+    user_id = path_id(request, "user_id", "staff account")
+    async with request.app.state.pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT login, role, scope_id FROM users WHERE user_id = %s", (user_id,)
+        )
+        row = await cursor.fetchone()
+        if row is None or row[1] == Role.WORKER.value:
+            raise NotFoundError(f"staff account {user_id} does not exist")
+        target = UserIn.model_construct(login=row[0], role=Role(row[1]), scope_id=row[2])
+        await _may_create(conn, who, target)
+        guard: LoginGuard = request.app.state.login_guard
+        was_locked = await guard.unlock(row[0])
+        await audit(
+            conn,
+            actor=actor_of(who),
+            action="user.unlock",
+            entity="user",
+            entity_id=str(user_id),
+            detail={"was_locked": was_locked},
+        )
+    return JSONResponse({"user_id": user_id, "unlocked": True, "was_locked": was_locked})
 
 
 routes = [
     Route("/v1/users", handles_errors(post_user), methods=["POST"]),
     Route("/v1/users/{user_id:int}/disable", handles_errors(post_user_disable), methods=["POST"]),
+    Route("/v1/users/{user_id:int}/unlock", handles_errors(post_user_unlock), methods=["POST"]),
 ]

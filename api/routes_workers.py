@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.access import can_access_worker
+from api.accounts import issue_initial_password
+from api.audit import audit
 from api.contracts import ContractIn, add_contract, contracts_of
 from api.guards import actor_of, path_id, require_project_in_scope, require_registrar
 from api.http import handles_errors, json_object, principal_of
+from api.login_guard import LoginGuard
 from api.principal import ScopeKind
 from api.projects import parse_model
 from api.workers import (
@@ -47,7 +50,7 @@ def _int_param(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidInputError([FieldProblem(name, "must be a non-negative integer", "应为整数")])
     return int(raw)
 
@@ -158,7 +161,51 @@ async def patch_worker(request: Request) -> Response:
     return JSONResponse(worker.model_dump(mode="json"))
 
 
+async def post_initial_password(request: Request) -> Response:
+    """A new initial password for a worker whose old one expired, was forgotten or locked:
+    shown once to the officer, who hands it over; it must be changed at the next login.
+    The worker's older tokens end and any lockout is lifted. Audited."""
+    who = principal_of(request)
+    require_registrar(who, "issue initial passwords")
+    worker_id = path_id(request, "worker_id", "worker")
+    days = request.app.state.settings.initial_password_days
+    async with request.app.state.pool.connection() as conn:
+        if not await can_access_worker(conn, who, worker_id):
+            raise NotFoundError(f"worker {worker_id} does not exist")
+        async with conn.transaction():
+            password, expires_at = await issue_initial_password(
+                conn, worker_id=worker_id, lasts=timedelta(days=days)
+            )
+            await audit(
+                conn,
+                actor=actor_of(who),
+                action="user.initial_password",
+                entity="worker",
+                entity_id=str(worker_id),
+            )
+            cursor = await conn.execute(
+                "SELECT u.user_id, u.login FROM users u WHERE u.worker_id = %s", (worker_id,)
+            )
+            account = await cursor.fetchone()
+    if account is not None:
+        request.app.state.account_states.forget(int(account[0]))
+        guard: LoginGuard = request.app.state.login_guard
+        await guard.unlock(account[1])
+    body = {
+        "worker_id": worker_id,
+        "initial_password": password,
+        "expires_at": expires_at.isoformat(),
+        "must_change_password": True,
+    }
+    return JSONResponse(body, status_code=201)
+
+
 routes = [
+    Route(
+        "/v1/workers/{worker_id:int}/initial-password",
+        handles_errors(post_initial_password),
+        methods=["POST"],
+    ),
     Route("/v1/workers/{worker_id:int}", handles_errors(patch_worker), methods=["PATCH"]),
     Route("/v1/workers/{worker_id:int}/contracts", handles_errors(post_contract), methods=["POST"]),
     Route("/v1/workers/{worker_id:int}/contracts", handles_errors(get_contracts), methods=["GET"]),

@@ -28,6 +28,7 @@ class TokenIssuer:
             "scope_kind": principal.scope_kind.value,
             "scope_id": principal.scope_id,
             "pwd_change": principal.must_change_password,
+            "ver": principal.token_version,
             "iat": issued,
             "exp": issued + self._ttl_s,
         }
@@ -50,10 +51,11 @@ class TokenIssuer:
                 scope_kind=ScopeKind(claims["scope_kind"]),
                 scope_id=str(claims["scope_id"]),
                 must_change_password=bool(claims["pwd_change"]),
+                token_version=int(claims.get("ver", 0)),
             )
         except jwt.ExpiredSignatureError:
             raise AuthenticationError("token expired: log in again") from None
-        except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
+        except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:
             raise AuthenticationError(f"invalid token: {type(exc).__name__}") from None
 
 

@@ -42,6 +42,23 @@ class InvalidInputError(SitePulseError):
 class AuthenticationError(SitePulseError):
     """The caller could not be authenticated (bad signature, unknown device, ...)."""
 
+    def __init__(self, reason: str, *, message_zh: str | None = None) -> None:
+        super().__init__(reason)
+        self.message_zh = message_zh
+
+
+class ExpiredCredentialError(AuthenticationError):
+    """The password was right but has expired (an initial password past its days)."""
+
+
+class TooManyAttemptsError(SitePulseError):
+    """Too many failed logins for an account or from an address: wait, or be unlocked."""
+
+    def __init__(self, reason: str, *, retry_after_s: int, message_zh: str) -> None:
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
+        self.message_zh = message_zh
+
 
 class ReplayedRequestError(AuthenticationError):
     """A signed request was stale or its nonce had been used already."""

@@ -81,6 +81,18 @@ class Settings(BaseModel):
     # People's API. The local stack generates a token secret when none is given.
     token_secret: str | None = Field(default=None, min_length=32)
     token_ttl_s: int = Field(default=8 * 3600, ge=60, le=30 * 86400)
+    # Logins: an account is locked after this many failures in the window, for lockout_s
+    # (or until unlocked); one client address may fail this often in the window.
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_s: int = Field(default=900, ge=1, le=86400)
+    login_address_max_failures: int = Field(default=30, ge=1, le=10_000)
+    login_window_s: int = Field(default=900, ge=1, le=86400)
+    # A disabled account's or changed password's tokens end within this many seconds.
+    token_check_ttl_s: float = Field(default=2.0, ge=0, le=60)
+    # An initial password (registration's, or one issued by an officer) lasts this long.
+    initial_password_days: int = Field(default=30, ge=1, le=365)
+    # Request bodies past this are refused with 413 (face enrolment takes up to five photos).
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Origins whose pages may call the API (comma separated); default: the realtime pages.
     cors_origins: str | None = None
 

@@ -22,12 +22,15 @@ from datetime import UTC, datetime, timedelta
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from infra.body_limit import BodyLimit
 from infra.errors import AuthenticationError, FieldProblem, InvalidInputError, NotFoundError
 from infra.metrics import ERRORS, EVENTS, metrics_route, observe_delay
+from infra.outages import outage_response
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore, project_of, snapshot_ref
 from ingest.auth import DeviceAuthenticator
@@ -133,8 +136,14 @@ def create_app(settings: Settings) -> Starlette:
         except Exception as exc:
             ERRORS.labels("ingest", "kafka").inc()
             reason = f"could not publish: {type(exc).__name__}"
+            body = {
+                "error": "unavailable",
+                "reason": reason,
+                "message_zh": "服务暂不可用，请稍后重发",
+            }
+            # Nothing of the request was accepted: the gate keeps it and sends it again.
             raise Refused(
-                JSONResponse({"error": "unavailable", "reason": reason}, status_code=503)
+                JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
             ) from None
 
     async def post_passes(request: Request) -> Response:
@@ -262,7 +271,10 @@ def create_app(settings: Settings) -> Starlette:
             await pool.close()
             await redis.aclose()
 
+    limits = {"/v1/passes": max_batch_body, "/v1/frames": max_frame_body}
     return Starlette(
+        middleware=[Middleware(BodyLimit, limit_for=lambda path: limits.get(path, 4096))],
+        exception_handlers={Exception: outage_response},
         routes=[
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),

@@ -26,6 +26,7 @@ NONCE_HEADER = "x-sitepulse-nonce"
 SIGNATURE_HEADER = "x-sitepulse-signature"
 
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_HEX_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _UNIX_SECONDS = re.compile(r"^[0-9]{1,12}$")  # ASCII only: str.isdigit() also takes "²", "٣"
 
 
@@ -69,6 +70,8 @@ def read_signed_request(headers: dict[str, str]) -> SignedRequest:
     nonce = headers[NONCE_HEADER]
     if not _NONCE.fullmatch(nonce):
         raise AuthenticationError(f"{NONCE_HEADER} must be 8-64 characters of [A-Za-z0-9_-]")
+    if not _HEX_SHA256.fullmatch(headers[SIGNATURE_HEADER]):
+        raise AuthenticationError(f"{SIGNATURE_HEADER} must be 64 hexadecimal characters")
     return SignedRequest(
         device_id=headers[DEVICE_HEADER],
         timestamp=int(raw_timestamp),

@@ -107,7 +107,9 @@ async def authorize(
         if who.scope_kind is ScopeKind.WORKER:
             if who.scope_id != channel.key:
                 raise ForbiddenError("a worker may watch only their own channel")
-        elif not channel.key.isdigit() or not await can_see_worker(who, int(channel.key)):
+        elif not (channel.key.isascii() and channel.key.isdigit()) or not await can_see_worker(
+            who, int(channel.key)
+        ):
             raise ForbiddenError(f"worker {channel.key} is outside your scope")
 
 
@@ -121,4 +123,4 @@ def worker_of_subject(subject: str) -> str | None:
     """The worker an alert is about (``worker:12@P001`` → ``12``), if any."""
     kind, _, rest = subject.partition(":")
     worker = rest.split("@", 1)[0]
-    return worker if kind == "worker" and worker.isdigit() else None
+    return worker if kind == "worker" and worker.isascii() and worker.isdigit() else None

@@ -23,11 +23,11 @@ from redis.asyncio import Redis
 from alerts.streaming import StreamingRules
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord, latest_per_day
 from analytics.clickhouse import connect as connect_clickhouse
-from analytics.clickhouse import is_outage
 from analytics.executor import DriverExecutor
 from analytics.isolation import Refused, write_isolating
 from analytics.sink import PassSink
 from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
+from infra.outages import is_outage
 from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
 from streams.attendance.tracker import AttendanceTracker

@@ -12,29 +12,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from analytics.clickhouse import is_outage as is_clickhouse_outage
 from infra.metrics import ERRORS
+from infra.outages import is_outage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _RETRY_DELAYS_S = (0.5, 1, 2, 5, 10)
-
-
-def is_outage(error: BaseException) -> bool:
-    """Whether a store (ClickHouse, Redis, PostgreSQL, Kafka) failed to answer."""
-    if isinstance(error, RedisConnectionError | RedisTimeoutError | TimeoutError):
-        return True
-    try:
-        import psycopg
-
-        if isinstance(error, psycopg.OperationalError):
-            return True
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        pass
-    return is_clickhouse_outage(error)
 
 
 async def retrying(what: str, operation: Callable[[], Awaitable[T]]) -> T:

@@ -68,6 +68,9 @@ def stack(
         SITEPULSE_SMTP_PORT=str(mailbox.port),
         SITEPULSE_SMS_GATEWAY_URL=sms_gateway.url,
         SITEPULSE_SMS_API_KEY="sms-test-key",
+        # Every test logs in from 127.0.0.1 (schemathesis tries hundreds of bad logins);
+        # the address limit is tested from another loopback address.
+        SITEPULSE_LOGIN_ADDRESS_MAX_FAILURES="400",
     ) as settings:
         yield settings
 

@@ -15,9 +15,10 @@ import httpx
 import numpy as np
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from analytics.clickhouse import connect, is_outage
+from analytics.clickhouse import connect
 from analytics.isolation import write_isolating
 from analytics.sink import PassSink
+from infra.outages import is_outage
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from streams.records import Direction, PassEvent, PassMethod

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 from clickhouse_driver.errors import ErrorCodes, NetworkError, ServerException
 
-from analytics.clickhouse import is_outage
 from analytics.isolation import write_isolating
+from infra.outages import is_outage
 
 
 class PickyStore:

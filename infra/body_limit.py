@@ -1,0 +1,84 @@
+"""Refuses request bodies past a size limit with 413, before the app reads them.
+
+A pure ASGI middleware: a ``Content-Length`` over the limit is refused at once; a body
+sent without one (chunked) is read up to the limit and refused as soon as it passes it.
+Nothing reads an unbounded body, not even before authentication.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LimitFor = Callable[[str], int]
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, *, limit_for: LimitFor) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await _refuse(
+                    send, 400, "bad_request", "Content-Length is not a number", "请求头不正确"
+                )
+                return
+            if int(declared) > limit:
+                await _too_large(send, limit)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No length given: read it here, within the limit, and hand it on whole.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(send, limit)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _refuse(
+        send,
+        413,
+        "payload_too_large",
+        f"the request body is larger than {limit} bytes",
+        "请求体过大",
+    )
+
+
+async def _refuse(send: Send, status: int, error: str, reason: str, message_zh: str) -> None:
+    body = json.dumps(
+        {"error": error, "reason": reason, "message_zh": message_zh}, ensure_ascii=False
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

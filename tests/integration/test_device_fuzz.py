@@ -1,0 +1,143 @@
+"""Property-based fuzz of the device endpoints: whatever a gate sends, in the body or the
+headers, signed or not, ingest answers with 2xx or a precise 4xx, never a 5xx."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infra.settings import Settings
+from ingest.signing import (
+    sign_headers,
+)
+
+from .helpers import new_device
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40)
+)
+ANY_JSON = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+TIMES = st.one_of(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.timezones(),
+    ).map(lambda moment: moment.isoformat()),
+    st.sampled_from(
+        [
+            "1969-12-31T23:00:00+08:00",
+            "0001-01-01T00:00:00+08:00",
+            "9999-12-31T23:59:59-08:00",
+            datetime.now(UTC).isoformat(),
+            "2026-13-45T99:00:00Z",
+            "",
+        ]
+    ),
+    st.text(max_size=30),
+)
+PASS_ITEM = st.fixed_dictionaries(
+    {
+        "serial": st.integers(min_value=-5, max_value=2**64) | JSON_SCALARS,
+        "occurred_at": TIMES,
+        "direction": st.sampled_from(["in", "out", "unknown", "sideways"]) | JSON_SCALARS,
+        "method": st.sampled_from(["face", "card", "qr", "mobile"]) | JSON_SCALARS,
+    },
+    optional={
+        "worker_id": st.text(max_size=70) | JSON_SCALARS,
+        "score": st.floats() | JSON_SCALARS,
+        "snapshot_ref": st.text(max_size=300) | JSON_SCALARS,
+        "extra": ANY_JSON,
+    },
+)
+FRAME = st.fixed_dictionaries(
+    {
+        "serial": st.integers(min_value=-5, max_value=2**64),
+        "occurred_at": TIMES,
+        "direction": st.sampled_from(["in", "out", "unknown"]),
+        "image_jpeg": st.sampled_from(["", "%%%", "/9j/4AAQ", "/9j/" + "A" * 400]) | st.text(),
+    },
+    optional={"claimed_worker_id": st.text(max_size=70), "claimed_score": st.floats()},
+)
+HEADER_VALUES = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+    max_size=40,
+)
+BODIES = {
+    "/v1/passes": st.fixed_dictionaries({"events": st.lists(PASS_ITEM, max_size=4)}) | ANY_JSON,
+    "/v1/frames": FRAME | ANY_JSON,
+    "/v1/heartbeats": ANY_JSON,
+}
+
+
+def _body(value: Any, raw: bytes | None) -> bytes:
+    return raw if raw is not None else json.dumps(value, allow_nan=True).encode()
+
+
+def test_signed_random_bodies_get_no_server_error(stack: Settings) -> None:
+    device = new_device(stack)
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    path_and_body = st.sampled_from(sorted(BODIES)).flatmap(
+        lambda path: st.tuples(st.just(path), BODIES[path], st.none() | st.binary(max_size=64))
+    )
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=path_and_body)
+    def check(case: tuple[str, Any, bytes | None]) -> None:
+        path, value, raw = case
+        body = _body(value, raw)
+        headers = sign_headers(device.secret, device.device_id, body, now=time.time())
+        response = client.post(path, content=body, headers=headers)
+        assert response.status_code < 500, (path, body[:300], response.text)
+        if response.status_code >= 400:
+            assert response.json()["error"]
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        check()
+
+
+def test_random_headers_get_no_server_error(stack: Settings) -> None:
+    device = new_device(stack)
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    names = st.sampled_from(
+        [
+            "x-sitepulse-device",
+            "x-sitepulse-timestamp",
+            "x-sitepulse-nonce",
+            "x-sitepulse-signature",
+        ]
+    )
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        path=st.sampled_from(sorted(BODIES)),
+        changed=st.dictionaries(names, HEADER_VALUES, max_size=4),
+        dropped=st.sets(names, max_size=2),
+    )
+    def check(path: str, changed: dict[str, str], dropped: set[str]) -> None:
+        body = b'{"events": []}'
+        headers = sign_headers(device.secret, device.device_id, body, now=time.time())
+        headers.update(changed)
+        for name in dropped:
+            headers.pop(name, None)
+        encoded = {name: value.encode("latin-1") for name, value in headers.items()}
+        response = client.post(path, content=body, headers=encoded)  # type: ignore[arg-type]
+        assert response.status_code < 500, (path, headers, response.text)
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        check()
