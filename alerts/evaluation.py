@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,16 +21,20 @@ from alerts.rules import (
     KeyHolder,
     ProjectFacts,
     Rule,
+    attendance_hold,
     cross_project,
     evaluate_project,
 )
-from alerts.store import Transition, apply_plan, load_alerts, load_overrides
+from alerts.store import Transition, apply_plan, load_alerts, load_overrides, mark_held
 from analytics import alert_queries as aq
 from analytics import attendance_queries as q
 from analytics.executor import Executor
 from api.attendance import key_position_holders
+from infra.metrics import ERRORS
 from realtime.channels import device_seen_key, presence_key
 from streams.attendance.timeline import BEIJING
+
+log = logging.getLogger(__name__)
 
 # The rules a project evaluation always judges (so their absence clears an alert).
 PROJECT_RULES = frozenset(set(Rule) - {Rule.CROSS_PROJECT})
@@ -140,11 +145,22 @@ async def evaluate_all(
     findings: list[Finding] = []
     evaluated: set[tuple[str, str]] = set()
     escalate_after = timedelta(minutes=profile_for("").escalate_after_minutes)
+    holds: dict[str, str | None] = {}
     for project in projects:
         profile = profile_for(project[1], overrides)
-        facts = await gather(conn, db, redis, namespace, project, profile, now, spans)
-        findings.extend(evaluate_project(facts, profile, now))
-        rules = PROJECT_RULES - (ATTENDANCE_RULES if facts.stopped else set())
+        try:
+            facts = await gather(conn, db, redis, namespace, project, profile, now, spans)
+            project_findings = evaluate_project(facts, profile, now)
+        except Exception:
+            # One project's bad data (or a bug it trips) must not stop the others; its
+            # rules are not judged this time, so none of its alerts is cleared either.
+            ERRORS.labels("alerts", "project_evaluation").inc()
+            log.exception("evaluating project %s failed; skipped this round", project[0])
+            continue
+        findings.extend(project_findings)
+        hold = attendance_hold(facts, profile, now)
+        holds[project[0]] = hold
+        rules = PROJECT_RULES - (ATTENDANCE_RULES if hold is not None else set())
         evaluated |= {(rule.value, project[0]) for rule in rules}
     visits = await asyncio.to_thread(aq.recent_visits, db, now - timedelta(minutes=90))
     known = set(ids)
@@ -152,4 +168,6 @@ async def evaluate_all(
     evaluated |= {(Rule.CROSS_PROJECT.value, p) for p in ids}
     stored = await load_alerts(conn, ids, [f.key for f in findings])
     changes = plan(findings, stored, evaluated=evaluated, now=now, escalate_after=escalate_after)
-    return await apply_plan(conn, changes, now)
+    transitions = await apply_plan(conn, changes, now)
+    await mark_held(conn, holds, sorted(rule.value for rule in ATTENDANCE_RULES))
+    return transitions

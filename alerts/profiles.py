@@ -7,6 +7,7 @@ judged by, so a changed threshold is traceable in the alert's evidence.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -26,6 +27,9 @@ class RuleProfile:
     unknown_faces_minutes: int = 10
     cross_project_minutes: int = 60
     escalate_after_minutes: int = 24 * 60  # unacknowledged this long: to the regulator
+    # While every gate of a project is dark its attendance alerts are held (neither judged
+    # nor cleared), for at most this long; then they are judged on what arrived.
+    dark_gates_hold_hours: int = 72
 
 
 DEFAULT = RuleProfile()
@@ -46,8 +50,29 @@ def profile_for(
     return profile
 
 
+#: The range each threshold may be set to: a typo must not switch a warning off
+#: (a rate of 0, a window of 10^12 days) nor make it fire on everything.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "update_rate_min": (0.1, 1.0),
+    "update_rate_days": (1, 31),
+    "no_attendance_days": (1, 31),
+    "briefing_grace_days": (0, 60),
+    "key_presence_min": (0.1, 1.0),
+    "missed_exit_days": (1, 60),
+    "shift_end_hour": (12, 23),
+    "device_offline_minutes": (5, 24 * 60),
+    "unknown_faces_max": (1, 1000),
+    "unknown_faces_minutes": (1, 24 * 60),
+    "cross_project_minutes": (5, 24 * 60),
+    "escalate_after_minutes": (10, 7 * 24 * 60),
+    "dark_gates_hold_hours": (1, 14 * 24),
+}
+_VERSION_MAX = 64
+
+
 def validate_overrides(values: dict[str, Any]) -> dict[str, Any]:
-    """Only known thresholds of the right type; raises ValueError naming the first bad one."""
+    """Only known thresholds of the right type, finite and inside :data:`BOUNDS`; raises
+    ValueError naming the first bad one."""
     known = {f.name: f.type for f in fields(RuleProfile)}
     for name, value in values.items():
         if name not in known:
@@ -55,4 +80,11 @@ def validate_overrides(values: dict[str, Any]) -> dict[str, Any]:
         expected = {"float": (int, float), "int": (int,), "str": (str,)}[str(known[name])]
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ValueError(f"{name} must be {known[name]}")
+        if isinstance(value, str):
+            if not 1 <= len(value) <= _VERSION_MAX:
+                raise ValueError(f"{name} must be 1 to {_VERSION_MAX} characters")
+            continue
+        low, high = BOUNDS[name]
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
     return values

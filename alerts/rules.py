@@ -85,6 +85,25 @@ class ProjectFacts:
     unknown_faces_by_gate: dict[str, int] = field(default_factory=dict)  # in the recent window
 
 
+def attendance_hold(facts: ProjectFacts, profile: RuleProfile, now: datetime) -> str | None:
+    """Why the project's attendance cannot be judged now, or None when it can.
+
+    A declared stoppage (停工, approved by a regulator) holds the attendance rules. So do
+    dark gates (every gate offline): the figures are missing, not bad; but only for
+    ``dark_gates_hold_hours``, or switching the gates off would switch the warnings off."""
+    if facts.stopped:
+        return "项目停工（经监管部门批准），考勤预警暂停判定"
+    limit = timedelta(minutes=profile.device_offline_minutes)
+    seen = list(facts.devices_last_seen.values())
+    if not seen or any(at is not None and now - at <= limit for at in seen):
+        return None
+    last = max((at for at in seen if at is not None), default=None)
+    if last is not None and now - last > timedelta(hours=profile.dark_gates_hold_hours):
+        return None
+    since = "从未上线" if last is None else f"自 {last.astimezone(BEIJING):%Y-%m-%d %H:%M} 起"
+    return f"项目全部考勤设备离线（{since}），考勤预警暂停判定，恢复后重新评估"
+
+
 def evaluate_project(facts: ProjectFacts, profile: RuleProfile, now: datetime) -> list[Finding]:
     today = now.astimezone(BEIJING).date()
     found: list[Finding] = []
@@ -112,7 +131,6 @@ def evaluate_project(facts: ProjectFacts, profile: RuleProfile, now: datetime) -
             last_seen=None if seen is None else seen.isoformat(),
             minutes=minutes,
         )
-    gates_down = bool(facts.devices_last_seen) and len(offline) == len(facts.devices_last_seen)
 
     for gate, count in sorted(facts.unknown_faces_by_gate.items()):
         if count > profile.unknown_faces_max:
@@ -142,7 +160,7 @@ def evaluate_project(facts: ProjectFacts, profile: RuleProfile, now: datetime) -
                 f"工人 {worker} 今日进场后未出场",
                 entered_at=entered.isoformat(),
             )
-    if gates_down or facts.stopped:
+    if attendance_hold(facts, profile, now) is not None:
         return found  # the attendance figures are missing, not bad: no attendance rules
 
     rate = facts.updated_workers / facts.roster if facts.roster else None

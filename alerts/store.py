@@ -97,6 +97,31 @@ async def apply_plan(conn: AsyncConnection[Any], plan: Plan, now: datetime) -> l
     return transitions
 
 
+async def mark_held(
+    conn: AsyncConnection[Any], holds: dict[str, str | None], rules: list[str]
+) -> None:
+    """Show why a project's active attendance alerts are held (neither judged nor cleared),
+    or that they no longer are."""
+    held = {project: reason for project, reason in holds.items() if reason is not None}
+    free = [project for project, reason in holds.items() if reason is None]
+    async with conn.transaction():
+        if held:
+            await conn.execute(
+                "UPDATE alerts a SET held_reason = h.reason, updated_at = now()"
+                " FROM unnest(%s::text[], %s::text[]) AS h (project_id, reason)"
+                " WHERE a.project_id = h.project_id AND a.rule = ANY(%s)"
+                " AND a.status IN ('open', 'acknowledged')"
+                " AND a.held_reason IS DISTINCT FROM h.reason",
+                (list(held), list(held.values()), rules),
+            )
+        if free:
+            await conn.execute(
+                "UPDATE alerts SET held_reason = NULL WHERE project_id = ANY(%s)"
+                " AND held_reason IS NOT NULL",
+                (free,),
+            )
+
+
 def _json(finding: Finding) -> str:
     return json.dumps(finding.evidence, ensure_ascii=False, default=str)
 

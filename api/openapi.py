@@ -108,7 +108,7 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": {"required": True, **json_content(login_body)},
                     "responses": {
                         "200": {"description": "a token", **json_content(token)},
-                        **error_responses(401, 422),
+                        **error_responses(401, 413, 422, 429),
                     },
                 }
             },
@@ -167,6 +167,11 @@ def openapi_document() -> dict[str, Any]:
         },
     }
     paths = document["paths"]
+    project_patch = schema_of(ProjectPatch)
+    project_patch["properties"] = {
+        **project_patch["properties"],
+        "reason": {"type": "string", "maxLength": 500, "description": "why (for the regulator)"},
+    }
     paths["/v1/projects/{project_id}"]["patch"] = {
         "parameters": [
             {
@@ -176,10 +181,17 @@ def openapi_document() -> dict[str, Any]:
                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
             }
         ],
-        "requestBody": {"required": True, **json_content(schema_of(ProjectPatch))},
+        "requestBody": {"required": True, **json_content(project_patch)},
         "responses": {
             "200": {"description": "updated", **json_content(schema_of(ProjectView))},
-            **error_responses(401, 403, 404, 422),
+            "202": {
+                "description": (
+                    "the other fields updated; suspending, completing or moving the briefing"
+                    " date waits for a regulator (pending_change_request)"
+                ),
+                **json_content({"type": "object"}),
+            },
+            **error_responses(401, 403, 404, 409, 422),
         },
     }
     paths["/v1/workers/{worker_id}"]["patch"] = {
@@ -271,6 +283,54 @@ def openapi_document() -> dict[str, Any]:
             "responses": {
                 "200": {"description": "disabled", **any_object},
                 **error_responses(401, 403, 404),
+            },
+        }
+    }
+    paths["/v1/users/{user_id}/unlock"] = {
+        "post": {
+            "summary": "Lift a login lockout (audited)",
+            "parameters": [{**id_param, "name": "user_id"}],
+            "responses": {
+                "200": {"description": "unlocked", **any_object},
+                **error_responses(401, 403, 404),
+            },
+        }
+    }
+    paths["/v1/workers/{worker_id}/initial-password"] = {
+        "post": {
+            "summary": "Issue a new initial password to a worker (shown once; audited)",
+            "parameters": [WORKER_ID_PARAM],
+            "responses": {
+                "201": {"description": "issued", **any_object},
+                **error_responses(401, 403, 404),
+            },
+        }
+    }
+    paths["/v1/project-change-requests"] = {
+        "get": {
+            "summary": "Project changes waiting for a regulator, in the caller's scope",
+            "responses": {
+                "200": {"description": "pending requests", **any_object},
+                **error_responses(401, 403),
+            },
+        }
+    }
+    decision = {
+        "type": "object",
+        "required": ["approve", "reason"],
+        "properties": {
+            "approve": {"type": "boolean"},
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+        },
+    }
+    paths["/v1/project-change-requests/{request_id}/decision"] = {
+        "post": {
+            "summary": "A regulator approves (it takes effect) or rejects, with the reason",
+            "parameters": [{**id_param, "name": "request_id"}],
+            "requestBody": {"required": True, **json_content(decision)},
+            "responses": {
+                "200": {"description": "decided", **any_object},
+                **error_responses(401, 403, 404, 409, 422),
             },
         }
     }

@@ -37,7 +37,9 @@ def error_responses(*codes: int) -> dict[str, Any]:
         403: "outside the caller's role or scope",
         404: "not found (or not visible)",
         409: "conflicts with current state",
+        413: "the request body is larger than the configured limit",
         422: "invalid input: every problem with field, reason and Chinese message",
+        429: "too many failed logins for the account or from the address (Retry-After)",
         503: "a dependency is not available now (face models not installed, say)",
     }
     return {

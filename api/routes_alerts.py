@@ -24,7 +24,7 @@ from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFou
 _COLUMNS = (
     "alert_id, rule, subject, window_key, project_id, severity, status, message_zh, evidence,"
     " opened_at, updated_at, acknowledged_by, acknowledged_at, resolved_by, resolved_at,"
-    " cleared_at, escalated_at"
+    " cleared_at, escalated_at, held_reason"
 )
 _STATUSES = ("open", "acknowledged", "resolved", "cleared")
 

@@ -20,6 +20,7 @@ from api.device_registry import (
 from api.guards import actor_of, path_id, require_registrar, require_visible_project
 from api.http import handles_errors, json_object, principal_of
 from api.principal import Role, ScopeKind, region_prefix
+from api.project_changes import request_change, split_patch
 from api.projects import (
     ProjectIn,
     ProjectPatch,
@@ -171,12 +172,31 @@ async def patch_project(request: Request) -> Response:
     who = principal_of(request)
     if who.role not in (Role.REGULATOR, Role.CONTRACTOR_ADMIN):
         raise ForbiddenError("only regulators and contractor admins update projects")
-    patch: ProjectPatch = parse_model(ProjectPatch, await json_object(request))
+    body = await json_object(request)
+    reason = body.pop("reason", "")
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise InvalidInputError([FieldProblem("reason", "at most 500 characters", "说明过长")])
+    patch: ProjectPatch = parse_model(ProjectPatch, body)
     project_id = request.path_params["project_id"]
     async with request.app.state.pool.connection() as conn:
         await require_visible_project(conn, who, project_id)
-        updated = await update_project(conn, project_id, patch, actor=actor_of(who))
-    return JSONResponse(updated.model_dump(mode="json"))
+        current = await get_project(conn, project_id)
+        now, guarded = split_patch(who, patch, current)
+        updated = current
+        if now is not None:
+            updated = await update_project(conn, project_id, now, actor=actor_of(who))
+        pending = None
+        if guarded:
+            pending = await request_change(
+                conn, project_id, guarded, reason=reason, actor=actor_of(who)
+            )
+    body = updated.model_dump(mode="json")
+    if pending is None:
+        return JSONResponse(body)
+    # Accepted, not done: a regulator of the region decides (GET /v1/project-change-requests).
+    return JSONResponse(
+        {**body, "pending_change_request": pending.model_dump(mode="json")}, status_code=202
+    )
 
 
 async def get_regions(request: Request) -> Response:

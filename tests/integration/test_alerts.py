@@ -41,6 +41,15 @@ def record_old_attendance(stack: Settings, project_id: str, *, days_ago: int) ->
     )
 
 
+def record_attendance_today(stack: Settings, project_id: str, worker_id: str) -> None:
+    day = datetime.now(BEIJING).date()
+    figures = AttendanceDay(day, None, None, 0, 1, 1, 0, frozenset(), False)
+    row = AttendanceRecord(project_id, worker_id, "", "", figures, 1).row()
+    DriverExecutor(connect(stack.clickhouse_url)).insert(
+        "attendance_days", ATTENDANCE_COLUMNS, [row]
+    )
+
+
 def evaluate(stack: Settings) -> list[list[Any]]:
     """Run the scheduled evaluation now, on the stack's real Celery worker."""
     result = create_celery(stack).send_task("alerts.evaluate")
@@ -211,14 +220,16 @@ async def test_a_regulator_tunes_a_threshold_and_the_next_evaluation_uses_it(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     officer, regulator = site.tokens["officer_a"], auth(site.tokens["regulator_gx"])
+    present, _, _ = await worker_with_password(http, auth(officer), site.project_a, new_id_number())
     await worker_with_password(http, auth(officer), site.project_a, new_id_number())
+    record_attendance_today(stack, site.project_a, str(present))  # one of two: a rate of 50 %
     device = new_device(stack, site.project_a)
     await heartbeat(stack, device.device_id, device.secret)
     evaluate(stack)
     key = f"attendance_update_rate_low|project:{site.project_a}"
     assert (await alerts_of(http, officer, site.project_a))[key]["status"] == "open"
     district = "/v1/alert-rules/450702"
-    lower = {"update_rate_min": 0.0}
+    lower = {"update_rate_min": 0.4}  # (0 is refused: it would switch the warning off)
     assert (await http.put(district, json=lower, headers=auth(officer))).status_code == 403
     beijing = auth(site.tokens["regulator_bj"])
     assert (await http.put(district, json=lower, headers=beijing)).status_code == 403
@@ -227,7 +238,7 @@ async def test_a_regulator_tunes_a_threshold_and_the_next_evaluation_uses_it(
     try:
         tuned = await http.put(district, json=lower, headers=regulator)
         assert tuned.status_code == 200, tuned.text
-        assert tuned.json()["update_rate_min"] == 0.0
+        assert tuned.json()["update_rate_min"] == 0.4
         assert tuned.json()["version"] == "region-450702-v1"
         shown = await http.get("/v1/alert-rules?region=450702", headers=auth(officer))
         assert shown.json()["version"] == "region-450702-v1"

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from alerts.profiles import DEFAULT, profile_for, validate_overrides
-from alerts.rules import KeyHolder, ProjectFacts, Rule, cross_project, evaluate_project
+from alerts.rules import (
+    KeyHolder,
+    ProjectFacts,
+    Rule,
+    attendance_hold,
+    cross_project,
+    evaluate_project,
+)
 from streams.attendance.timeline import BEIJING
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=BEIJING)
@@ -140,3 +150,36 @@ def test_quiet_hours_defer_to_their_end_also_across_midnight() -> None:
         hour=13, minute=30
     )
     assert quiet_until(person(None, None), at_23) is None
+
+
+def test_dark_gates_hold_the_attendance_rules_only_for_a_while() -> None:
+    lagging = replace(HEALTHY, updated_workers=10)
+    dark: dict[str, datetime | None] = {
+        "G1": NOW - timedelta(hours=5),
+        "G2": NOW - timedelta(hours=6),
+    }
+    assert attendance_hold(replace(lagging, devices_last_seen=dark), DEFAULT, NOW) is not None
+    assert Rule.UPDATE_RATE_LOW not in rules_of(replace(lagging, devices_last_seen=dark))
+    hold = timedelta(hours=DEFAULT.dark_gates_hold_hours)
+    long_dark: dict[str, datetime | None] = {gate: NOW - hold - timedelta(hours=1) for gate in dark}
+    facts = replace(lagging, devices_last_seen=long_dark)
+    assert attendance_hold(facts, DEFAULT, NOW) is None  # switching gates off is no way out
+    assert Rule.UPDATE_RATE_LOW in rules_of(facts)
+    assert attendance_hold(lagging, DEFAULT, NOW) is None  # one gate up: judged as usual
+    assert "停工" in (attendance_hold(replace(lagging, stopped=True), DEFAULT, NOW) or "")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"update_rate_min": 0},
+        {"update_rate_days": 10**12},
+        {"key_presence_min": float("nan")},
+        {"unknown_faces_minutes": float("inf")},
+        {"escalate_after_minutes": -1},
+        {"version": ""},
+    ],
+)
+def test_thresholds_that_would_switch_a_warning_off_are_refused(values: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=next(iter(values))):
+        validate_overrides(values)
