@@ -50,6 +50,9 @@ class Settings(BaseModel):
     # Events older than this are refused at the edge and dead-lettered on a topic.
     max_backlog_days: int = Field(default=92, ge=1, le=3650)
     ingest_max_batch: int = Field(default=500, ge=1, le=10_000)
+    # A broker that has not acknowledged a batch by then: 503 with Retry-After (the gate
+    # sends it again; event ids make the repeat harmless).
+    ingest_publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     device_cache_ttl_s: float = Field(default=30.0, ge=0)
 
     # Capture-gate frames and faces.

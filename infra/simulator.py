@@ -13,7 +13,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -78,8 +78,12 @@ class GateSimulator:
         self.secrets = {
             gate.device_id: secrets.token_hex(24) for s in self.sites for gate in s.gates
         }
-        # The simulated day starts just before the morning peak, so a demo is busy at once.
-        start = datetime.now(CHINA_TIME).replace(hour=6, minute=0, second=0, microsecond=0)
+        # The simulated day starts just before the morning peak, so a demo is busy at once;
+        # the fast clock catches up with real time and then keeps to it.
+        now = datetime.now(CHINA_TIME)
+        start = now.replace(hour=6, minute=0, second=0, microsecond=0)
+        if start > now:
+            start -= timedelta(days=1)
         self.speed = plan.speed or realistic_speed(plan)
         self._model = SiteModel(
             self.sites,
@@ -179,7 +183,7 @@ class GateSimulator:
             last_shown = 0.0
             while not self._done(time.monotonic() - started):
                 now = time.monotonic()
-                moment = self._model.sim_time(now - started)
+                moment = self._model.sim_time(now - started, not_after=datetime.now(UTC))
                 factor = 1.0 if self._plan.flat else self._model.rate_factor(moment)
                 owed += self._plan.rate * factor * (now - last_tick)
                 last_tick = now
@@ -198,6 +202,8 @@ class GateSimulator:
             while self._in_flight:
                 await asyncio.gather(*list(self._in_flight))
             if show_progress:
-                moment = self._model.sim_time(time.monotonic() - started)
+                moment = self._model.sim_time(
+                    time.monotonic() - started, not_after=datetime.now(UTC)
+                )
                 sys.stderr.write(self.progress.line(moment, 0) + "\n")
         return self.progress

@@ -80,8 +80,11 @@ class SiteModel:
         self._serial_base = serial_base
         self._serials: dict[str, int] = {}
 
-    def sim_time(self, elapsed_real_s: float) -> datetime:
-        return self._start + timedelta(seconds=elapsed_real_s * self._speed)
+    def sim_time(self, elapsed_real_s: float, *, not_after: datetime | None = None) -> datetime:
+        """The simulated moment; never later than ``not_after`` (real time: a gate's clock
+        that runs ahead is refused by ingest), where the fast clock falls into step."""
+        moment = self._start + timedelta(seconds=elapsed_real_s * self._speed)
+        return moment if not_after is None else min(moment, not_after)
 
     @staticmethod
     def hour_of(moment: datetime) -> float:

@@ -132,7 +132,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def publish(publisher: EventPublisher, events: list[ProjectEvent]) -> None:
         try:
-            await publisher.publish(events)
+            await asyncio.wait_for(publisher.publish(events), settings.ingest_publish_timeout_s)
         except Exception as exc:
             ERRORS.labels("ingest", "kafka").inc()
             reason = f"could not publish: {type(exc).__name__}"

@@ -38,3 +38,11 @@ def test_mornings_are_mostly_entries() -> None:
     moment = datetime(2026, 11, 21, 7, 30, tzinfo=UTC)
     directions = Counter(model.next_pass(moment)[1]["direction"] for _ in range(300))
     assert directions["in"] > 3 * directions["out"]
+
+
+def test_the_fast_clock_never_runs_ahead_of_real_time() -> None:
+    start = datetime(2026, 11, 21, 6, tzinfo=UTC)
+    model = SiteModel(build_sites(projects=1, gates=1, workers=3), seed=1, start=start, speed=600)
+    real_now = start + timedelta(hours=1)
+    assert model.sim_time(3, not_after=real_now) == start + timedelta(minutes=30)
+    assert model.sim_time(60, not_after=real_now) == real_now  # 10 h simulated: caught up
