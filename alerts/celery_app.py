@@ -18,8 +18,6 @@ import psycopg
 from celery import Celery
 from celery.signals import worker_ready
 from psycopg import AsyncConnection
-from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 
 from alerts.evaluation import evaluate_all
 from alerts.notify import (
@@ -36,6 +34,7 @@ from alerts.recipients import quiet_until, recipients
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from infra.metrics import EVENTS, exposition
+from infra.redis_client import async_redis, sync_redis
 from infra.settings import Settings, load_settings
 
 
@@ -87,7 +86,7 @@ def create_celery(settings: Settings) -> Celery:
 
 
 async def _evaluate(settings: Settings) -> list[tuple[int, str]]:
-    redis = AsyncRedis.from_url(settings.redis_url)
+    redis = async_redis(settings.redis_url)
     try:
         async with await AsyncConnection.connect(settings.postgres_dsn, autocommit=True) as conn:
             db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
@@ -122,7 +121,7 @@ def deliver(
             outcome[f"{channel}:{recipient}"] = "sent"
 
         def in_app() -> None:
-            with Redis.from_url(settings.redis_url) as redis:
+            with sync_redis(settings.redis_url) as redis:
                 push_in_app(redis, settings.namespace, payload)
 
         attempt("in_app", "live", in_app)

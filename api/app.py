@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -41,6 +40,7 @@ from infra.body_limit import BodyLimit
 from infra.errors import SettingsError
 from infra.metrics import metrics_route
 from infra.outages import outage_response
+from infra.redis_client import async_redis
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore
 from streams.faces.pipeline import FaceEngine
@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> Starlette:
         raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
     pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=8, open=False)
     outbox = OutboxPublisher(pool, settings.kafka_bootstrap, settings.topic(REGISTRY))
-    redis = Redis.from_url(settings.redis_url)
+    redis = async_redis(settings.redis_url)
     tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
     account_states = AccountStates(pool, ttl_s=settings.token_check_ttl_s)
 

@@ -20,7 +20,6 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -31,6 +30,7 @@ from infra.body_limit import BodyLimit
 from infra.errors import AuthenticationError, FieldProblem, InvalidInputError, NotFoundError
 from infra.metrics import ERRORS, EVENTS, metrics_route, observe_delay
 from infra.outages import outage_response
+from infra.redis_client import async_redis
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore, project_of, snapshot_ref
 from ingest.auth import DeviceAuthenticator
@@ -94,7 +94,7 @@ def frame_event(
 
 
 def create_app(settings: Settings) -> Starlette:
-    redis = Redis.from_url(settings.redis_url)
+    redis = async_redis(settings.redis_url)
     pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=4, open=False)
     authenticator = DeviceAuthenticator(
         DeviceDirectory(pool, ttl_s=settings.device_cache_ttl_s),

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 from prometheus_client import Gauge
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -33,6 +32,7 @@ from api.principal import Principal
 from api.tokens import TokenIssuer
 from infra.errors import AuthenticationError, ForbiddenError, InvalidInputError, SettingsError
 from infra.metrics import ERRORS, EVENTS, exposition
+from infra.redis_client import async_redis
 from infra.settings import Settings
 from realtime.channels import presence_key, project_channel_pattern, project_of_channel
 from realtime.coalescer import Coalescer
@@ -91,7 +91,7 @@ class RealtimeService:
         if settings.token_secret is None:
             raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the realtime service")
         self._settings = settings
-        self._redis = Redis.from_url(settings.redis_url)
+        self._redis = async_redis(settings.redis_url)
         self._pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=4, open=False)
         self._tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
         self.hub = Hub(max_buffer_bytes=settings.realtime_client_buffer_bytes, broadcast=_broadcast)

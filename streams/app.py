@@ -16,7 +16,6 @@ import faust
 from faust.streams import Stream
 from faust.types import StreamT
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 
 from alerts.celery_app import create_celery
 from alerts.profiles import profile_for
@@ -25,6 +24,7 @@ from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from analytics.retention import apply_retention
 from infra.metrics import exposition
+from infra.redis_client import async_redis
 from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
 from streams.attendance.book import AttendanceBook
@@ -77,7 +77,7 @@ def build(settings: Settings) -> faust.App:
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
     frames = app.topic(settings.topic(GATE_FRAMES), key_serializer="raw", value_serializer="raw")
-    redis = Redis.from_url(settings.redis_url)
+    redis = async_redis(settings.redis_url)
     rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
     facts = RosterFacts()
     dead_letters = DeadLetters(dead_letter)
