@@ -30,6 +30,8 @@ class Child:
     restarts: int = 0
     next_start_at: float = 0.0
     backoff_s: float = 1.0
+    # A restarted child not ready yet: the deadline for it to become ready.
+    ready_by: float | None = None
 
 
 def stop_process_group(pid: int, *, timeout_s: float = 15.0) -> None:
@@ -120,10 +122,19 @@ class Supervisor:
         temporary.replace(self.run_dir / "state.json")
 
     def watch_once(self) -> None:
-        """Restart any child that has died, with exponential backoff per child."""
+        """Restart any child that has died, with exponential backoff per child.
+
+        Never blocks on one child: a restarted child is checked for readiness on the
+        following rounds, so two parts that fail together (a server and a service that
+        waits for it) are restarted side by side instead of one waiting on the other."""
         now = time.monotonic()
         for child in self.children:
-            if self._stopping or child.process is None or child.process.poll() is None:
+            if self._stopping or child.process is None:
+                continue
+            if child.ready_by is not None:
+                self._check_restarted(child, now)
+                continue
+            if child.process.poll() is None:
                 continue
             if child.next_start_at == 0.0:
                 log.warning(
@@ -139,12 +150,33 @@ class Supervisor:
             child.next_start_at = 0.0
             child.backoff_s = min(child.backoff_s * 2, _MAX_BACKOFF_S)
             self._start(child)
-            try:
-                self._wait_ready(child)
-                child.backoff_s = 1.0
-            except StackError as exc:
-                log.error("restart of %s failed: %s", child.spec.name, exc)
+            child.ready_by = now + child.spec.start_timeout_s
             self.write_state()
+
+    def _check_restarted(self, child: Child, now: float) -> None:
+        spec, process, ready_by = child.spec, child.process, child.ready_by
+        assert process is not None and ready_by is not None
+        if process.poll() is not None:
+            log.error("restart of %s failed: it exited with %s", spec.name, process.returncode)
+            child.ready_by = None  # the next round schedules another restart, backed off
+            return
+        try:
+            ready = spec.ready()
+            if ready and spec.after_ready is not None:
+                spec.after_ready()
+        except Exception as exc:  # a hook that fails now may work on the next round
+            log.warning("%s is not ready yet: %s", spec.name, exc)
+            ready = False
+        if ready:
+            child.ready_by = None
+            child.backoff_s = 1.0
+            log.info("%s is ready again on port %d", spec.name, spec.port)
+            self.write_state()
+        elif now > ready_by:
+            limit = spec.start_timeout_s
+            log.error("%s was not ready within %.0fs; restarting it", spec.name, limit)
+            child.ready_by = None
+            stop_process_group(process.pid, timeout_s=5)
 
     def stop_all(self) -> None:
         """Stop services first, then servers, each by its process group."""

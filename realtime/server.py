@@ -28,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from api.access import can_access_project, can_access_worker
+from api.account_states import AccountStates
 from api.principal import Principal
 from api.tokens import TokenIssuer
 from infra.errors import AuthenticationError, ForbiddenError, InvalidInputError, SettingsError
@@ -94,6 +95,7 @@ class RealtimeService:
         self._redis = async_redis(settings.redis_url)
         self._pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=4, open=False)
         self._tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
+        self._accounts = AccountStates(self._pool, ttl_s=settings.token_check_ttl_s)
         self.hub = Hub(max_buffer_bytes=settings.realtime_client_buffer_bytes, broadcast=_broadcast)
         self._replay = ReplayBuffer()
         self._coalescer = Coalescer(interval_s=settings.realtime_coalesce_s)
@@ -140,6 +142,8 @@ class RealtimeService:
             raw = await asyncio.wait_for(websocket.recv(), _SUBSCRIBE_WITHIN_S)
             request = parse_subscribe(raw)
             who = self._tokens.verify(request.token)
+            if who.user_id != 0:  # 0: the tools' viewer tokens, which belong to no account
+                await self._accounts.check(who)
             await authorize(
                 who,
                 request.channel,

@@ -196,4 +196,7 @@ class PassPipeline:
         def isolate() -> Awaitable[list[Refused[Row]]]:
             return asyncio.to_thread(write_isolating, rows, write, is_outage=is_outage)
 
-        return await retrying("clickhouse", isolate)
+        refused = await retrying("clickhouse", isolate)
+        if refused:
+            log.warning("ClickHouse refused %d of %d rows of %s", len(refused), len(rows), table)
+        return refused

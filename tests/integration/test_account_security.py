@@ -13,6 +13,7 @@ from infra.settings import Settings
 
 from .helpers import wait_until
 from .people import Site, auth, login, worker_body
+from .test_realtime_scopes import refused as refused_subscription
 from .test_workers import new_id_number
 
 
@@ -76,7 +77,7 @@ async def test_one_address_guessing_many_accounts_is_slowed_down(
 
 
 async def test_tokens_end_when_the_account_is_disabled_or_its_password_changes(
-    http: httpx.AsyncClient, site: Site
+    stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     user_id, name, password = await _staff_account(http, site)
     first = (await login(http, name, password)).json()["token"]
@@ -103,6 +104,8 @@ async def test_tokens_end_when_the_account_is_disabled_or_its_password_changes(
         return answer.status_code == 401 and answer.json()["message_zh"] == "账号已停用"
 
     await wait_until(refused, timeout_s=10)  # token_check_ttl_s at most, in any process
+    live = await refused_subscription(stack, fresh, f"project:{site.project_a}")
+    assert live.code == 4401  # nor does the live feed take it
 
 
 async def test_an_expired_initial_password_is_refused_and_the_officer_issues_a_new_one(
