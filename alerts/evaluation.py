@@ -59,12 +59,13 @@ async def _roster(conn: AsyncConnection[Any], project_id: str) -> dict[str, date
     return {row[0]: row[1] for row in await cursor.fetchall()}
 
 
-async def _devices(conn: AsyncConnection[Any], project_id: str) -> list[str]:
+async def _devices(conn: AsyncConnection[Any], project_id: str) -> dict[str, datetime]:
+    """The project's working gates and when each was registered."""
     cursor = await conn.execute(
-        "SELECT device_id FROM devices WHERE project_id = %s AND disabled_at IS NULL",
+        "SELECT device_id, created_at FROM devices WHERE project_id = %s AND disabled_at IS NULL",
         (project_id,),
     )
-    return [row[0] for row in await cursor.fetchall()]
+    return {row[0]: row[1] for row in await cursor.fetchall()}
 
 
 async def gather(
@@ -101,7 +102,7 @@ async def gather(
     raw = await redis.get(presence_key(namespace, project_id))
     presence = json.loads(raw) if raw else {}
     devices = await _devices(conn, project_id)
-    seen_at = await redis.hmget(device_seen_key(namespace), devices) if devices else []
+    seen_at = await redis.hmget(device_seen_key(namespace), list(devices)) if devices else []
     unknown = await asyncio.to_thread(
         aq.unknown_faces_by_gate,
         db,
@@ -130,6 +131,7 @@ async def gather(
             device: None if at is None else datetime.fromtimestamp(float(at), UTC)
             for device, at in zip(devices, seen_at, strict=True)
         },
+        devices_registered_at=devices,
         unknown_faces_by_gate=unknown,
     )
 

@@ -82,6 +82,7 @@ class ProjectFacts:
     headcount: int = 0
     site_limit: int | None = None
     devices_last_seen: dict[str, datetime | None] = field(default_factory=dict)
+    devices_registered_at: dict[str, datetime] = field(default_factory=dict)
     unknown_faces_by_gate: dict[str, int] = field(default_factory=dict)  # in the recent window
 
 
@@ -98,7 +99,9 @@ def attendance_hold(facts: ProjectFacts, profile: RuleProfile, now: datetime) ->
     if not seen or any(at is not None and now - at <= limit for at in seen):
         return None
     last = max((at for at in seen if at is not None), default=None)
-    if last is not None and now - last > timedelta(hours=profile.dark_gates_hold_hours):
+    # Gates that never reported are dark since they were registered.
+    dark_since = last or max(facts.devices_registered_at.values(), default=None)
+    if dark_since is not None and now - dark_since > timedelta(hours=profile.dark_gates_hold_hours):
         return None
     since = "从未上线" if last is None else f"自 {last.astimezone(BEIJING):%Y-%m-%d %H:%M} 起"
     return f"项目全部考勤设备离线（{since}），考勤预警暂停判定，恢复后重新评估"

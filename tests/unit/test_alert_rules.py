@@ -167,6 +167,11 @@ def test_dark_gates_hold_the_attendance_rules_only_for_a_while() -> None:
     assert Rule.UPDATE_RATE_LOW in rules_of(facts)
     assert attendance_hold(lagging, DEFAULT, NOW) is None  # one gate up: judged as usual
     assert "停工" in (attendance_hold(replace(lagging, stopped=True), DEFAULT, NOW) or "")
+    never: dict[str, datetime | None] = {"G1": None}
+    fresh = replace(lagging, devices_last_seen=never, devices_registered_at={"G1": NOW - hold / 2})
+    assert "从未上线" in (attendance_hold(fresh, DEFAULT, NOW) or "")
+    forgotten = replace(fresh, devices_registered_at={"G1": NOW - 2 * hold})
+    assert attendance_hold(forgotten, DEFAULT, NOW) is None  # never connecting is no way out
 
 
 @pytest.mark.parametrize(
