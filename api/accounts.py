@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import string
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -169,34 +170,47 @@ def new_initial_password() -> str:
             return text
 
 
+@dataclass(frozen=True)
+class IssuedPassword:
+    password: str  # shown once to the officer, stored only hashed
+    expires_at: datetime
+    user_id: int
+    login: str
+
+
 async def issue_initial_password(
     conn: AsyncConnection[Any], *, worker_id: int, lasts: timedelta
-) -> tuple[str, datetime]:
+) -> IssuedPassword:
     """A new initial password for a worker (their account made if need be); it must be
     changed at the next login and ends after ``lasts``. Older tokens end."""
     cursor = await conn.execute("SELECT id_number FROM workers WHERE worker_id = %s", (worker_id,))
     worker = await cursor.fetchone()
     if worker is None:
         raise NotFoundError(f"worker {worker_id} does not exist")
+    login = str(worker[0])
     password = new_initial_password()
     expires_at = await _now(conn) + lasts
     cursor = await conn.execute(
         "UPDATE users SET password_hash = %s, must_change_password = true,"
-        " password_expires_at = %s, token_version = token_version + 1, disabled_at = NULL"
+        " password_expires_at = %s, token_version = token_version + 1"
         " WHERE login = %s RETURNING user_id",
-        (hash_password(password), expires_at, worker[0]),
+        (hash_password(password), expires_at, login),
     )
-    if await cursor.fetchone() is None:
-        await create_user(
+    row = await cursor.fetchone()
+    user_id = (
+        int(row[0])
+        if row
+        else await create_user(
             conn,
-            login=worker[0],
+            login=login,
             password=password,
             role=Role.WORKER,
             scope_id=str(worker_id),
             worker_id=worker_id,
             password_expires_at=expires_at,
         )
-    return password, expires_at
+    )
+    return IssuedPassword(password, expires_at, user_id, login)
 
 
 def _looks_like_id(login: str) -> bool:

@@ -94,19 +94,25 @@ async def post_user(request: Request) -> Response:
     return JSONResponse(body, status_code=201)
 
 
+async def _managed_staff_account(conn: AsyncConnection[Any], who: Principal, user_id: int) -> str:
+    """The login of a staff account ``who`` manages (could have created); 404 or 403."""
+    cursor = await conn.execute(
+        "SELECT login, role, scope_id FROM users WHERE user_id = %s", (user_id,)
+    )
+    row = await cursor.fetchone()
+    if row is None or row[1] == Role.WORKER.value:
+        raise NotFoundError(f"staff account {user_id} does not exist")
+    target = UserIn.model_construct(login=row[0], role=Role(row[1]), scope_id=row[2])
+    await _may_create(conn, who, target)
+    return str(row[0])
+
+
 async def post_user_disable(request: Request) -> Response:
     """Disable a staff account, allowed to whoever could have created it."""
     who = principal_of(request)
     user_id = path_id(request, "user_id", "staff account")
     async with request.app.state.pool.connection() as conn:
-        cursor = await conn.execute(
-            "SELECT login, role, scope_id FROM users WHERE user_id = %s", (user_id,)
-        )
-        row = await cursor.fetchone()
-        if row is None or row[1] == Role.WORKER.value:
-            raise NotFoundError(f"staff account {user_id} does not exist")
-        target = UserIn.model_construct(login=row[0], role=Role(row[1]), scope_id=row[2])
-        await _may_create(conn, who, target)
+        await _managed_staff_account(conn, who, user_id)
         await conn.execute(
             "UPDATE users SET disabled_at = coalesce(disabled_at, now()),"
             " token_version = token_version + 1 WHERE user_id = %s",
@@ -129,16 +135,9 @@ async def post_user_unlock(request: Request) -> Response:
     who = principal_of(request)
     user_id = path_id(request, "user_id", "staff account")
     async with request.app.state.pool.connection() as conn:
-        cursor = await conn.execute(
-            "SELECT login, role, scope_id FROM users WHERE user_id = %s", (user_id,)
-        )
-        row = await cursor.fetchone()
-        if row is None or row[1] == Role.WORKER.value:
-            raise NotFoundError(f"staff account {user_id} does not exist")
-        target = UserIn.model_construct(login=row[0], role=Role(row[1]), scope_id=row[2])
-        await _may_create(conn, who, target)
+        login = await _managed_staff_account(conn, who, user_id)
         guard: LoginGuard = request.app.state.login_guard
-        was_locked = await guard.unlock(row[0])
+        was_locked = await guard.unlock(login)
         await audit(
             conn,
             actor=actor_of(who),

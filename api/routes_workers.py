@@ -173,7 +173,7 @@ async def post_initial_password(request: Request) -> Response:
         if not await can_access_worker(conn, who, worker_id):
             raise NotFoundError(f"worker {worker_id} does not exist")
         async with conn.transaction():
-            password, expires_at = await issue_initial_password(
+            issued = await issue_initial_password(
                 conn, worker_id=worker_id, lasts=timedelta(days=days)
             )
             await audit(
@@ -183,18 +183,13 @@ async def post_initial_password(request: Request) -> Response:
                 entity="worker",
                 entity_id=str(worker_id),
             )
-            cursor = await conn.execute(
-                "SELECT u.user_id, u.login FROM users u WHERE u.worker_id = %s", (worker_id,)
-            )
-            account = await cursor.fetchone()
-    if account is not None:
-        request.app.state.account_states.forget(int(account[0]))
-        guard: LoginGuard = request.app.state.login_guard
-        await guard.unlock(account[1])
+    request.app.state.account_states.forget(issued.user_id)
+    guard: LoginGuard = request.app.state.login_guard
+    await guard.unlock(issued.login)
     body = {
         "worker_id": worker_id,
-        "initial_password": password,
-        "expires_at": expires_at.isoformat(),
+        "initial_password": issued.password,
+        "expires_at": issued.expires_at.isoformat(),
         "must_change_password": True,
     }
     return JSONResponse(body, status_code=201)
