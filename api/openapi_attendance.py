@@ -67,7 +67,10 @@ def attendance_paths() -> dict[str, Any]:
         ),
         "/v1/overview": get_operation(
             "Every visible project's roster, headcount now and figures of the day",
-            [query_param("day", day, "default today (Beijing)")],
+            [
+                query_param("day", day, "default today (Beijing)"),
+                query_param("project_id", {"type": "string"}, "only this project"),
+            ],
             401,
             403,
             422,

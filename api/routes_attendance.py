@@ -213,8 +213,11 @@ async def overview(request: Request) -> Response:
     attendance, unknown faces, re-verification mismatches of the day and open alerts."""
     who = principal_of(request)
     day = a.parse_day(request.query_params.get("day"), "day", default=_today())
+    only = request.query_params.get("project_id")
     async with request.app.state.pool.connection() as conn:
         projects = await a.visible_projects(conn, who)
+        if only is not None:  # one project's figures (its live page)
+            projects = [(project, name) for project, name in projects if project == only]
         ids = [project for project, _ in projects]
         rosters = await a.roster_sizes(conn, ids)
         open_alerts = await a.open_alert_counts(conn, ids)

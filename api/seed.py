@@ -19,6 +19,7 @@ import psycopg
 from api.accounts import hash_password
 from api.identity import id_check_character, uscc_check_character
 from api.principal import SCOPE_OF_ROLE, Role
+from api.workers import WORKER_COLUMNS, worker_state
 
 DEMO_PASSWORD = "SitePulse2026"
 
@@ -259,6 +260,24 @@ def load_sample(dsn: str, sample: SampleRegion) -> dict[str, int]:
                     ),
                 )
                 for w, p, t, d in added
+            ],
+        )
+        # Each worker's registry state too: the streams worker learns their trade from it.
+        cur.execute(
+            f"SELECT {WORKER_COLUMNS} FROM workers WHERE id_number = ANY(%s)",
+            ([w["id_number"] for w in sample.workers],),
+        )
+        cur.executemany(
+            "INSERT INTO registry_outbox (key, payload) VALUES (%s, %s)",
+            [
+                (
+                    f"worker:{row[0]}",
+                    json.dumps(
+                        {"entity": "worker", "entity_id": str(row[0]), "state": worker_state(row)},
+                        ensure_ascii=False,
+                    ),
+                )
+                for row in cur.fetchall()
             ],
         )
         demo_hash = hash_password(DEMO_PASSWORD)

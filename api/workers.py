@@ -101,7 +101,7 @@ class RegistrationOutcome:
     active_elsewhere: list[str] = field(default_factory=list)
 
 
-_WORKER_COLUMNS = "worker_id, name, id_number, gender, birth_date, phone, trade"
+WORKER_COLUMNS = "worker_id, name, id_number, gender, birth_date, phone, trade"
 
 
 def _view(row: tuple[Any, ...], memberships: list[MembershipView]) -> WorkerView:
@@ -129,7 +129,7 @@ async def register_worker(
     data = registration.data
     async with conn.transaction():
         cursor = await conn.execute(
-            f"SELECT {_WORKER_COLUMNS} FROM workers WHERE id_number = %s FOR UPDATE",
+            f"SELECT {WORKER_COLUMNS} FROM workers WHERE id_number = %s FOR UPDATE",
             (registration.id_number,),
         )
         row = await cursor.fetchone()
@@ -138,7 +138,7 @@ async def register_worker(
             cursor = await conn.execute(
                 "INSERT INTO workers (id_number, name, gender, birth_date, ethnicity, address,"
                 " phone, trade) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                f" RETURNING {_WORKER_COLUMNS}",
+                f" RETURNING {WORKER_COLUMNS}",
                 (
                     registration.id_number,
                     data.name,
@@ -161,7 +161,7 @@ async def register_worker(
                 reason=reason,
                 detail={"id_number": mask_id_number(registration.id_number)},
             )
-            await record_change(conn, "worker", str(row[0]), _worker_state(row))
+            await record_change(conn, "worker", str(row[0]), worker_state(row))
         worker_id = int(row[0])
         memberships = await worker_memberships(conn, worker_id)
         active_elsewhere = [
@@ -183,7 +183,7 @@ async def register_worker(
     return RegistrationOutcome(_view(row, memberships), created, active_elsewhere)
 
 
-def _worker_state(row: tuple[Any, ...]) -> dict[str, Any]:
+def worker_state(row: tuple[Any, ...]) -> dict[str, Any]:
     """What the registry topic says about a worker: never the full ID number or phone."""
     view = _view(row, [])
     return view.model_dump(mode="json", exclude={"memberships", "phone_masked"})
@@ -211,7 +211,7 @@ async def update_worker(
     async with conn.transaction():
         cursor = await conn.execute(
             f"UPDATE workers SET {assignments}, updated_at = now() WHERE worker_id = %(worker_id)s"
-            f" RETURNING {_WORKER_COLUMNS}",
+            f" RETURNING {WORKER_COLUMNS}",
             {**changes, "worker_id": worker_id},
         )
         row = await cursor.fetchone()
@@ -225,13 +225,13 @@ async def update_worker(
             entity_id=str(worker_id),
             detail={"fields": sorted(changes)},
         )
-        await record_change(conn, "worker", str(worker_id), _worker_state(row))
+        await record_change(conn, "worker", str(worker_id), worker_state(row))
     return _view(row, await worker_memberships(conn, worker_id))
 
 
 async def get_worker(conn: AsyncConnection[Any], worker_id: int) -> WorkerView:
     cursor = await conn.execute(
-        f"SELECT {_WORKER_COLUMNS} FROM workers WHERE worker_id = %s", (worker_id,)
+        f"SELECT {WORKER_COLUMNS} FROM workers WHERE worker_id = %s", (worker_id,)
     )
     row = await cursor.fetchone()
     if row is None:
@@ -327,7 +327,7 @@ async def search_workers(
         await conn.execute(f"SELECT count(*) FROM workers w WHERE {condition}", params)
     ).fetchone()
     cursor = await conn.execute(
-        f"SELECT {_WORKER_COLUMNS} FROM workers w WHERE {condition}"
+        f"SELECT {WORKER_COLUMNS} FROM workers w WHERE {condition}"
         " ORDER BY w.worker_id LIMIT %s OFFSET %s",
         [*params, limit, offset],
     )

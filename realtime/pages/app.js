@@ -39,6 +39,9 @@ const SP = (() => {
   function today() {
     return new Date().toLocaleDateString("sv-SE", {timeZone: "Asia/Shanghai"});
   }
+  function beijingDay(iso) {
+    return new Date(iso).toLocaleDateString("sv-SE", {timeZone: "Asia/Shanghai"});
+  }
   // Subscribe to one channel; reconnects and resumes from the last pass seen.
   function live(channel, onMessage, onStatus) {
     let lastEventId = null, stopped = false;
@@ -71,5 +74,5 @@ const SP = (() => {
     return td;
   }
   function logout() { sessionStorage.removeItem("sitepulse.token"); location.href = "/"; }
-  return {api, call, image, beijing, today, live, cell, claims, token, labels, logout};
+  return {api, call, image, beijing, beijingDay, today, live, cell, claims, token, labels, logout};
 })();

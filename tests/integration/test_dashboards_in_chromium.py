@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from psycopg import AsyncConnection
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -16,10 +17,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from api.seed import DEMO_PASSWORD, build_sample, load_sample
 from infra.settings import Settings
 
 from .helpers import new_device, pass_item, post_passes
-from .people import PASSWORD, Site, auth, worker_with_password
+from .people import PASSWORD, Site, auth, login, worker_with_password
 from .test_workers import new_id_number
 
 
@@ -126,3 +128,49 @@ async def test_the_regulator_overview_lists_the_region_and_updates_headcounts(
         browser,
         lambda b: b.find_element(By.CSS_SELECTOR, f"#{row_id} .headcount").text == "1",
     )
+
+
+async def test_the_project_page_names_teams_and_trades_and_counts_the_whole_day(
+    stack: Settings, http: httpx.AsyncClient, browser: WebDriver
+) -> None:
+    """The sample region as `scripts/demo` loads it: teams by name, workers by their
+    registered trade, and 今日通行 the day's passes, not only those since the page opened."""
+    load_sample(stack.postgres_dsn, build_sample(projects=1, workers=12, seed=5))
+    async with await AsyncConnection.connect(stack.postgres_dsn) as conn:
+        cursor = await conn.execute(
+            "SELECT m.worker_id::text, w.trade, t.name FROM memberships m"
+            " JOIN workers w USING (worker_id) JOIN teams t USING (team_id)"
+            " WHERE m.project_id = 'P001' AND w.trade <> '' ORDER BY m.worker_id LIMIT 1"
+        )
+        worker, trade, team = await cursor.fetchone() or ("", "", "")
+    token = (await login(http, "officer-p001", DEMO_PASSWORD)).json()["token"]
+
+    async def passes_today() -> int:
+        body = (await http.get("/v1/overview?project_id=P001", headers=auth(token))).json()
+        return int(body["projects"][0]["passes"])
+
+    before = await passes_today()
+    device = new_device(stack, "P001")
+    items = [
+        pass_item(1, worker_id=worker, direction="in", minutes_ago=3),
+        pass_item(2, worker_id="W-visitor", direction="in", minutes_ago=2, method="card"),
+        pass_item(3, worker_id="W-visitor", direction="out", minutes_ago=1, method="card"),
+    ]
+    assert (await post_passes(stack, device, items)).status_code == 202
+    for _ in range(100):
+        if await passes_today() >= before + 3:
+            break
+        await asyncio.sleep(0.2)
+    stored = await passes_today()
+    assert stored >= before + 3
+
+    await log_in(browser, stack, "officer-p001", DEMO_PASSWORD, lands_on="project.html")
+    await until(browser, lambda b: text_of(b, "count").replace(",", "") == str(stored))
+    await until(browser, lambda b: team in text_of(b, "teams"))
+    teams = text_of(browser, "teams")
+    assert not any(line.split()[0].isdigit() for line in teams.splitlines() if line.strip())
+    await until(browser, lambda b: trade in text_of(b, "trades"))
+
+    later = pass_item(4, worker_id="W-visitor", direction="in", minutes_ago=0, method="card")
+    assert (await post_passes(stack, device, [later])).status_code == 202
+    await until(browser, lambda b: text_of(b, "count").replace(",", "") == str(stored + 1))
