@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from alerts.lifecycle import plan
 from alerts.profiles import RuleProfile, profile_for
+from alerts.registry_reads import key_position_holders
 from alerts.rules import (
     ATTENDANCE_RULES,
     Finding,
@@ -29,10 +30,9 @@ from alerts.store import Transition, apply_plan, load_alerts, load_overrides, ma
 from analytics import alert_queries as aq
 from analytics import attendance_queries as q
 from analytics.executor import Executor
-from api.attendance import key_position_holders
 from infra.metrics import ERRORS
-from realtime.channels import device_seen_key, presence_key
-from streams.attendance.timeline import BEIJING
+from streams.channels import device_seen_key, presence_key
+from streams.local_time import BEIJING
 
 log = logging.getLogger(__name__)
 

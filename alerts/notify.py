@@ -20,7 +20,7 @@ import httpx
 from psycopg import Connection
 from redis import Redis
 
-from realtime.channels import project_channel
+from streams.channels import project_channel
 
 TRANSITION_ZH = {
     "opened": "新告警",

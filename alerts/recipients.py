@@ -13,8 +13,8 @@ from typing import Any
 
 from psycopg import Connection
 
-from api.principal import region_prefix
-from streams.attendance.timeline import BEIJING
+from streams.local_time import BEIJING
+from streams.regions import region_prefix
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from alerts.profiles import RuleProfile
-from streams.attendance.timeline import BEIJING
+from streams.local_time import BEIJING
 
 
 class Rule(StrEnum):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from alerts.profiles import RuleProfile
 from alerts.rules import Finding, cross_project_finding, unknown_faces_finding
-from streams.attendance.timeline import BEIJING
+from streams.local_time import BEIJING
 from streams.records import PassEvent, PassMethod
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from analytics.executor import Executor
-from streams.attendance.timeline import BEIJING
+from streams.local_time import BEIJING
 
 Period = Literal["day", "week", "month"]
 Grouping = Literal["none", "team", "trade"]

@@ -6,7 +6,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from api.principal import Principal, ScopeKind, region_prefix
+from api.principal import Principal, ScopeKind
+from streams.regions import region_prefix
 
 
 async def can_access_project(conn: AsyncConnection[Any], who: Principal, project_id: str) -> bool:

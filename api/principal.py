@@ -45,12 +45,3 @@ class Principal:
     # Bumped when the account is disabled or its password or role changes: a token
     # carrying an older version is no longer honoured.
     token_version: int = 0
-
-
-def region_prefix(region_code: str) -> str:
-    """The code prefix a region covers: ``450000`` → ``45``, ``450700`` → ``4507``."""
-    if region_code.endswith("0000"):
-        return region_code[:2]
-    if region_code.endswith("00"):
-        return region_code[:4]
-    return region_code

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from api.audit import audit
 from api.patching import changed_fields, set_clause
-from api.principal import Principal, ScopeKind, region_prefix
+from api.principal import Principal, ScopeKind
 from api.rows import RowReader
 from api.workers import exit_project
 from infra.errors import (
@@ -21,6 +21,7 @@ from infra.errors import (
     NotFoundError,
 )
 from streams.records import NEW_ID_PATTERN, problems_from
+from streams.regions import region_prefix
 
 _PROJECT_COLUMNS = (
     "project_id, name, permit_number, region_code, address, latitude, longitude, geofence_m,"

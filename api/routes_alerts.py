@@ -17,9 +17,10 @@ from alerts.store import act, load_overrides
 from api.audit import audit
 from api.guards import actor_of, path_id, require_visible_project
 from api.http import handles_errors, json_object, principal_of
-from api.principal import REGISTRARS, Role, ScopeKind, region_prefix
+from api.principal import REGISTRARS, Role, ScopeKind
 from api.projects import scope_filter
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
+from streams.regions import region_prefix
 
 _COLUMNS = (
     "alert_id, rule, subject, window_key, project_id, severity, status, message_zh, evidence,"

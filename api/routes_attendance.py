@@ -11,14 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from alerts.registry_reads import key_position_holders
 from analytics import attendance_queries as q
 from api import attendance as a
 from api.access import can_access_worker
 from api.guards import path_id, require_visible_project
 from api.http import handles_errors, principal_of
 from infra.errors import NotFoundError
-from realtime.channels import presence_key
-from streams.attendance.timeline import BEIJING
+from streams.channels import presence_key
+from streams.local_time import BEIJING
 
 
 def _today() -> Any:
@@ -168,7 +169,7 @@ async def key_position_presence(request: Request) -> Response:
     project_id = await _visible_project(request)
     first, last = a.parse_month(request.query_params.get("month"), default=_today())
     async with request.app.state.pool.connection() as conn:
-        holders = await a.key_position_holders(conn, project_id, first, last)
+        holders = await key_position_holders(conn, project_id, first, last)
     ch = request.app.state.clickhouse
     present = await ch.run(
         q.days_present, project_id, [h["worker_id"] for h in holders], first, last

@@ -19,7 +19,7 @@ from api.device_registry import (
 )
 from api.guards import actor_of, path_id, require_registrar, require_visible_project
 from api.http import handles_errors, json_object, principal_of
-from api.principal import Role, ScopeKind, region_prefix
+from api.principal import Role, ScopeKind
 from api.project_changes import request_change, split_patch
 from api.projects import (
     ProjectIn,
@@ -44,6 +44,7 @@ from infra.errors import (
     ForbiddenError,
     InvalidInputError,
 )
+from streams.regions import region_prefix
 
 
 def page_params(request: Request) -> tuple[int, int]:

@@ -17,9 +17,10 @@ from api.guards import actor_of, path_id
 from api.http import handles_errors, json_object, principal_of
 from api.identity import check_new_password
 from api.login_guard import LoginGuard
-from api.principal import SCOPE_OF_ROLE, Principal, Role, region_prefix
+from api.principal import SCOPE_OF_ROLE, Principal, Role
 from api.projects import parse_model
 from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
+from streams.regions import region_prefix
 
 
 class UserIn(BaseModel):

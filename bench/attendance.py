@@ -32,7 +32,8 @@ from analytics.clickhouse import connect
 from analytics.executor import DriverExecutor
 from analytics.sink import PASS_COLUMNS, PassSink, pass_columns
 from infra.ephemeral import ephemeral_stack
-from streams.attendance.timeline import BEIJING, AttendanceDay
+from streams.attendance.timeline import AttendanceDay
+from streams.local_time import BEIJING
 from streams.records import Direction, PassEvent, PassMethod
 
 PROJECTS, WORKERS, DAYS = 50, 2000, 100

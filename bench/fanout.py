@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from api.tokens import viewer_token
 from infra.ephemeral import ephemeral_stack
 from infra.settings import Settings
-from realtime.channels import project_channel
+from streams.channels import project_channel
 
 PROJECT = "BENCHFAN"
 

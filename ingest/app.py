@@ -36,7 +36,7 @@ from infra.snapshots import SnapshotStore, project_of, snapshot_ref
 from ingest.auth import DeviceAuthenticator
 from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.producer import EventPublisher, ProjectEvent
-from realtime.channels import device_seen_key
+from streams.channels import device_seen_key
 from streams.event_time import EventTimeWindow
 from streams.faces.images import ImageDecodeError, decode_jpeg
 from streams.frame_records import FrameEvent, FrameUpload, parse_frame_upload

@@ -35,7 +35,6 @@ from infra.errors import AuthenticationError, ForbiddenError, InvalidInputError,
 from infra.metrics import ERRORS, EVENTS, exposition
 from infra.redis_client import async_redis
 from infra.settings import Settings
-from realtime.channels import presence_key, project_channel_pattern, project_of_channel
 from realtime.coalescer import Coalescer
 from realtime.hub import DROPPED_NOTICE, Hub, Peer, Subscription
 from realtime.replay import ReplayBuffer
@@ -51,6 +50,7 @@ from realtime.subscriptions import (
     region_channels,
     worker_of_subject,
 )
+from streams.channels import presence_key, project_channel_pattern, project_of_channel
 
 log = logging.getLogger(__name__)
 CLIENTS = Gauge("sitepulse_realtime_clients", "Connected WebSocket clients")

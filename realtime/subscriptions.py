@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from api.principal import Principal, Role, ScopeKind, region_prefix
+from api.principal import Principal, Role, ScopeKind
 from infra.errors import AuthenticationError, FieldProblem, ForbiddenError, InvalidInputError
+from streams.regions import region_prefix
 
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _REGION = re.compile(r"^\d{6}$")

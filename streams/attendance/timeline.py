@@ -25,9 +25,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from streams.local_time import BEIJING
 from streams.records import Direction, PassEvent, PassMethod
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 class Flag(StrEnum):

@@ -19,10 +19,10 @@ from redis.asyncio import Redis
 from analytics.attendance_queries import KnownPass, known_passes
 from analytics.attendance_sink import AttendanceRecord
 from analytics.executor import Executor
-from realtime.channels import presence_key, project_channel
 from streams.attendance.book import AttendanceBook, Key
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import Swipe
+from streams.channels import presence_key, project_channel
 from streams.records import Direction, PassEvent, PassMethod
 from streams.retry import retrying
 

@@ -73,7 +73,7 @@ async def exit_worker(
     http: httpx.AsyncClient, officer: dict[str, str], worker_id: int | str, project_id: str
 ) -> None:
     """退场 today (Beijing), confirmed."""
-    from streams.attendance.timeline import BEIJING
+    from streams.local_time import BEIJING
 
     exited = await http.post(
         f"/v1/workers/{worker_id}/exit",

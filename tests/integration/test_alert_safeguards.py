@@ -14,7 +14,7 @@ from psycopg import AsyncConnection
 from redis import Redis
 
 from infra.settings import Settings
-from realtime.channels import device_seen_key, presence_key
+from streams.channels import device_seen_key, presence_key
 
 from .helpers import new_device, wait_until
 from .people import Site, auth, worker_with_password

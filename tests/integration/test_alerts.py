@@ -21,7 +21,8 @@ from analytics.executor import DriverExecutor
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from realtime.client import LiveSubscriber
-from streams.attendance.timeline import BEIJING, AttendanceDay
+from streams.attendance.timeline import AttendanceDay
+from streams.local_time import BEIJING
 
 from .conftest import WEBHOOK_SECRET
 from .helpers import new_device, pass_item, post_passes, wait_until

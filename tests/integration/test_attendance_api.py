@@ -8,7 +8,7 @@ import httpx
 from psycopg import AsyncConnection
 
 from infra.settings import Settings
-from streams.attendance.timeline import BEIJING
+from streams.local_time import BEIJING
 
 from .helpers import new_device, post_passes, wait_until
 from .people import Site, auth, register_worker

@@ -13,8 +13,8 @@ from redis import Redis
 
 from analytics.clickhouse import connect
 from infra.settings import Settings
-from realtime.channels import presence_key
-from streams.attendance.timeline import BEIJING
+from streams.channels import presence_key
+from streams.local_time import BEIJING
 
 from .helpers import new_device, post_passes, wait_until
 from .people import Site, auth, exit_worker, register_worker

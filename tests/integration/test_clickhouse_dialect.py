@@ -20,7 +20,8 @@ from analytics.retention import apply_retention
 from analytics.sink import PASS_COLUMNS, pass_row
 from infra.migrations import discover
 from infra.settings import Settings
-from streams.attendance.timeline import BEIJING, AttendanceDay, Flag
+from streams.attendance.timeline import AttendanceDay, Flag
+from streams.local_time import BEIJING
 from streams.records import Direction, PassEvent, PassMethod, Verification
 from tests.chdb_executor import ChdbExecutor
 

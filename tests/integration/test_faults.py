@@ -31,13 +31,13 @@ from api.devices import DeviceRecord
 from infra.settings import Settings
 from infra.stack import status
 from ingest.signing import sign_headers
-from realtime.channels import presence_key
 from streams.attendance.timeline import (
     AttendanceRules,
     Swipe,
     attendance_days,
     build_timeline,
 )
+from streams.channels import presence_key
 from streams.records import Direction, PassMethod
 from streams.topics import DEAD_LETTER
 

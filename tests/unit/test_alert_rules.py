@@ -17,7 +17,7 @@ from alerts.rules import (
     cross_project,
     evaluate_project,
 )
-from streams.attendance.timeline import BEIJING
+from streams.local_time import BEIJING
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=BEIJING)
 HEALTHY = ProjectFacts(

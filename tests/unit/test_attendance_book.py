@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 from streams.attendance.book import AttendanceBook
 from streams.attendance.roster_facts import RosterFacts
-from streams.attendance.timeline import BEIJING, AttendanceRules, Flag, Swipe
+from streams.attendance.timeline import AttendanceRules, Flag, Swipe
+from streams.local_time import BEIJING
 from streams.records import Direction, RegistryChange
 
 DAY = date(2026, 11, 20)

@@ -6,7 +6,6 @@ import random
 from datetime import date, datetime, timedelta
 
 from streams.attendance.timeline import (
-    BEIJING,
     AttendanceDay,
     AttendanceRules,
     Flag,
@@ -14,6 +13,7 @@ from streams.attendance.timeline import (
     attendance_days,
     build_timeline,
 )
+from streams.local_time import BEIJING
 from streams.records import Direction
 
 RULES = AttendanceRules()

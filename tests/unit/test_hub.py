@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from realtime.channels import project_channel, project_of_channel
 from realtime.hub import Hub, Peer
+from streams.channels import project_channel, project_of_channel
 
 
 @dataclass(eq=False)

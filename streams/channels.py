@@ -1,4 +1,5 @@
-"""Redis pub/sub channel names and live message format shared by streams and realtime."""
+"""Redis key and pub/sub channel names and the live pass message (the floor: every service
+uses them, so they live beside the topics)."""
 
 from __future__ import annotations
 
