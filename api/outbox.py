@@ -18,7 +18,8 @@ from aiokafka import AIOKafkaProducer
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from infra.metrics import ERRORS, EVENTS
+from infra.metrics import EVENTS
+from infra.retry import keep_running
 from streams.records import RegistryChange
 
 log = logging.getLogger(__name__)
@@ -60,25 +61,17 @@ class OutboxPublisher:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        producer: AIOKafkaProducer | None = None
-        while True:
-            try:
-                if producer is None:
-                    producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all")
-                    await producer.start()
+        await keep_running("outbox", self._publish_forever, service="api")
+
+    async def _publish_forever(self) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all")
+        await producer.start()
+        try:
+            while True:
                 if not await self.publish_pending(producer):
                     await asyncio.sleep(self._poll_s)
-            except asyncio.CancelledError:
-                if producer is not None:
-                    await producer.stop()
-                raise
-            except Exception:
-                ERRORS.labels("api", "outbox").inc()
-                log.exception("publishing registry changes failed; retrying in 1 s")
-                if producer is not None:
-                    await producer.stop()
-                    producer = None
-                await asyncio.sleep(1)
+        finally:
+            await producer.stop()
 
     async def publish_pending(self, producer: AIOKafkaProducer, limit: int = 500) -> int:
         """Publish one batch in sequence order; returns how many rows were published."""

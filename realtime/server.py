@@ -34,6 +34,7 @@ from api.tokens import TokenIssuer
 from infra.errors import AuthenticationError, ForbiddenError, InvalidInputError, SettingsError
 from infra.metrics import ERRORS, EVENTS, exposition
 from infra.redis_client import async_redis
+from infra.retry import keep_running
 from infra.settings import Settings
 from realtime.coalescer import Coalescer
 from realtime.hub import DROPPED_NOTICE, Hub, Peer, Subscription
@@ -277,23 +278,18 @@ class RealtimeService:
 
     async def _relay(self) -> None:
         """Forward every live message from Redis, reconnecting on failure."""
+        await keep_running("redis", self._relay_once, service="realtime")
+
+    async def _relay_once(self) -> None:
         namespace = self._settings.namespace
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(project_channel_pattern(namespace))
-                    async for message in pubsub.listen():
-                        if message.get("type") != "pmessage":
-                            continue
-                        project_id = project_of_channel(namespace, message["channel"].decode())
-                        if project_id is not None:
-                            await self.route(project_id, message["data"].decode())
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                ERRORS.labels("realtime", "redis").inc()
-                log.exception("Redis relay failed; reconnecting in 1 s")
-                await asyncio.sleep(1)
+        async with self._redis.pubsub() as pubsub:
+            await pubsub.psubscribe(project_channel_pattern(namespace))
+            async for message in pubsub.listen():
+                if message.get("type") != "pmessage":
+                    continue
+                project_id = project_of_channel(namespace, message["channel"].decode())
+                if project_id is not None:
+                    await self.route(project_id, message["data"].decode())
 
     async def serve_forever(self) -> None:
         await self._pool.open()

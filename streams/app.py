@@ -25,6 +25,7 @@ from analytics.executor import DriverExecutor
 from analytics.retention import apply_retention
 from infra.metrics import exposition
 from infra.redis_client import async_redis
+from infra.retry import retrying
 from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
 from streams.attendance.book import AttendanceBook
@@ -38,7 +39,6 @@ from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
 from streams.pass_pipeline import PassPipeline
 from streams.registry_follower import RegistryFollower
-from streams.retry import retrying
 from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES, REGISTRY
 from streams.transport import fetch_tuned_transport
 

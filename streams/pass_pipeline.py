@@ -28,6 +28,7 @@ from analytics.isolation import Refused, write_isolating
 from analytics.sink import PassSink
 from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
 from infra.outages import is_outage
+from infra.retry import retrying
 from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
 from streams.attendance.tracker import AttendanceTracker
@@ -36,7 +37,6 @@ from streams.event_time import EventTimeWindow
 from streams.live import LivePublisher
 from streams.passes import decode_passes, unique_by_event_id
 from streams.records import PassEvent
-from streams.retry import retrying
 from streams.sink_buffer import SinkBuffer
 from streams.topics import GATE_PASSES
 

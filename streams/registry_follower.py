@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from infra.metrics import ERRORS, EVENTS
+from infra.retry import keep_running
 from streams.records import RegistryChange
 
 log = logging.getLogger(__name__)
@@ -40,15 +41,7 @@ class RegistryFollower:
 
     async def run(self) -> None:
         """Follow until cancelled, starting over (from the beginning) after a failure."""
-        while True:
-            try:
-                await self._follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                ERRORS.labels("streams", "registry").inc()
-                log.exception("following the registry failed; starting over in 1 s")
-                await asyncio.sleep(1)
+        await keep_running("registry", self._follow, service="streams")
 
     async def _follow(self) -> None:
         consumer = AIOKafkaConsumer(

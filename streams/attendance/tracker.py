@@ -19,12 +19,12 @@ from redis.asyncio import Redis
 from analytics.attendance_queries import KnownPass, known_passes
 from analytics.attendance_sink import AttendanceRecord
 from analytics.executor import Executor
+from infra.retry import retrying
 from streams.attendance.book import AttendanceBook, Key
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import Swipe
 from streams.channels import presence_key, project_channel
 from streams.records import Direction, PassEvent, PassMethod
-from streams.retry import retrying
 
 
 def _swipe(known: KnownPass) -> Swipe:

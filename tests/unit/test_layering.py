@@ -25,6 +25,7 @@ FLOOR = {
     "infra.metrics",
     "infra.outages",
     "infra.redis_client",
+    "infra.retry",
     "infra.body_limit",
 }
 PACKAGES = ("api", "alerts", "analytics", "infra", "ingest", "realtime", "streams")
