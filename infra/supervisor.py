@@ -185,4 +185,6 @@ class Supervisor:
             if child.process is not None and child.process.poll() is None:
                 log.info("stopping %s (pid %d)", child.spec.name, child.process.pid)
                 stop_process_group(child.process.pid)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.process.wait(timeout=1)  # let the Popen know it has ended
             (self.run_dir / f"{child.spec.name}.pid").unlink(missing_ok=True)

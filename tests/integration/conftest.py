@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,6 +25,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"
+ID_NUMBER = re.compile(
+    r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9X](?![0-9])"
+)
+
+
+def id_numbers_in_logs(settings: Settings) -> dict[str, list[str]]:
+    """Full ID numbers found in the stack's process logs (the tests register many workers;
+    none may reach a log). Checked when the session's stack stops, whatever ran last."""
+    logs = sorted((settings.resolved_data_dir / "logs").glob("*.log"))
+    assert {path.stem for path in logs} >= {"api", "ingest", "streams", "postgres"}
+    found = {path.name: ID_NUMBER.findall(path.read_text(errors="replace"))[:3] for path in logs}
+    return {name: numbers for name, numbers in found.items() if numbers}
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +86,9 @@ def stack(
         SITEPULSE_LOGIN_ADDRESS_MAX_FAILURES="400",
     ) as settings:
         yield settings
+        leaks = id_numbers_in_logs(settings)
+        if leaks:
+            pytest.fail(f"full ID numbers reached the process logs: {leaks}")
 
 
 @pytest.fixture
