@@ -80,7 +80,7 @@ async def test_offline_gates_suppress_attendance_rules_then_alerts_open_clear_an
         http, auth(officer), site.project_a, new_id_number()
     )
     device = new_device(stack, site.project_a)
-    webhooks.fail_first = 1  # the receiver is down for the first delivery
+    webhooks.fail_first_for = site.project_a  # the receiver is down for the first delivery
     record_old_attendance(stack, site.project_a, days_ago=8)  # records go back far enough
 
     evaluate(stack)
