@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 from psycopg import AsyncConnection
@@ -22,13 +22,16 @@ async def test_calendar_detail_figures_rates_presence_and_overview(
     worker = str(await register_worker(http, officer, site.project_a))
     device = new_device(stack, site.project_a)
     now = datetime.now(UTC)
+    # Ten minutes ago, but never before today's Beijing midnight (then it would be yesterday's).
+    midnight = datetime.combine(now.astimezone(BEIJING).date(), time(), BEIJING)
+    recent = max(now - timedelta(minutes=10), midnight + timedelta(minutes=1))
     passes = [
         swipe(1, worker, "07:30", "in"),
         swipe(2, worker, "17:30", "out"),
-        swipe(3, worker, (now - timedelta(minutes=10)).isoformat(), "in"),
+        swipe(3, worker, recent.isoformat(), "in"),
     ]
     assert (await post_passes(stack, device, passes)).status_code == 202
-    today = (now - timedelta(minutes=10)).astimezone(BEIJING).date()
+    today = recent.astimezone(BEIJING).date()
     await wait_until(lambda: today in attendance(stack, site.project_a, worker))
 
     month = f"{YESTERDAY:%Y-%m}"
