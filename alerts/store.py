@@ -166,6 +166,24 @@ async def act(
         await _event(conn, alert_id, column, actor, {"note": note})
 
 
+async def save_overrides(
+    conn: AsyncConnection[Any], region_prefix: str, values: dict[str, Any], *, actor: str
+) -> None:
+    """Set a region's thresholds (a new version), or remove them when ``values`` is empty."""
+    if values:
+        await conn.execute(
+            "INSERT INTO alert_rule_overrides (region_prefix, overrides, updated_by)"
+            " VALUES (%s, %s, %s) ON CONFLICT (region_prefix) DO UPDATE SET"
+            " overrides = EXCLUDED.overrides, updated_by = EXCLUDED.updated_by,"
+            " version = alert_rule_overrides.version + 1, updated_at = now()",
+            (region_prefix, json.dumps(values), actor),
+        )
+    else:
+        await conn.execute(
+            "DELETE FROM alert_rule_overrides WHERE region_prefix = %s", (region_prefix,)
+        )
+
+
 async def load_overrides(conn: AsyncConnection[Any]) -> dict[str, dict[str, Any]]:
     """Region prefix -> thresholds set by regulators, with their version stamped in."""
     cursor = await conn.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.device_registry import DeviceView
+from api.devices import DeviceView
 from api.enterprises import EnterprisePatch, EnterpriseView
 from api.openapi_alerts import alert_paths
 from api.openapi_attendance import attendance_paths

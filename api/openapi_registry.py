@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.contracts import ContractIn, ContractView
-from api.device_registry import DeviceIn, IssuedCredential
+from api.devices import DeviceIn, IssuedCredential
 from api.enterprises import EnterpriseIn, EnterpriseView, ParticipationIn
 from api.invitations import InvitationIn, InvitationView
 from api.key_positions import KeyPositionIn, KeyPositionView

@@ -3,7 +3,6 @@ resolve; and the thresholds that apply to a region, which its regulators may set
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
@@ -13,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from alerts.profiles import profile_for, validate_overrides
-from alerts.store import act, load_overrides
+from alerts.store import act, load_overrides, save_overrides
 from api.audit import audit
 from api.guards import actor_of, path_id, require_visible_project
 from api.http import handles_errors, json_object, principal_of
@@ -164,18 +163,7 @@ async def set_rule_overrides(request: Request) -> Response:
     except ValueError as exc:
         raise InvalidInputError([FieldProblem("body", str(exc), "阈值设置不正确")]) from None
     async with request.app.state.pool.connection() as conn, conn.transaction():
-        if values:
-            await conn.execute(
-                "INSERT INTO alert_rule_overrides (region_prefix, overrides, updated_by)"
-                " VALUES (%s, %s, %s) ON CONFLICT (region_prefix) DO UPDATE SET"
-                " overrides = EXCLUDED.overrides, updated_by = EXCLUDED.updated_by,"
-                " version = alert_rule_overrides.version + 1, updated_at = now()",
-                (prefix, json.dumps(values), actor_of(who)),
-            )
-        else:
-            await conn.execute(
-                "DELETE FROM alert_rule_overrides WHERE region_prefix = %s", (prefix,)
-            )
+        await save_overrides(conn, prefix, values, actor=actor_of(who))
         await audit(
             conn,
             actor=actor_of(who),

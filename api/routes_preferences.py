@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from alerts.preferences import load_preferences, save_preferences
 from api.http import handles_errors, json_object, principal_of
 from api.identity import validate_mobile
 from api.principal import ScopeKind
@@ -57,57 +57,18 @@ def _staff(request: Request) -> int:
     return who.user_id
 
 
-def _view(row: tuple[Any, ...] | None) -> dict[str, Any]:
-    if row is None:
-        return {
-            "channels": [],
-            "email": None,
-            "phone": None,
-            "quiet_start": None,
-            "quiet_end": None,
-        }
-    channels, email, phone, start, end = row
-    return {
-        "channels": list(channels),
-        "email": email,
-        "phone": phone,
-        "quiet_start": start.strftime("%H:%M") if start else None,
-        "quiet_end": end.strftime("%H:%M") if end else None,
-    }
-
-
-_SELECT = "SELECT channels, email, phone, quiet_start, quiet_end FROM notification_preferences"
-
-
 async def get_preferences(request: Request) -> Response:
     user_id = _staff(request)
     async with request.app.state.pool.connection() as conn:
-        cursor = await conn.execute(f"{_SELECT} WHERE user_id = %s", (user_id,))
-        return JSONResponse(_view(await cursor.fetchone()))
+        return JSONResponse(await load_preferences(conn, user_id))
 
 
 async def put_preferences(request: Request) -> Response:
     user_id = _staff(request)
     wanted: PreferencesIn = parse_model(PreferencesIn, await json_object(request))
     async with request.app.state.pool.connection() as conn:
-        await conn.execute(
-            "INSERT INTO notification_preferences"
-            " (user_id, channels, email, phone, quiet_start, quiet_end)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id) DO UPDATE SET"
-            " channels = EXCLUDED.channels, email = EXCLUDED.email, phone = EXCLUDED.phone,"
-            " quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,"
-            " updated_at = now()",
-            (
-                user_id,
-                wanted.channels,
-                wanted.email,
-                wanted.phone,
-                wanted.quiet_start,
-                wanted.quiet_end,
-            ),
-        )
-        cursor = await conn.execute(f"{_SELECT} WHERE user_id = %s", (user_id,))
-        return JSONResponse(_view(await cursor.fetchone()))
+        stored = await save_preferences(conn, user_id, **wanted.model_dump())
+    return JSONResponse(stored)
 
 
 routes = [

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.device_registry import (
+from api.devices import (
     DeviceIn,
     device_project,
     disable_device,
