@@ -5,7 +5,6 @@ on the same facts changes nothing the second time."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from analytics import attendance_queries as q
 from analytics.executor import Executor
 from infra.metrics import ERRORS
 from streams.channels import device_seen_key, presence_key
+from streams.live_messages import PresenceMessage, parse_live
 from streams.local_time import BEIJING
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,14 @@ async def gather(
     )
     working = await asyncio.to_thread(q.working_days, db, project_id, month_start, today)
     raw = await redis.get(presence_key(namespace, project_id))
-    presence = json.loads(raw) if raw else {}
+    live = parse_live(raw) if raw else None
+    if raw and not isinstance(live, PresenceMessage):
+        raise ValueError(f"the presence of {project_id} in Redis is not a presence message")
+    presence = (
+        live
+        if isinstance(live, PresenceMessage)
+        else PresenceMessage(project_id=project_id, headcount=0)
+    )
     devices = await _devices(conn, project_id)
     seen_at = await redis.hmget(device_seen_key(namespace), list(devices)) if devices else []
     unknown = await asyncio.to_thread(
@@ -124,8 +131,8 @@ async def gather(
         ],
         working_days_this_month=working,
         stale_workers=stale,
-        inside_since={w: datetime.fromisoformat(t) for w, t in presence.get("since", {}).items()},
-        headcount=int(presence.get("headcount", 0)),
+        inside_since={w: datetime.fromisoformat(t) for w, t in presence.since.items()},
+        headcount=presence.headcount,
         site_limit=limit,
         devices_last_seen={
             device: None if at is None else datetime.fromtimestamp(float(at), UTC)

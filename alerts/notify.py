@@ -21,6 +21,7 @@ from psycopg import Connection
 from redis import Redis
 
 from streams.channels import project_channel
+from streams.live_messages import alert_text
 
 TRANSITION_ZH = {
     "opened": "新告警",
@@ -112,11 +113,7 @@ def send_webhook(url: str, secret: str, payload: dict[str, Any]) -> None:
 
 def push_in_app(redis: Redis, namespace: str, payload: dict[str, Any]) -> None:
     """To the project's live channel (the realtime service routes it to the region too)."""
-    message = {"type": "alert", "alert": payload}
-    redis.publish(
-        project_channel(namespace, payload["project_id"]),
-        json.dumps(message, ensure_ascii=False, default=str, separators=(",", ":")),
-    )
+    redis.publish(project_channel(namespace, payload["project_id"]), alert_text(payload))
 
 
 class SmsGateway(Protocol):

@@ -52,6 +52,14 @@ from realtime.subscriptions import (
     worker_of_subject,
 )
 from streams.channels import presence_key, project_channel_pattern, project_of_channel
+from streams.live_messages import (
+    AlertMessage,
+    NotificationMessage,
+    PassMessage,
+    PresenceMessage,
+    parse_live,
+    to_text,
+)
 
 log = logging.getLogger(__name__)
 CLIENTS = Gauge("sitepulse_realtime_clients", "Connected WebSocket clients")
@@ -237,37 +245,35 @@ class RealtimeService:
     async def route(self, project_id: str, data: str) -> None:
         """Send one message of a project's Redis channel to every channel that shows it."""
         channel = str(Channel(ChannelKind.PROJECT, project_id))
-        message = json.loads(data)
-        kind = message.get("type")
-        if kind == "presence":
+        message = parse_live(data)
+        if message is None:
+            ERRORS.labels("realtime", "unreadable_message").inc()
+            return
+        if isinstance(message, PresenceMessage):
             self._coalescer.add(channel, project_id, data)
             region = await self._region_of(project_id)
             for region_channel in region_channels(region) if region else []:
                 self._coalescer.add(region_channel, project_id, data)
             return
         delivered = self.hub.publish(channel, data)
-        if kind == "alert":
+        if isinstance(message, AlertMessage):
             region = await self._region_of(project_id)
             for region_channel in region_channels(region) if region else []:
                 delivered += self.hub.publish(region_channel, data)
-            worker = worker_of_subject(message.get("alert", {}).get("subject", ""))
+            alert = message.alert
+            worker = worker_of_subject(alert.subject)
             if worker is not None:  # an alert about a worker is also their notification
-                alert = message["alert"]
-                note = _notice(
-                    "notification",
-                    alert_id=alert.get("alert_id"),
-                    title_zh=alert.get("title_zh", ""),
-                    project_id=project_id,
+                note = NotificationMessage(
+                    alert_id=alert.alert_id, title_zh=alert.title_zh, project_id=project_id
                 )
-                delivered += self.hub.publish(f"worker:{worker}", note)
-        if kind == "pass":
-            event = message.get("event", {})
-            self._replay.record(channel, event.get("event_id", ""), data)
-            worker = event.get("worker_id")
-            if worker:
-                worker_channel = str(Channel(ChannelKind.WORKER, worker))
+                delivered += self.hub.publish(f"worker:{worker}", to_text(note))
+        if isinstance(message, PassMessage):
+            event = message.event
+            self._replay.record(channel, event.event_id, data)
+            if event.worker_id:
+                worker_channel = str(Channel(ChannelKind.WORKER, event.worker_id))
                 delivered += self.hub.publish(worker_channel, data)
-                self._replay.record(worker_channel, event.get("event_id", ""), data)
+                self._replay.record(worker_channel, event.event_id, data)
         EVENTS.labels("realtime", "delivered").inc(delivered)
 
     async def _flush_coalesced(self) -> None:

@@ -1,11 +1,7 @@
-"""Redis key and pub/sub channel names and the live pass message (the floor: every service
-uses them, so they live beside the topics)."""
+"""Redis key and pub/sub channel names (the floor: every service uses them, so they live
+beside the topics). What goes on the channels is in :mod:`streams.live_messages`."""
 
 from __future__ import annotations
-
-import json
-
-from streams.records import PassEvent
 
 
 def project_channel(namespace: str, project_id: str) -> str:
@@ -29,12 +25,3 @@ def project_channel_pattern(namespace: str) -> str:
 def project_of_channel(namespace: str, channel: str) -> str | None:
     prefix = f"{namespace}live.project."
     return channel[len(prefix) :] if channel.startswith(prefix) else None
-
-
-def pass_message(event: PassEvent) -> str:
-    """The JSON text a dashboard receives for one pass."""
-    return json.dumps(
-        {"type": "pass", "event": event.model_dump(mode="json")},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from streams.channels import pass_message, project_channel
+from streams.channels import project_channel
+from streams.live_messages import pass_message
 from streams.records import PassEvent
 
 # KEYS: one seen-key per event. ARGV[1]: TTL; then channel, message for each event.

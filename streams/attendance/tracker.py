@@ -8,7 +8,6 @@ trade, the workers on site) and a ``presence`` message on the project's live cha
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Iterable, Sequence
@@ -24,6 +23,7 @@ from streams.attendance.book import AttendanceBook, Key
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import Swipe
 from streams.channels import presence_key, project_channel
+from streams.live_messages import PresenceMessage, to_text
 from streams.records import Direction, PassEvent, PassMethod
 
 
@@ -146,17 +146,16 @@ class AttendanceTracker:
         count = 0
         for project in projects:
             inside = sorted(self.book.on_site(project))
-            message = {
-                "type": "presence",
-                "project_id": project,
-                "headcount": len(inside),
-                "by_team": Counter(self.facts.team(project, w) or "未分班组" for w in inside),
-                "by_trade": Counter(self.facts.trade(w) or "未登记工种" for w in inside),
-                "workers": inside,
-                "since": {w: t.isoformat() for w, t in self.book.open_since(project).items()},
-                "at": now.astimezone(UTC).isoformat(),
-            }
-            text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+            message = PresenceMessage(
+                project_id=project,
+                headcount=len(inside),
+                by_team=Counter(self.facts.team(project, w) or "未分班组" for w in inside),
+                by_trade=Counter(self.facts.trade(w) or "未登记工种" for w in inside),
+                workers=inside,
+                since={w: t.isoformat() for w, t in self.book.open_since(project).items()},
+                at=now.astimezone(UTC).isoformat(),
+            )
+            text = to_text(message)
             pipeline.set(presence_key(self._namespace, project), text)
             pipeline.publish(project_channel(self._namespace, project), text)
             count += 1

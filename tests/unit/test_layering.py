@@ -17,6 +17,7 @@ FLOOR = {
     "streams.frame_records",
     "streams.topics",
     "streams.channels",
+    "streams.live_messages",
     "streams.event_time",
     "streams.local_time",
     "streams.regions",

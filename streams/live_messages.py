@@ -1,0 +1,102 @@
+"""The typed messages of the live channels (the floor): what streams, alerts and the
+realtime service put on a project's Redis channel, and what dashboards receive.
+
+Producers build them here and serialise them with :func:`to_text`; the realtime service
+and the alert evaluation read them back with :func:`parse_live`, which is total: a message
+that is not one of these gives None, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from streams.records import PassEvent
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PassMessage(_Message):
+    """One pass through a gate (known worker, unknown face, or a card)."""
+
+    type: Literal["pass"] = "pass"
+    event: PassEvent
+
+
+class PresenceMessage(_Message):
+    """Who is on a project's site now; ``by_team`` is keyed by team id."""
+
+    type: Literal["presence"] = "presence"
+    project_id: str
+    headcount: int
+    by_team: dict[str, int] = Field(default_factory=dict)
+    by_trade: dict[str, int] = Field(default_factory=dict)
+    workers: list[str] = Field(default_factory=list)
+    since: dict[str, str] = Field(default_factory=dict)  # worker -> ISO time of entry
+    at: str = ""
+
+
+class AlertPayload(BaseModel):
+    """An alert transition as notifications carry it; further fields are kept as they are."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    alert_id: int
+    project_id: str
+    subject: str = ""
+    transition: str = ""
+    title_zh: str = ""
+
+
+class AlertMessage(_Message):
+    type: Literal["alert"] = "alert"
+    alert: AlertPayload
+
+
+class NotificationMessage(_Message):
+    """An alert about a worker, on that worker's own channel."""
+
+    type: Literal["notification"] = "notification"
+    alert_id: int
+    title_zh: str
+    project_id: str
+
+
+LiveMessage = Annotated[
+    PassMessage | PresenceMessage | AlertMessage | NotificationMessage,
+    Field(discriminator="type"),
+]
+_LIVE: TypeAdapter[LiveMessage] = TypeAdapter(LiveMessage)
+
+
+def to_text(message: _Message) -> str:
+    """The compact JSON text of a message (Chinese kept readable)."""
+    return json.dumps(message.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+
+
+def pass_message(event: PassEvent) -> str:
+    """The text of a :class:`PassMessage` (built directly: this is the hot path)."""
+    return json.dumps(
+        {"type": "pass", "event": event.model_dump(mode="json")},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def parse_live(data: str | bytes) -> LiveMessage | None:
+    """The message in ``data``, or None when it is not a live message."""
+    try:
+        return _LIVE.validate_json(data)
+    except ValidationError:
+        return None
+
+
+def alert_text(payload: dict[str, Any]) -> str:
+    """An alert transition's live message, from the payload notifications carry."""
+    return json.dumps(
+        {"type": "alert", "alert": payload}, ensure_ascii=False, default=str, separators=(",", ":")
+    )
