@@ -145,3 +145,18 @@ def principal_of(request: Request, *, allow_pending_password: bool = False) -> P
     if who.must_change_password and not allow_pending_password:
         raise ForbiddenError("change the initial password first (POST /v1/auth/password)")
     return who
+
+
+def page_params(request: Request) -> tuple[int, int]:
+    try:
+        limit = int(request.query_params.get("limit", "50"))
+        offset = int(request.query_params.get("offset", "0"))
+    except ValueError:
+        raise InvalidInputError(
+            [FieldProblem("limit", "limit and offset must be integers", "分页参数应为整数")]
+        ) from None
+    if not 1 <= limit <= 500 or offset < 0:
+        raise InvalidInputError(
+            [FieldProblem("limit", "limit 1-500 and offset >= 0", "分页参数不正确")]
+        )
+    return limit, offset

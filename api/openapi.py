@@ -18,7 +18,7 @@ from api.openapi_parts import (
 )
 from api.openapi_registry import registry_paths
 from api.projects import ProjectPatch, ProjectView, TeamPatch, TeamView
-from api.routes_projects import RegionIn
+from api.routes_regions import RegionIn
 from api.workers import RegistrationIn, WorkerPatch, WorkerView
 
 

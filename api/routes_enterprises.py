@@ -17,10 +17,9 @@ from api.enterprises import (
     update_enterprise,
 )
 from api.guards import actor_of, path_id, require_visible_project
-from api.http import handles_errors, json_object, principal_of
+from api.http import handles_errors, json_object, page_params, principal_of
 from api.principal import Principal, Role, ScopeKind
 from api.projects import parse_model
-from api.routes_projects import page_params
 from infra.errors import ForbiddenError
 
 

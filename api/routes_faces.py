@@ -1,4 +1,4 @@
-"""Face enrolment of a worker, and capture snapshots served within the caller's scope."""
+"""Face enrolment of a worker: enrol 1-5 photos, read the enrolment, remove it."""
 
 from __future__ import annotations
 
@@ -8,17 +8,10 @@ from starlette.routing import Route
 
 from api.access import can_access_worker
 from api.enrolment import EnrolmentIn, enrol, enrolment_of, remove
-from api.guards import (
-    actor_of,
-    path_id,
-    require_project_in_scope,
-    require_registrar,
-    require_visible_project,
-)
+from api.guards import actor_of, path_id, require_project_in_scope, require_registrar
 from api.http import handles_errors, json_object, principal_of
 from api.projects import parse_model
 from infra.errors import NotFoundError
-from infra.snapshots import SnapshotStore, project_of
 
 
 async def _visible_worker(request: Request) -> int:
@@ -65,24 +58,8 @@ async def delete_face(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def get_snapshot(request: Request) -> Response:
-    """The JPEG of a capture, for callers whose scope covers its project (404 otherwise)."""
-    who = principal_of(request)
-    ref = request.path_params["ref"]
-    project_id = project_of(ref)
-    async with request.app.state.pool.connection() as conn:
-        await require_visible_project(conn, who, project_id)
-    store: SnapshotStore = request.app.state.snapshots
-    return Response(
-        store.read(ref),
-        media_type="image/jpeg",
-        headers={"cache-control": "private, max-age=3600"},
-    )
-
-
 routes = [
     Route("/v1/workers/{worker_id:int}/face", handles_errors(put_face), methods=["PUT"]),
     Route("/v1/workers/{worker_id:int}/face", handles_errors(get_face), methods=["GET"]),
     Route("/v1/workers/{worker_id:int}/face", handles_errors(delete_face), methods=["DELETE"]),
-    Route("/v1/snapshots/{ref:path}", handles_errors(get_snapshot), methods=["GET"]),
 ]

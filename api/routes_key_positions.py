@@ -1,4 +1,4 @@
-"""Key-position approvals and entry invitations over HTTP."""
+"""Key positions (关键岗位): entry and exit requested on site, decided by a regulator."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ from starlette.routing import Route
 
 from api.guards import actor_of, path_id, require_registrar, require_visible_project
 from api.http import handles_errors, json_object, principal_of
-from api.invitations import InvitationIn, invitations_of, invite, respond
 from api.key_positions import KeyPositionIn, decide, list_positions, position_project
 from api.key_positions import request_entry as request_key_entry
 from api.key_positions import request_exit as request_key_exit
-from api.principal import Principal, Role, ScopeKind
+from api.principal import Role, ScopeKind
 from api.projects import parse_model
-from infra.errors import FieldProblem, ForbiddenError, InvalidInputError, NotFoundError
+from infra.errors import FieldProblem, ForbiddenError, InvalidInputError
 
 
 async def post_key_position(request: Request) -> Response:
@@ -73,42 +72,6 @@ async def post_key_position_decision(request: Request) -> Response:
     return JSONResponse(updated.model_dump())
 
 
-async def post_invitation(request: Request) -> Response:
-    who = principal_of(request)
-    require_registrar(who, "make this request")
-    body: InvitationIn = parse_model(InvitationIn, await json_object(request))
-    project_id = request.path_params["project_id"]
-    async with request.app.state.pool.connection() as conn:
-        await require_visible_project(conn, who, project_id)
-        created = await invite(conn, project_id, body, actor=actor_of(who))
-    return JSONResponse(created.model_dump(), status_code=201)
-
-
-def _worker_of(who: Principal) -> int:
-    if who.scope_kind is not ScopeKind.WORKER:
-        raise ForbiddenError("only the invited worker can see or answer invitations")
-    return int(who.scope_id)
-
-
-async def get_my_invitations(request: Request) -> Response:
-    worker_id = _worker_of(principal_of(request))
-    async with request.app.state.pool.connection() as conn:
-        items = await invitations_of(conn, worker_id)
-    return JSONResponse({"items": [item.model_dump() for item in items]})
-
-
-async def post_invitation_answer(request: Request) -> Response:
-    worker_id = _worker_of(principal_of(request))
-    answer = request.path_params["answer"]
-    if answer not in ("accept", "decline"):
-        raise NotFoundError(f"no such answer {answer!r}: use accept or decline")
-    accept = answer == "accept"
-    invitation_id = path_id(request, "invitation_id", "invitation")
-    async with request.app.state.pool.connection() as conn:
-        answered = await respond(conn, invitation_id, worker_id, accept=accept)
-    return JSONResponse(answered.model_dump())
-
-
 routes = [
     Route(
         "/v1/projects/{project_id}/key-positions",
@@ -128,15 +91,6 @@ routes = [
     Route(
         "/v1/key-positions/{position_id:int}/decision",
         handles_errors(post_key_position_decision),
-        methods=["POST"],
-    ),
-    Route(
-        "/v1/projects/{project_id}/invitations", handles_errors(post_invitation), methods=["POST"]
-    ),
-    Route("/v1/me/invitations", handles_errors(get_my_invitations), methods=["GET"]),
-    Route(
-        "/v1/invitations/{invitation_id:int}/{answer:str}",
-        handles_errors(post_invitation_answer),
         methods=["POST"],
     ),
 ]
