@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from clickhouse_driver import Client
-from clickhouse_driver.errors import NetworkError, SocketTimeoutError
 
 from infra.errors import UnavailableError
+from infra.outages import is_outage
 
 T = TypeVar("T")
 
@@ -58,11 +58,12 @@ class ExecutorPool:
             client = await self._idle.get()
         try:
             return await asyncio.to_thread(query, DriverExecutor(client), *args, **kwargs)
-        except (NetworkError, SocketTimeoutError, OSError, EOFError) as exc:
+        except Exception as exc:
             client.disconnect()  # reconnects on its next use
-            raise UnavailableError(f"ClickHouse is not reachable: {type(exc).__name__}") from exc
-        except Exception:
-            client.disconnect()
+            if is_outage(exc):
+                raise UnavailableError(
+                    f"ClickHouse is not reachable: {type(exc).__name__}"
+                ) from exc
             raise
         finally:
             self._idle.put_nowait(client)

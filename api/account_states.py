@@ -8,7 +8,6 @@ version in PostgreSQL; every request's token is compared with the account as it 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.principal import Principal
 from api.tokens import TokenIssuer
+from infra.asgi_reply import send_error
 from infra.errors import AuthenticationError
 
 _MAX_CACHED = 50_000
@@ -99,16 +99,7 @@ class RevokedTokens:
                     try:
                         await self.states.check(who)
                     except AuthenticationError as refusal:
-                        await _unauthorized(send, refusal)
+                        reason, zh = str(refusal), refusal.message_zh or "请重新登录"
+                        await send_error(send, 401, "unauthorized", reason, zh)
                         return
         await self.app(scope, receive, send)
-
-
-async def _unauthorized(send: Send, refusal: AuthenticationError) -> None:
-    body = json.dumps(
-        {"error": "unauthorized", "reason": str(refusal), "message_zh": refusal.message_zh},
-        ensure_ascii=False,
-    ).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 401, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

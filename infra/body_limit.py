@@ -7,10 +7,11 @@ Nothing reads an unbounded body, not even before authentication.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra.asgi_reply import send_error
 
 LimitFor = Callable[[str], int]
 
@@ -28,7 +29,7 @@ class BodyLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             if not declared.isdigit():
-                await _refuse(
+                await send_error(
                     send, 400, "bad_request", "Content-Length is not a number", "请求头不正确"
                 )
                 return
@@ -66,19 +67,5 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    await _refuse(
-        send,
-        413,
-        "payload_too_large",
-        f"the request body is larger than {limit} bytes",
-        "请求体过大",
-    )
-
-
-async def _refuse(send: Send, status: int, error: str, reason: str, message_zh: str) -> None:
-    body = json.dumps(
-        {"error": error, "reason": reason, "message_zh": message_zh}, ensure_ascii=False
-    ).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    reason = f"the request body is larger than {limit} bytes"
+    await send_error(send, 413, "payload_too_large", reason, "请求体过大", field="body")

@@ -114,12 +114,9 @@ def create_app(settings: Settings) -> Starlette:
     # base64 grows the image by 4/3; the rest of the JSON is small.
     max_frame_body = settings.frame_max_bytes * 4 // 3 + 4096
 
-    async def authenticated_body(request: Request, limit: int) -> tuple[DeviceCredential, bytes]:
+    async def authenticated_body(request: Request) -> tuple[DeviceCredential, bytes]:
+        """The body (within its path's limit: BodyLimit refused larger ones) and its device."""
         body = await request.body()
-        if len(body) > limit:
-            ERRORS.labels("ingest", "too_large").inc()
-            problem = FieldProblem("body", f"body exceeds {limit} bytes", "请求体过大")
-            raise Refused(_problem_response(413, "payload_too_large", [problem]))
         try:
             device = await authenticator.authenticate(dict(request.headers), body)
         except AuthenticationError as exc:
@@ -147,7 +144,7 @@ def create_app(settings: Settings) -> Starlette:
             ) from None
 
     async def post_passes(request: Request) -> Response:
-        device, body = await authenticated_body(request, max_batch_body)
+        device, body = await authenticated_body(request)
         try:
             batch = parse_device_batch(body)
         except InvalidInputError as exc:
@@ -182,7 +179,7 @@ def create_app(settings: Settings) -> Starlette:
         )
 
     async def post_frame(request: Request) -> Response:
-        device, body = await authenticated_body(request, max_frame_body)
+        device, body = await authenticated_body(request)
         try:
             upload, image = parse_frame_upload(body, max_image_bytes=settings.frame_max_bytes)
             await asyncio.to_thread(decode_jpeg, image)
@@ -226,7 +223,7 @@ def create_app(settings: Settings) -> Starlette:
 
     async def post_heartbeat(request: Request) -> Response:
         """A gate says it is alive (every minute or so); its body may be ``{}``."""
-        _, body = await authenticated_body(request, 4096)
+        _, body = await authenticated_body(request)
         try:
             parse_heartbeat(body)
         except InvalidInputError as exc:
@@ -271,6 +268,7 @@ def create_app(settings: Settings) -> Starlette:
             await pool.close()
             await redis.aclose()
 
+    # Heartbeats and anything else: 4 KiB.
     limits = {"/v1/passes": max_batch_body, "/v1/frames": max_frame_body}
     return Starlette(
         middleware=[Middleware(BodyLimit, limit_for=lambda path: limits.get(path, 4096))],

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from analytics.clickhouse import connect
 from api.devices import DeviceRecord, provision_devices
@@ -20,6 +21,7 @@ from api.tokens import viewer_token
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from realtime.client import LiveSubscriber
+from streams.topics import DEAD_LETTER
 
 
 def new_device(settings: Settings, project_id: str | None = None) -> DeviceRecord:
@@ -85,3 +87,40 @@ def dashboard(settings: Settings, project_id: str) -> LiveSubscriber:
     """A live feed of one project, watched with a token for that project."""
     token = viewer_token(os.environ["SITEPULSE_TOKEN_SECRET"], project_id)
     return LiveSubscriber.for_project(settings.bind_host, settings.realtime_port, project_id, token)
+
+
+async def dead_letters(settings: Settings) -> list[dict[str, Any]]:
+    """Every letter on the dead-letter topic now, read to the topic's end."""
+    topic = settings.topic(DEAD_LETTER)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        letters: list[dict[str, Any]] = []
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            batches = await consumer.getmany(*partitions, timeout_ms=500)
+            letters += [json.loads(m.value) for ms in batches.values() for m in ms if m.value]
+        return letters
+    finally:
+        await consumer.stop()
+
+
+async def dead_letters_about(
+    settings: Settings, markers: set[str], timeout_s: float = 60
+) -> dict[str, dict[str, Any]]:
+    """The letter whose payload mentions each marker, waiting until all have arrived."""
+    found: dict[str, dict[str, Any]] = {}
+
+    async def all_there() -> bool:
+        for letter in await dead_letters(settings):
+            found.update({m: letter for m in markers if m in letter["payload"]})
+        return set(found) == markers
+
+    await wait_until(all_there, timeout_s)
+    return found

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from infra.settings import Settings
-from streams.topics import DEAD_LETTER, GATE_PASSES
+from streams.topics import GATE_PASSES
 
-from .helpers import new_device, pass_item, post_passes, stored_event_ids, wait_until
+from .helpers import (
+    dead_letters_about,
+    new_device,
+    pass_item,
+    post_passes,
+    stored_event_ids,
+    wait_until,
+)
 
 
 async def test_bad_event_is_dead_lettered_and_later_events_still_flow(stack: Settings) -> None:
@@ -28,22 +33,6 @@ async def test_bad_event_is_dead_lettered_and_later_events_still_flow(stack: Set
         lambda: stored_event_ids(stack, device.project_id) == [f"{device.device_id}:1"]
     )
 
-    consumer = AIOKafkaConsumer(
-        stack.topic(DEAD_LETTER),
-        bootstrap_servers=stack.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    letters = []
-    try:
-        for _ in range(30):
-            batches = await consumer.getmany(timeout_ms=500)
-            letters += [json.loads(m.value) for ms in batches.values() for m in ms]
-            if any("broken-1" in letter["payload"] for letter in letters):
-                break
-    finally:
-        await consumer.stop()
-    letter = next(letter for letter in letters if "broken-1" in letter["payload"])
+    letter = (await dead_letters_about(stack, {"broken-1"}))["broken-1"]
     assert letter["source_topic"] == stack.topic(GATE_PASSES)
     assert "device_id: Field required" in letter["reason"]

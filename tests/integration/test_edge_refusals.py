@@ -13,7 +13,7 @@ from api.identity import uscc_check_character
 from infra.settings import Settings
 from ingest.signing import sign_headers
 
-from .helpers import new_device
+from .helpers import new_device, post_passes
 from .people import Site, auth, worker_body
 from .test_workers import new_id_number
 
@@ -85,6 +85,12 @@ async def test_oversized_bodies_are_refused_with_413_before_authentication(
 
     streamed = await http.post("/v1/auth/login", content=chunks())
     assert streamed.status_code == 413
+
+    device = new_device(stack)  # a gate's batch past its limit: refused before its signature
+    gate_body = b'{"events": [' + b" " * (stack.ingest_max_batch * 2048 + 1) + b"]}"
+    too_big = await post_passes(stack, device, body=gate_body)
+    assert too_big.status_code == 413
+    assert too_big.json()["problems"][0]["field"] == "body"
 
 
 async def test_a_non_ascii_digit_in_the_device_timestamp_is_a_401(stack: Settings) -> None:

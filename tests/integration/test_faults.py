@@ -23,7 +23,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from redis import Redis
 
 from analytics.clickhouse import connect
@@ -39,9 +38,8 @@ from streams.attendance.timeline import (
 )
 from streams.channels import presence_key
 from streams.records import Direction, PassMethod
-from streams.topics import DEAD_LETTER
 
-from .helpers import new_device, stored_event_ids, wait_until
+from .helpers import dead_letters, new_device, stored_event_ids, wait_until
 from .people import Site, auth
 
 WORKERS = 48
@@ -192,31 +190,8 @@ async def assert_exact_outcome(stack: Settings, gate: Gate, items: list[dict[str
 
     await wait_until(lambda: presence() == on_site, 60)
 
-    letters = [text for text in await all_dead_letters(stack) if device.device_id in text]
+    letters = [d for d in await dead_letters(stack) if device.device_id in d["payload"]]
     assert letters == [], letters
-
-
-async def all_dead_letters(stack: Settings) -> list[str]:
-    """Every value on the dead-letter topic now, read to its end."""
-    topic = stack.topic(DEAD_LETTER)
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        if not partitions:
-            await consumer.topics()
-            numbers = consumer.partitions_for_topic(topic) or set()
-            partitions = [TopicPartition(topic, p) for p in numbers]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        values: list[str] = []
-        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
-            batches = await consumer.getmany(*partitions, timeout_ms=500)
-            values += [m.value.decode() for ms in batches.values() for m in ms if m.value]
-        return values
-    finally:
-        await consumer.stop()
 
 
 def _pid(stack: Settings, name: str) -> int:

@@ -8,12 +8,11 @@ import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import cv2
 import httpx
 import numpy as np
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from analytics.clickhouse import connect
 from analytics.isolation import write_isolating
@@ -22,9 +21,16 @@ from infra.outages import is_outage
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from streams.records import Direction, PassEvent, PassMethod
-from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES
+from streams.topics import GATE_FRAMES, GATE_PASSES
 
-from .helpers import new_device, pass_item, post_passes, stored_event_ids, wait_until
+from .helpers import (
+    dead_letters_about,
+    new_device,
+    pass_item,
+    post_passes,
+    stored_event_ids,
+    wait_until,
+)
 
 RESET_CLOCK = "1969-12-31T23:00:00+08:00"
 EDGE_TIMES = [
@@ -35,28 +41,6 @@ EDGE_TIMES = [
     (datetime.now(UTC) + timedelta(hours=2)).isoformat(),
     (datetime.now(UTC) - timedelta(days=93)).isoformat(),
 ]
-
-
-async def dead_letters(settings: Settings, wanted: set[str]) -> dict[str, dict[str, Any]]:
-    """The dead letters whose payload mentions each wanted marker, read from the start."""
-    consumer = AIOKafkaConsumer(
-        settings.topic(DEAD_LETTER),
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: dict[str, dict[str, Any]] = {}
-    try:
-        deadline = time.monotonic() + 60
-        while set(found) != wanted and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            for message in (m for ms in batches.values() for m in ms):
-                letter = json.loads(message.value)
-                found.update({w: letter for w in wanted if w in letter["payload"]})
-    finally:
-        await consumer.stop()
-    return found
 
 
 async def test_unbelievable_times_are_refused_at_ingest_per_event(stack: Settings) -> None:
@@ -140,7 +124,7 @@ async def test_values_injected_on_the_topics_are_dead_lettered_and_others_flow(
 
     await wait_until(lambda: stored_event_ids(stack, device.project_id) == [good.event_id])
     await wait_until(lambda: len(stored_event_ids(stack, other.project_id)) == 2)
-    letters = await dead_letters(stack, {"poison-reset", "poison-9999", "poison-frame"})
+    letters = await dead_letters_about(stack, {"poison-reset", "poison-9999", "poison-frame"})
     assert letters["poison-reset"]["kind"] == "event_time"
     assert "before the backlog horizon" in letters["poison-reset"]["reason"]
     assert letters["poison-9999"]["kind"] == "invalid"

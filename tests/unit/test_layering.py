@@ -27,6 +27,7 @@ FLOOR = {
     "infra.outages",
     "infra.redis_client",
     "infra.retry",
+    "infra.asgi_reply",
     "infra.body_limit",
 }
 PACKAGES = ("api", "alerts", "analytics", "infra", "ingest", "realtime", "streams")
