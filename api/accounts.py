@@ -103,7 +103,7 @@ def _principal(row: tuple[Any, ...]) -> Principal:
 
 _USER_COLUMNS = (
     "user_id, login, role, scope_kind, scope_id, must_change_password, password_hash,"
-    " token_version, password_expires_at"
+    " token_version, password_expires_at <= now()"
 )
 
 
@@ -130,8 +130,8 @@ async def authenticate(
         row = await _first_worker_login(conn, name, timedelta(days=initial_password_days))
     if row is None or not password_matches(row[6], password):
         raise AuthenticationError(_WRONG)
-    must_change, expires_at = row[5], row[8]
-    if must_change and expires_at is not None and expires_at <= await _now(conn):
+    must_change, expired = row[5], row[8]
+    if must_change and expired:
         raise _expired()
     return _principal(row)
 
