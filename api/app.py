@@ -1,4 +1,4 @@
-"""The people-facing REST API (Starlette): accounts and the worker registry so far."""
+"""The people-facing REST API: FastAPI on Starlette, one router per resource."""
 
 from __future__ import annotations
 
@@ -7,44 +7,47 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
+from fastapi import Depends, FastAPI
 from psycopg_pool import AsyncConnectionPool
-from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import ExecutorPool
-from api import (
-    routes_alerts,
-    routes_attendance,
-    routes_auth,
-    routes_devices,
-    routes_enterprises,
-    routes_faces,
-    routes_invitations,
-    routes_key_positions,
-    routes_preferences,
-    routes_project_changes,
-    routes_projects,
-    routes_regions,
-    routes_snapshots,
-    routes_teams,
-    routes_users,
-    routes_workers,
+from api.auth.account_states import AccountStates, RevokedTokens
+from api.auth.login_guard import LoginGuard
+from api.auth.tokens import TokenIssuer
+from api.dependencies import AppServices, refuse_nul
+from api.docs import add_docs
+from api.errors import COMMON_REFUSALS, EXCEPTION_HANDLERS
+from api.routes import (
+    alert_rules,
+    alerts,
+    attendance,
+    auth,
+    contracts,
+    devices,
+    enterprises,
+    faces,
+    invitations,
+    key_positions,
+    preferences,
+    project_changes,
+    projects,
+    regions,
+    snapshots,
+    teams,
+    users,
+    workers,
 )
-from api.account_states import AccountStates, RevokedTokens
-from api.login_guard import LoginGuard
-from api.openapi import openapi_document
-from api.outbox import OutboxPublisher
-from api.tokens import TokenIssuer
+from api.stores.outbox import OutboxPublisher
 from infra.body_limit import BodyLimit
 from infra.errors import SettingsError
 from infra.metrics import metrics_route
-from infra.outages import outage_response
 from infra.redis_client import async_redis
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore
@@ -53,23 +56,27 @@ from streams.topics import REGISTRY
 
 log = logging.getLogger(__name__)
 
-
-async def _not_found(request: Request, exc: Exception) -> Response:
-    body = {
-        "error": "not_found",
-        "reason": f"no such resource: {request.url.path}",
-        "message_zh": "未找到",
-    }
-    return JSONResponse(body, status_code=404)
-
-
-async def _not_allowed(request: Request, exc: Exception) -> Response:
-    body = {
-        "error": "method_not_allowed",
-        "reason": f"{request.method} is not allowed here",
-        "message_zh": "不支持此请求方法",
-    }
-    return JSONResponse(body, status_code=405)
+#: Every router of the API, by resource; a test checks each route is in the document.
+ROUTERS = [
+    auth.router,
+    users.router,
+    workers.router,
+    contracts.router,
+    faces.router,
+    projects.router,
+    project_changes.router,
+    teams.router,
+    devices.router,
+    regions.router,
+    enterprises.router,
+    key_positions.router,
+    invitations.router,
+    attendance.router,
+    snapshots.router,
+    alerts.router,
+    alert_rules.router,
+    preferences.router,
+]
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
@@ -92,26 +99,34 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
     return limit_for
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings) -> FastAPI:
     if settings.token_secret is None:
         raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
-    pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=8, open=False)
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        settings.postgres_dsn, min_size=1, max_size=8, open=False
+    )
     outbox = OutboxPublisher(pool, settings.kafka_bootstrap, settings.topic(REGISTRY))
     redis = async_redis(settings.redis_url)
     tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
     account_states = AccountStates(pool, ttl_s=settings.token_check_ttl_s)
-
-    async def healthz(request: Request) -> Response:
-        async with pool.connection() as conn:
-            await conn.execute("SELECT 1")
-        return JSONResponse({"status": "ok", "service": "api"})
+    services = AppServices(
+        settings=settings,
+        pool=pool,
+        clickhouse=ExecutorPool(lambda: connect_clickhouse(settings.clickhouse_url)),
+        redis=redis,
+        tokens=tokens,
+        account_states=account_states,
+        login_guard=LoginGuard(redis, settings),
+        faces=FaceEngine(settings.model_dir.resolve()),
+        snapshots=SnapshotStore(settings.snapshot_dir),
+    )
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await pool.open()
         await outbox.start()
         # Load the face models in the background; an enrolment before then waits for them.
-        warm_up = asyncio.create_task(asyncio.to_thread(app.state.faces.ready))
+        warm_up = asyncio.create_task(asyncio.to_thread(services.faces.ready))
         warm_up.add_done_callback(_log_failure)
         try:
             yield
@@ -120,35 +135,14 @@ def create_app(settings: Settings) -> Starlette:
             await pool.close()
             await redis.aclose()
 
-    document = openapi_document()
-
-    async def openapi(request: Request) -> Response:
-        return JSONResponse(document)
-
-    app = Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/openapi.json", openapi),
-            metrics_route(),
-            *routes_auth.routes,
-            *routes_workers.routes,
-            *routes_projects.routes,
-            *routes_teams.routes,
-            *routes_devices.routes,
-            *routes_regions.routes,
-            *routes_key_positions.routes,
-            *routes_invitations.routes,
-            *routes_enterprises.routes,
-            *routes_users.routes,
-            *routes_faces.routes,
-            *routes_snapshots.routes,
-            *routes_attendance.routes,
-            *routes_alerts.routes,
-            *routes_preferences.routes,
-            *routes_project_changes.routes,
-        ],
+    app = FastAPI(
+        title="SitePulse people's API",
+        version="0.1.0",
+        summary="实名制与工资监管平台 — 人员、项目、考勤、告警",
         lifespan=lifespan,
-        exception_handlers={404: _not_found, 405: _not_allowed, Exception: outage_response},
+        docs_url=None,
+        redoc_url=None,
+        exception_handlers=EXCEPTION_HANDLERS,
         # The dashboard pages are served by the realtime service, on another port.
         # CORS outermost, so that refusals (413, 401) reach the dashboard pages readable.
         middleware=[
@@ -162,13 +156,16 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(RevokedTokens, tokens=tokens, states=account_states),
         ],
     )
-    app.state.pool = pool
-    app.state.settings = settings
-    app.state.faces = FaceEngine(settings.model_dir.resolve())
-    app.state.snapshots = SnapshotStore(settings.snapshot_dir)
-    app.state.clickhouse = ExecutorPool(lambda: connect_clickhouse(settings.clickhouse_url))
-    app.state.redis = redis
-    app.state.tokens = tokens
-    app.state.account_states = account_states
-    app.state.login_guard = LoginGuard(redis, settings)
+    app.state.services = services
+    for router in ROUTERS:
+        app.include_router(router, dependencies=[Depends(refuse_nul)], responses=COMMON_REFUSALS)
+    add_docs(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz(request: Request) -> Response:
+        async with pool.connection() as conn:
+            await conn.execute("SELECT 1")
+        return JSONResponse({"status": "ok", "service": "api"})
+
+    app.router.routes.append(metrics_route())
     return app

@@ -153,11 +153,3 @@ def mask_bank_card(digits: str) -> str:
 def mask_mobile(number: str) -> str:
     """``13812345678`` → ``138****5678``."""
     return number[:3] + "****" + number[-4:]
-
-
-def check_new_password(password: str, *, field: str = "new_password") -> None:
-    """The platforms' rule: at least 8 characters, with both letters and digits."""
-    if len(password) < 8:
-        raise _fail(field, "must have at least 8 characters", "新密码至少8位")
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        raise _fail(field, "must contain both letters and digits", "新密码须同时包含字母和数字")

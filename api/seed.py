@@ -16,10 +16,10 @@ from typing import Any
 
 import psycopg
 
-from api.accounts import hash_password
+from api.auth.passwords import hash_password
+from api.auth.principal import SCOPE_OF_ROLE, Role
 from api.identity import id_check_character, uscc_check_character
-from api.principal import SCOPE_OF_ROLE, Role
-from api.workers import WORKER_COLUMNS, worker_state
+from api.stores.workers import WORKER_COLUMNS, worker_state
 
 DEMO_PASSWORD = "SitePulse2026"
 

@@ -31,7 +31,7 @@ from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
 from analytics.clickhouse import connect
 from analytics.executor import DriverExecutor
 from analytics.sink import PASS_COLUMNS, PassSink, pass_columns
-from infra.ephemeral import ephemeral_stack
+from infra.launch.ephemeral import ephemeral_stack
 from streams.attendance.timeline import AttendanceDay
 from streams.local_time import BEIJING
 from streams.records import Direction, PassEvent, PassMethod

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import faust
 from faust.types import StreamT
 
-from infra.ephemeral import free_ports
+from infra.launch.ephemeral import free_ports
 from infra.settings import load_settings
 from streams.app import create_app
 

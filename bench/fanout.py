@@ -29,8 +29,8 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from api.tokens import viewer_token
-from infra.ephemeral import ephemeral_stack
+from api.auth.tokens import viewer_token
+from infra.launch.ephemeral import ephemeral_stack
 from infra.settings import Settings
 from streams.channels import project_channel
 

@@ -32,9 +32,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.clickhouse import connect
-from api.devices import DeviceRecord, provision_devices
-from api.tokens import viewer_token
-from infra.ephemeral import ephemeral_stack
+from api.auth.tokens import viewer_token
+from api.stores.devices import DeviceRecord, provision_devices
+from infra.launch.ephemeral import ephemeral_stack
 from infra.settings import Settings
 from ingest.client import DeviceClient
 from realtime.client import LiveSubscriber

@@ -27,10 +27,10 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from api.access import can_access_project, can_access_worker
-from api.account_states import AccountStates
-from api.principal import Principal
-from api.tokens import TokenIssuer
+from api.auth.access import can_access_project, can_access_worker
+from api.auth.account_states import AccountStates
+from api.auth.principal import Principal
+from api.auth.tokens import TokenIssuer
 from infra.errors import AuthenticationError, ForbiddenError, InvalidInputError, SettingsError
 from infra.metrics import ERRORS, EVENTS, exposition
 from infra.redis_client import async_redis

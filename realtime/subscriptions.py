@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from api.principal import Principal, Role, ScopeKind
+from api.auth.principal import Principal, Role, ScopeKind
 from infra.errors import AuthenticationError, FieldProblem, ForbiddenError, InvalidInputError
 from streams.regions import region_prefix
 

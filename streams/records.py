@@ -7,6 +7,7 @@ problem names its field, an English reason and a Chinese message for the UI.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -148,11 +149,22 @@ _ZH_BY_ERROR_TYPE = {
 
 def problems_from(error: ValidationError) -> list[FieldProblem]:
     """Translate a pydantic error into field problems with dotted paths (``events.3.direction``)."""
+    return field_problems(error.errors(include_url=False))
+
+
+def field_problems(errors: Sequence[Mapping[str, Any]]) -> list[FieldProblem]:
+    """Field problems from pydantic's error dicts; a location that starts with where the
+    value came from (``body``, ``query``, ``path``) is named without it."""
     problems = []
-    for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in item["loc"]) or "body"
-        reason = str(item["msg"]).removeprefix("Value error, ")
-        zh = _ZH_BY_ERROR_TYPE.get(str(item["type"]), "取值不正确")
+    for item in errors:
+        loc = [str(part) for part in item.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header") and len(loc) > 1:
+            loc = loc[1:]
+        if str(item.get("type")) == "json_invalid":
+            loc = ["body"]
+        path = ".".join(loc) or "body"
+        reason = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        zh = _ZH_BY_ERROR_TYPE.get(str(item.get("type")), "取值不正确")
         problems.append(FieldProblem(field=path, reason=reason, message_zh=f"{path}: {zh}"))
     return problems
 

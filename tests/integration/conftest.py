@@ -12,10 +12,10 @@ import httpx
 import pytest
 from psycopg import AsyncConnection
 
-from api.accounts import create_user
+from api.auth.principal import Role
 from api.identity import uscc_check_character
-from api.principal import Role
-from infra.ephemeral import ephemeral_stack
+from api.stores.accounts import create_user
+from infra.launch.ephemeral import ephemeral_stack
 from infra.settings import Settings
 
 from .people import PASSWORD, Site, login

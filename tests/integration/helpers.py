@@ -16,8 +16,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from analytics.clickhouse import connect
-from api.devices import DeviceRecord, provision_devices
-from api.tokens import viewer_token
+from api.auth.tokens import viewer_token
+from api.stores.devices import DeviceRecord, provision_devices
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from realtime.client import LiveSubscriber

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from psycopg import AsyncConnection
 
-from api.accounts import create_user
-from api.principal import Role
+from api.auth.principal import Role
+from api.stores.accounts import create_user
 from infra.settings import Settings
 
 from .people import PASSWORD, Site, auth, login, worker_with_password

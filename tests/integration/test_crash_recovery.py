@@ -11,8 +11,8 @@ import asyncio
 import os
 import signal
 
+from infra.launch.stack import status
 from infra.settings import Settings
-from infra.stack import status
 
 from .helpers import dashboard, new_device, pass_item, post_passes, stored_event_ids, wait_until
 

@@ -19,8 +19,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.devices import DeviceRecord, provision_devices
 from api.seed import DEMO_PASSWORD, build_sample, load_sample
+from api.stores.devices import DeviceRecord, provision_devices
 from infra.settings import Settings
 
 from .helpers import new_device, pass_item, post_passes

@@ -26,9 +26,9 @@ import httpx
 from redis import Redis
 
 from analytics.clickhouse import connect
-from api.devices import DeviceRecord
+from api.stores.devices import DeviceRecord
+from infra.launch.stack import status
 from infra.settings import Settings
-from infra.stack import status
 from ingest.signing import sign_headers
 from streams.attendance.timeline import (
     AttendanceRules,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from analytics.clickhouse import connect
+from infra.launch.simulator import GateSimulator, SimulationPlan
 from infra.settings import Settings
-from infra.simulator import GateSimulator, SimulationPlan
 
 from .helpers import wait_until
 

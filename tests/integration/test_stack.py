@@ -7,8 +7,8 @@ import signal
 
 import httpx
 
+from infra.launch.stack import status
 from infra.settings import Settings
-from infra.stack import status
 
 from .helpers import new_device, pass_item, post_passes, stored_event_ids, wait_until
 

@@ -11,7 +11,7 @@ import pytest
 from psycopg import AsyncConnection
 
 from api.identity import id_check_character
-from api.workers import (
+from api.stores.workers import (
     exit_project,
     parse_registration,
     register_worker,
@@ -200,8 +200,8 @@ async def test_search_by_project_name_and_id_suffix_with_pages(
 
 
 async def test_seed_loads_once_and_its_accounts_log_in(stack: Settings) -> None:
-    from api.accounts import authenticate
     from api.seed import DEMO_PASSWORD, build_sample, load_sample
+    from api.stores.accounts import authenticate
 
     sample = build_sample(projects=2, workers=40, seed=99)
     first = load_sample(stack.postgres_dsn, sample)

@@ -59,3 +59,11 @@ def test_services_below_the_api_do_not_import_it(package: str) -> None:
         module = ".".join(path.relative_to(REPO).with_suffix("").parts)
         upward = {name for name in project_imports(module) if name.split(".")[0] == "api"}
         assert not upward, f"{module} imports {sorted(upward)}"
+
+
+def test_the_shared_part_of_infra_does_not_import_the_launcher() -> None:
+    """``infra/`` holds what every service shares; ``infra/launch/`` starts the stack."""
+    for path in sorted((REPO / "infra").glob("*.py")):
+        module = f"infra.{path.stem}"
+        launcher = {name for name in project_imports(module) if name.startswith("infra.launch")}
+        assert not launcher, f"{module} imports {sorted(launcher)}"

@@ -1,0 +1,47 @@
+"""The checks every endpoint makes before it acts: role, scope, path ids, the actor's name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import AsyncConnection
+from starlette.requests import Request
+
+from api.auth.access import can_access_project
+from api.auth.principal import REGISTRARS, Principal
+from infra.errors import ForbiddenError, NotFoundError
+
+
+def actor_of(who: Principal) -> str:
+    """How the audit log names the caller (never a worker's ID number)."""
+    return f"{who.role.value}:{who.user_id}"
+
+
+def require_registrar(who: Principal, action: str) -> None:
+    """Only the roles that keep rosters may ``action`` (register workers, issue devices...)."""
+    if who.role not in REGISTRARS:
+        raise ForbiddenError(f"role {who.role.value} cannot {action}")
+
+
+async def require_visible_project(
+    conn: AsyncConnection[Any], who: Principal, project_id: str
+) -> None:
+    """404 for a project outside the scope: its existence is not the caller's business."""
+    if not await can_access_project(conn, who, project_id):
+        raise NotFoundError(f"project {project_id!r} does not exist")
+
+
+async def require_project_in_scope(
+    conn: AsyncConnection[Any], who: Principal, project_id: str
+) -> None:
+    """403 for a project outside the scope, where the caller named it on purpose."""
+    if not await can_access_project(conn, who, project_id):
+        raise ForbiddenError(f"project {project_id!r} is outside your scope")
+
+
+def path_id(request: Request, name: str, noun: str) -> int:
+    """An integer path parameter; one PostgreSQL's bigint cannot hold is simply not found."""
+    value = int(request.path_params[name])
+    if not 1 <= value < 2**63:
+        raise NotFoundError(f"{noun} {value} does not exist")
+    return value

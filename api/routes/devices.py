@@ -1,0 +1,79 @@
+"""A project's gates: register (the secret is shown once), list, rotate the secret, disable."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from api.auth.guards import actor_of, require_registrar, require_visible_project
+from api.auth.principal import ScopeKind
+from api.dependencies import Caller, Services, TextId
+from api.envelopes import Items
+from api.stores.devices import (
+    DeviceIn,
+    DeviceView,
+    IssuedCredential,
+    device_project,
+    disable_device,
+    issue_device,
+    list_devices,
+    rotate_device,
+)
+from infra.errors import ConfirmationRequiredError, FieldProblem, ForbiddenError, InvalidInputError
+
+router = APIRouter(tags=["devices"])
+
+
+class DisableIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    confirm: StrictBool = False
+    reason: str = Field(default="", max_length=500)
+
+
+class Disabled(BaseModel):
+    device_id: str
+    disabled: bool
+
+
+@router.get("/v1/projects/{project_id}/devices", response_model=Items[DeviceView])
+async def get_devices(project_id: TextId, who: Caller, app: Services) -> Items[DeviceView]:
+    """The project's gates, never their secrets."""
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot list devices")
+    async with app.pool.connection() as conn:
+        await require_visible_project(conn, who, project_id)
+        return Items[DeviceView](items=await list_devices(conn, project_id))
+
+
+@router.post("/v1/projects/{project_id}/devices", status_code=201, response_model=IssuedCredential)
+async def post_device(
+    project_id: TextId, device: DeviceIn, who: Caller, app: Services
+) -> IssuedCredential:
+    require_registrar(who, "change project rosters or devices")
+    async with app.pool.connection() as conn:
+        await require_visible_project(conn, who, project_id)
+        return await issue_device(conn, project_id, device, actor=actor_of(who))
+
+
+@router.post("/v1/devices/{device_id}/rotate", response_model=IssuedCredential)
+async def post_device_rotation(device_id: TextId, who: Caller, app: Services) -> IssuedCredential:
+    require_registrar(who, "change project rosters or devices")
+    async with app.pool.connection() as conn:
+        await require_visible_project(conn, who, await device_project(conn, device_id))
+        return await rotate_device(conn, device_id, actor=actor_of(who))
+
+
+@router.post("/v1/devices/{device_id}/disable", response_model=Disabled)
+async def post_device_disable(
+    device_id: TextId, body: DisableIn, who: Caller, app: Services
+) -> Disabled:
+    require_registrar(who, "change project rosters or devices")
+    if not body.confirm:
+        raise ConfirmationRequiredError("disabling a gate stops its passes: confirm it")
+    if not body.reason:
+        raise InvalidInputError([FieldProblem("reason", "required", "停用原因必填")])
+    async with app.pool.connection() as conn:
+        await require_visible_project(conn, who, await device_project(conn, device_id))
+        await disable_device(conn, device_id, actor=actor_of(who), reason=body.reason)
+    return Disabled(device_id=device_id, disabled=True)

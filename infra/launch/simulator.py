@@ -1,0 +1,209 @@
+"""``sitepulse simulate``: virtual gates that sign and post passes like real devices.
+
+The runner provisions its gates in the registry, paces passes at the target rate shaped
+by :mod:`infra.launch.site_model`'s working day, posts them in small per-gate batches, retries
+what the server could not take (same serials, so a retry is harmless), and shows progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import psycopg
+
+from api.stores.devices import DeviceRecord, ensure_devices
+from infra.errors import SitePulseError
+from infra.launch.site_model import Gate, SiteModel, build_sites
+from infra.settings import Settings
+from ingest.client import DeviceClient
+
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+@dataclass(frozen=True)
+class SimulationPlan:
+    projects: int = 3
+    gates: int = 2
+    workers: int = 2000
+    rate: float = 50.0  # passes per second, averaged over a simulated day
+    duration_s: float | None = None
+    count: int | None = None
+    speed: float | None = None  # simulated s per real s; None: derived from rate and workforce
+    flat: bool = False  # constant rate instead of the working-day shape
+    batch_max: int = 50
+    flush_s: float = 0.2
+    seed: int = 7
+
+
+PASSES_PER_WORKER_DAY = 3.0  # in, out, and now and then a lunch break
+
+
+def realistic_speed(plan: SimulationPlan) -> float:
+    """The clock speed at which ``rate`` passes/s give each worker ~3 passes a day."""
+    workforce = plan.projects * plan.workers
+    return plan.rate * 86400 / (workforce * PASSES_PER_WORKER_DAY)
+
+
+@dataclass
+class Progress:
+    generated: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    retries: int = 0
+    last_error: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+    def line(self, sim_now: datetime, in_flight: int) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return (
+            f"\r[模拟时间 {sim_now:%H:%M}] generated {self.generated:,} · accepted "
+            f"{self.accepted:,} ({self.accepted / elapsed:,.0f}/s) · rejected {self.rejected}"
+            f" · retries {self.retries} · in flight {in_flight}   "
+        )
+
+
+class GateSimulator:
+    def __init__(self, settings: Settings, plan: SimulationPlan) -> None:
+        self._settings = settings
+        self._plan = plan
+        self.sites = build_sites(plan.projects, plan.gates, plan.workers)
+        self.secrets = {
+            gate.device_id: secrets.token_hex(24) for s in self.sites for gate in s.gates
+        }
+        # The simulated day starts just before the morning peak, so a demo is busy at once;
+        # the fast clock catches up with real time and then keeps to it.
+        now = datetime.now(CHINA_TIME)
+        start = now.replace(hour=6, minute=0, second=0, microsecond=0)
+        if start > now:
+            start -= timedelta(days=1)
+        self.speed = plan.speed or realistic_speed(plan)
+        self._model = SiteModel(
+            self.sites,
+            seed=plan.seed,
+            start=start,
+            speed=self.speed,
+            # A random block of 2**20 serials per run: runs never reuse an event id.
+            serial_base=secrets.randbits(40) << 20,
+        )
+        self.progress = Progress()
+        self._buffers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._buffer_since: dict[str, float] = {}
+        self._gates = {gate.device_id: gate for s in self.sites for gate in s.gates}
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._limit = asyncio.Semaphore(32)
+        self.registered = 0  # workers taken from the registry by provision()
+
+    def provision(self) -> int:
+        """Register the gates (existing ones keep their secret); returns how many there are."""
+        records = [
+            DeviceRecord(g.device_id, g.project_id, self.secrets[g.device_id], g.direction)
+            for g in self._gates.values()
+        ]
+        self.secrets = ensure_devices(self._settings.postgres_dsn, records)
+        disabled = sorted(set(self._gates) - set(self.secrets))
+        if disabled:
+            raise SitePulseError(f"these gates are disabled in the registry: {', '.join(disabled)}")
+        self.registered = self._use_registered_workers()
+        return len(self.secrets)
+
+    def _use_registered_workers(self) -> int:
+        """Where a project has workers on its roster (``sitepulse seed``), its gates see them,
+        so attendance, presence and alerts refer to real registry ids; returns how many."""
+        with psycopg.connect(self._settings.postgres_dsn) as conn:
+            rows = conn.execute(
+                "SELECT project_id, worker_id::text FROM memberships"
+                " WHERE status = 'active' AND project_id = ANY(%s) ORDER BY worker_id",
+                ([site.project_id for site in self.sites],),
+            ).fetchall()
+        roster: dict[str, list[str]] = defaultdict(list)
+        for project_id, worker_id in rows:
+            roster[project_id].append(worker_id)
+        for site in self.sites:
+            if roster.get(site.project_id):
+                site.workers[:] = roster[site.project_id]
+                site.on_site.clear()
+        return len(rows)
+
+    async def _post(
+        self, client: httpx.AsyncClient, gate: Gate, items: list[dict[str, Any]]
+    ) -> None:
+        device = DeviceClient(client, gate.device_id, self.secrets[gate.device_id])
+        delay = 0.2
+        async with self._limit:
+            while True:
+                try:
+                    response = await device.post_passes(items)
+                except httpx.HTTPError as exc:
+                    self.progress.last_error = f"{type(exc).__name__}: {exc}"
+                else:
+                    if response.status_code == 202:
+                        self.progress.accepted += len(items)
+                        return
+                    if response.status_code < 500:
+                        self.progress.rejected += len(items)
+                        self.progress.last_error = f"{response.status_code} {response.text[:300]}"
+                        return
+                    self.progress.last_error = f"{response.status_code} {response.text[:300]}"
+                self.progress.retries += 1
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _flush(self, client: httpx.AsyncClient, *, force: bool = False) -> None:
+        now = time.monotonic()
+        for device_id, items in list(self._buffers.items()):
+            due = now - self._buffer_since.get(device_id, now) >= self._plan.flush_s
+            if items and (force or due or len(items) >= self._plan.batch_max):
+                task = asyncio.create_task(self._post(client, self._gates[device_id], items))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+                self._buffers[device_id] = []
+                self._buffer_since.pop(device_id, None)
+
+    def _done(self, elapsed: float) -> bool:
+        plan = self._plan
+        if plan.count is not None and self.progress.generated >= plan.count:
+            return True
+        return plan.duration_s is not None and elapsed >= plan.duration_s
+
+    async def run(self, *, show_progress: bool = True) -> Progress:
+        base_url = f"http://{self._settings.bind_host}:{self._settings.ingest_port}"
+        limits = httpx.Limits(max_connections=32)
+        async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+            started = time.monotonic()
+            owed = 0.0
+            last_tick = started
+            last_shown = 0.0
+            while not self._done(time.monotonic() - started):
+                now = time.monotonic()
+                moment = self._model.sim_time(now - started, not_after=datetime.now(UTC))
+                factor = 1.0 if self._plan.flat else self._model.rate_factor(moment)
+                owed += self._plan.rate * factor * (now - last_tick)
+                last_tick = now
+                while owed >= 1 and not self._done(now - started):
+                    gate, item = self._model.next_pass(moment)
+                    self._buffers[gate.device_id].append(item)
+                    self._buffer_since.setdefault(gate.device_id, now)
+                    self.progress.generated += 1
+                    owed -= 1
+                self._flush(client)
+                if show_progress and now - last_shown >= 0.5:
+                    sys.stderr.write(self.progress.line(moment, len(self._in_flight)))
+                    last_shown = now
+                await asyncio.sleep(0.01)
+            self._flush(client, force=True)
+            while self._in_flight:
+                await asyncio.gather(*list(self._in_flight))
+            if show_progress:
+                moment = self._model.sim_time(
+                    time.monotonic() - started, not_after=datetime.now(UTC)
+                )
+                sys.stderr.write(self.progress.line(moment, 0) + "\n")
+        return self.progress
