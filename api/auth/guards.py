@@ -1,11 +1,10 @@
-"""The checks every endpoint makes before it acts: role, scope, path ids, the actor's name."""
+"""The checks every endpoint makes before it acts: role, scope, the actor's name."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from psycopg import AsyncConnection
-from starlette.requests import Request
 
 from api.auth.access import can_access_project
 from api.auth.principal import REGISTRARS, Principal
@@ -37,11 +36,3 @@ async def require_project_in_scope(
     """403 for a project outside the scope, where the caller named it on purpose."""
     if not await can_access_project(conn, who, project_id):
         raise ForbiddenError(f"project {project_id!r} is outside your scope")
-
-
-def path_id(request: Request, name: str, noun: str) -> int:
-    """An integer path parameter; one PostgreSQL's bigint cannot hold is simply not found."""
-    value = int(request.path_params[name])
-    if not 1 <= value < 2**63:
-        raise NotFoundError(f"{noun} {value} does not exist")
-    return value
