@@ -180,6 +180,18 @@ def days_present(
     return {row[0]: int(row[1]) for row in rows}
 
 
+def month_totals(db: Executor, project_id: str, first: date, last: date) -> dict[str, tuple[int, int]]:
+    """Per worker: days with attendance and seconds on site in [first, last] (a payroll
+    month's pre-filled wage table)."""
+    rows = db.rows(
+        "SELECT worker_id, uniqExact(day), sum(seconds_on_site) FROM attendance_days FINAL"
+        " WHERE project_id = %(project)s AND day >= %(first)s AND day <= %(last)s"
+        " GROUP BY worker_id",
+        {"project": project_id, "first": first, "last": last},
+    )
+    return {str(row[0]): (int(row[1]), int(row[2])) for row in rows}
+
+
 def working_days(db: Executor, project_id: str, first: date, last: date) -> int:
     """Days on which anybody attended the project (the denominator of presence rates)."""
     rows = db.rows(

@@ -24,17 +24,23 @@ from api.auth.tokens import TokenIssuer
 from api.dependencies import AppServices, refuse_nul
 from api.docs import add_docs
 from api.errors import COMMON_REFUSALS, EXCEPTION_HANDLERS
+from api.payroll.sealing import DataSealer
 from api.routes import (
     alert_rules,
     alerts,
     attendance,
     auth,
+    bank_cards,
     contracts,
     devices,
     enterprises,
     faces,
     invitations,
     key_positions,
+    pay,
+    pay_disputes,
+    payroll_passwords,
+    payroll_sheets,
     preferences,
     project_changes,
     projects,
@@ -42,6 +48,7 @@ from api.routes import (
     snapshots,
     teams,
     users,
+    wage_accounts,
     workers,
 )
 from api.stores.outbox import OutboxPublisher
@@ -52,7 +59,6 @@ from infra.redis_client import async_redis
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore
 from streams.faces.pipeline import FaceEngine
-from streams.topics import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,12 @@ ROUTERS = [
     alerts.router,
     alert_rules.router,
     preferences.router,
+    payroll_passwords.router,
+    wage_accounts.router,
+    payroll_sheets.router,
+    pay_disputes.router,
+    bank_cards.router,
+    pay.router,
 ]
 
 
@@ -85,15 +97,22 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 
 
 _FACE_ENROLMENT = re.compile(r"^/v1/workers/[^/]+/face$")
+_SELFIE = re.compile(r"^/v1/me/bank-card/rebind$")
+_PAYROLL_FILE = re.compile(r"^/v1/payroll/sheets/[^/]+/(table|signed-scan|bank-return)$")
 
 
 def body_limits(settings: Settings) -> Callable[[str], int]:
-    """The largest body each path takes: face enrolment carries up to five base64 photos."""
-    enrolment = 5 * settings.enrolment_photo_max_bytes * 4 // 3 + 64 * 1024
+    """The largest body each path takes: face enrolment carries up to five base64 photos, a
+    rebind one selfie, and payroll steps their files (a signed scan, a table, a return)."""
+    photo = settings.enrolment_photo_max_bytes * 4 // 3 + 64 * 1024
 
     def limit_for(path: str) -> int:
         if _FACE_ENROLMENT.match(path):
-            return max(enrolment, settings.api_max_body_bytes)
+            return max(5 * photo, settings.api_max_body_bytes)
+        if _SELFIE.match(path):
+            return max(photo, settings.api_max_body_bytes)
+        if _PAYROLL_FILE.match(path):
+            return max(settings.payroll_max_file_bytes, settings.api_max_body_bytes)
         return settings.api_max_body_bytes
 
     return limit_for
@@ -102,10 +121,12 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
 def create_app(settings: Settings) -> FastAPI:
     if settings.token_secret is None:
         raise SettingsError("SITEPULSE_TOKEN_SECRET is required by the api service")
+    if settings.data_key is None:
+        raise SettingsError("SITEPULSE_DATA_KEY is required by the api service (card numbers)")
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         settings.postgres_dsn, min_size=1, max_size=8, open=False
     )
-    outbox = OutboxPublisher(pool, settings.kafka_bootstrap, settings.topic(REGISTRY))
+    outbox = OutboxPublisher(pool, settings.kafka_bootstrap, settings.topic)
     redis = async_redis(settings.redis_url)
     tokens = TokenIssuer(settings.token_secret, ttl_s=settings.token_ttl_s)
     account_states = AccountStates(pool, ttl_s=settings.token_check_ttl_s)
@@ -119,6 +140,7 @@ def create_app(settings: Settings) -> FastAPI:
         login_guard=LoginGuard(redis, settings),
         faces=FaceEngine(settings.model_dir.resolve()),
         snapshots=SnapshotStore(settings.snapshot_dir),
+        sealer=DataSealer(settings.data_key),
     )
 
     @asynccontextmanager

@@ -22,6 +22,7 @@ from api.auth.account_states import AccountStates
 from api.auth.login_guard import LoginGuard
 from api.auth.principal import Principal
 from api.auth.tokens import TokenIssuer
+from api.payroll.sealing import DataSealer
 from infra.errors import AuthenticationError, FieldProblem, ForbiddenError, InvalidInputError
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore
@@ -41,6 +42,7 @@ class AppServices:
     login_guard: LoginGuard
     faces: FaceEngine
     snapshots: SnapshotStore
+    sealer: DataSealer
 
 
 def services_of(request: Request) -> AppServices:

@@ -91,6 +91,10 @@ class ConfirmationRequiredError(SitePulseError):
 class ForbiddenError(SitePulseError):
     """The caller is authenticated but their role or scope does not allow this."""
 
+    def __init__(self, reason: str, *, message_zh: str | None = None) -> None:
+        super().__init__(reason)
+        self.message_zh = message_zh
+
 
 class UnavailableError(SitePulseError):
     """Something the request needs is not available now (models not installed, say)."""

@@ -90,6 +90,15 @@ class Settings(BaseModel):
     login_lockout_s: int = Field(default=900, ge=1, le=86400)
     login_address_max_failures: int = Field(default=30, ge=1, le=10_000)
     login_window_s: int = Field(default=900, ge=1, le=86400)
+    # Card numbers are sealed with a key derived from this (the local stack generates one).
+    data_key: str | None = Field(default=None, min_length=32)
+    # Payroll: each bank's public key for its bank files, as <bank_code>.pem in this folder
+    # (default: <data_dir>/bank-keys); and the bank's account-verification API, if any
+    # (without one, a wage account is verified by hand and the officer is recorded).
+    bank_key_dir: Path | None = None
+    bank_api_url: str | None = None
+    # Payroll: uploaded signed sheets (PDF or JPEG) and bank returns may be this large.
+    payroll_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     # A disabled account's or changed password's tokens end within this many seconds.
     token_check_ttl_s: float = Field(default=2.0, ge=0, le=60)
     # An initial password (registration's, or one issued by an officer) lasts this long.
@@ -155,6 +164,15 @@ class Settings(BaseModel):
     @property
     def snapshot_dir(self) -> Path:
         return self.resolved_data_dir / "snapshots"
+
+    @property
+    def payroll_dir(self) -> Path:
+        """Signed payroll sheets and bank returns, kept by their sha256."""
+        return self.resolved_data_dir / "payroll"
+
+    @property
+    def bank_keys(self) -> Path:
+        return (self.bank_key_dir or self.resolved_data_dir / "bank-keys").expanduser().resolve()
 
 
 def _describe(error: dict[str, object], raw_env: dict[str, str]) -> str:

@@ -55,6 +55,7 @@ from streams.channels import presence_key, project_channel_pattern, project_of_c
 from streams.live_messages import (
     AlertMessage,
     NotificationMessage,
+    PayMessage,
     PassMessage,
     PresenceMessage,
     parse_live,
@@ -254,6 +255,10 @@ class RealtimeService:
             region = await self._region_of(project_id)
             for region_channel in region_channels(region) if region else []:
                 self._coalescer.add(region_channel, project_id, data)
+            return
+        if isinstance(message, PayMessage):  # a worker's own pay: their channel only
+            worker_channel = str(Channel(ChannelKind.WORKER, str(message.worker_id)))
+            EVENTS.labels("realtime", "delivered").inc(self.hub.publish(worker_channel, data))
             return
         delivered = self.hub.publish(channel, data)
         if isinstance(message, AlertMessage):

@@ -66,8 +66,22 @@ class NotificationMessage(_Message):
     project_id: str
 
 
+class PayMessage(_Message):
+    """A worker's pay was sent to the bank, paid or failed: for that worker's channel only."""
+
+    type: Literal["pay"] = "pay"
+    worker_id: int
+    project_id: str
+    sheet_id: int
+    line_id: int
+    status: Literal["sent", "paid", "failed"]
+    amount: str
+    month: str
+    title_zh: str
+
+
 LiveMessage = Annotated[
-    PassMessage | PresenceMessage | AlertMessage | NotificationMessage,
+    PassMessage | PresenceMessage | AlertMessage | NotificationMessage | PayMessage,
     Field(discriminator="type"),
 ]
 _LIVE: TypeAdapter[LiveMessage] = TypeAdapter(LiveMessage)

@@ -233,6 +233,21 @@ class RegistryChange(StrictModel):
         return self.model_dump_json().encode()
 
 
+class PayrollFact(StrictModel):
+    """The value of the ``payroll`` topic: one fact of payroll (a sheet's new state, a line,
+    a payment, a failure, a card change, a dispute), in order per key, for the wage
+    analytics. Never a full card or ID number."""
+
+    fact: Annotated[str, StringConstraints(pattern=r"^(sheet|line|payment|failure|card|dispute)$")]
+    key: str
+    data: dict[str, Any]
+    seq: int
+    at: datetime
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
 class Heartbeat(StrictModel):
     """The body of ``POST /v1/heartbeats``: optional facts a gate reports about itself."""
 

@@ -259,3 +259,10 @@ async def disable_account(conn: AsyncConnection[Any], user_id: int) -> None:
         " token_version = token_version + 1 WHERE user_id = %s",
         (user_id,),
     )
+
+
+async def password_of_user(conn: AsyncConnection[Any], user_id: int, password: str) -> bool:
+    """Whether ``password`` is the account's login password (re-proving who you are)."""
+    cursor = await conn.execute("SELECT password_hash FROM users WHERE user_id = %s", (user_id,))
+    row = await cursor.fetchone()
+    return row is not None and password_matches(str(row[0]), password)

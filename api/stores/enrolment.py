@@ -194,3 +194,35 @@ async def enrolment_of(conn: AsyncConnection[Any], worker_id: int) -> EnrolmentV
     )
     count, model, enrolled_at = await cursor.fetchone() or (0, None, None)
     return EnrolmentView(worker_id=worker_id, photos=count, model=model, enrolled_at=enrolled_at)
+
+
+async def selfie_score(
+    conn: AsyncConnection[Any], engine: FaceEngine, worker_id: int, selfie: str, *, max_bytes: int
+) -> float:
+    """How well a selfie (base64 JPEG) matches the worker's own enrolment (cosine score).
+    Refuses a selfie without one clear face, and a worker who has no enrolment."""
+    cursor = await conn.execute(
+        "SELECT embedding FROM face_enrolments WHERE worker_id = %s", (worker_id,)
+    )
+    rows = await cursor.fetchall()
+    if not rows:
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    "selfie_jpeg",
+                    "the worker has no face enrolment",
+                    "尚未登记人脸，无法进行人脸核验",
+                )
+            ]
+        )
+    try:
+        images = decode_photos([selfie], max_bytes=max_bytes)
+        embedding = await asyncio.to_thread(read_faces, engine, images)
+    except InvalidInputError as exc:
+        problems = [
+            FieldProblem("selfie_jpeg", p.reason, p.message_zh.replace("第1张照片", "自拍照"))
+            for p in exc.problems
+        ]
+        raise InvalidInputError(problems) from None
+    enrolled = np.stack([np.frombuffer(row[0], "<f4") for row in rows]).astype(np.float32)
+    return float(np.max(embedding @ enrolled.T))

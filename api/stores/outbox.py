@@ -1,8 +1,10 @@
-"""Registry changes: recorded in the caller's transaction, published to Kafka afterwards.
+"""Registry changes and payroll facts: recorded in the caller's transaction, published to
+Kafka afterwards.
 
-:func:`record_change` adds an outbox row inside the same PostgreSQL transaction as the
-change, so a change is never published without being committed, nor committed without
-being published eventually. :class:`OutboxPublisher` drains the outbox in order, marking
+:func:`record_change` (the ``registry`` topic) and :func:`record_payroll_fact` (the
+``payroll`` topic) add an outbox row inside the same PostgreSQL transaction as the change,
+so a change is never published without being committed, nor committed without being
+published eventually. :class:`OutboxPublisher` drains the outbox in order, marking
 rows only after the broker acknowledged them (at least once; consumers key by entity).
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +23,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from infra.metrics import EVENTS
 from infra.retry import keep_running
-from streams.records import RegistryChange
+from streams.records import PayrollFact, RegistryChange
+from streams.topics import PAYROLL, REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +46,32 @@ async def record_change(
     )
 
 
+async def record_payroll_fact(
+    conn: AsyncConnection[Any], fact: str, key: str, data: dict[str, Any]
+) -> None:
+    """Queue a payroll fact for the payroll topic (call inside the transaction)."""
+    await conn.execute(
+        "INSERT INTO registry_outbox (topic, key, payload) VALUES (%s, %s, %s)",
+        (
+            PAYROLL,
+            key,
+            json.dumps({"fact": fact, "data": data}, ensure_ascii=False, default=str),
+        ),
+    )
+
+
 class OutboxPublisher:
     def __init__(
-        self, pool: AsyncConnectionPool, bootstrap: str, topic: str, *, poll_s: float = 0.1
+        self,
+        pool: AsyncConnectionPool,
+        bootstrap: str,
+        topic_of: Callable[[str], str],
+        *,
+        poll_s: float = 0.1,
     ) -> None:
         self._pool = pool
         self._bootstrap = bootstrap
-        self._topic = topic
+        self._topic_of = topic_of  # the outbox's topic name -> the namespaced Kafka topic
         self._poll_s = poll_s
         self._task: asyncio.Task[None] | None = None
 
@@ -77,7 +100,7 @@ class OutboxPublisher:
         """Publish one batch in sequence order; returns how many rows were published."""
         async with self._pool.connection() as conn, conn.transaction():
             cursor = await conn.execute(
-                "SELECT seq, key, payload, created_at FROM registry_outbox"
+                "SELECT seq, key, payload, created_at, topic FROM registry_outbox"
                 " WHERE published_at IS NULL ORDER BY seq LIMIT %s FOR UPDATE SKIP LOCKED",
                 (limit,),
             )
@@ -85,15 +108,10 @@ class OutboxPublisher:
             if not rows:
                 return 0
             pending = []
-            for seq, key, payload, created_at in rows:
-                change = RegistryChange(
-                    entity=payload["entity"],
-                    entity_id=payload["entity_id"],
-                    state=payload["state"],
-                    seq=seq,
-                    changed_at=created_at.astimezone(UTC) if created_at else datetime.now(UTC),
-                )
-                pending.append(await producer.send(self._topic, change.to_json(), key=key.encode()))
+            for seq, key, payload, created_at, topic in rows:
+                at = created_at.astimezone(UTC) if created_at else datetime.now(UTC)
+                value = _value(topic, key, payload, seq, at)
+                pending.append(await producer.send(self._topic_of(topic), value, key=key.encode()))
             await asyncio.gather(*pending)
             await conn.execute(
                 "UPDATE registry_outbox SET published_at = now() WHERE seq = ANY(%s)",
@@ -101,3 +119,18 @@ class OutboxPublisher:
             )
         EVENTS.labels("api", "registry_published").inc(len(rows))
         return len(rows)
+
+
+def _value(topic: str, key: str, payload: dict[str, Any], seq: int, at: datetime) -> bytes:
+    if topic == REGISTRY:
+        change = RegistryChange(
+            entity=payload["entity"],
+            entity_id=payload["entity_id"],
+            state=payload["state"],
+            seq=seq,
+            changed_at=at,
+        )
+        return change.to_json()
+    return PayrollFact(
+        fact=payload["fact"], key=key, data=payload["data"], seq=seq, at=at
+    ).to_json()

@@ -54,21 +54,26 @@ def _read_pid(path: Path) -> int | None:
     return pid if _pid_alive(pid) else None
 
 
-def ensure_token_secret(settings: Settings) -> None:
-    """Give the services a token secret: the configured one, or one kept in the data dir."""
-    if settings.token_secret:
-        return
-    path = settings.resolved_data_dir / "secrets" / "token_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    os.environ["SITEPULSE_TOKEN_SECRET"] = path.read_text().strip()
+def ensure_secrets(settings: Settings) -> None:
+    """Give the services their secrets (the token secret, the data key): the configured
+    ones, or ones generated once and kept in the data dir."""
+    for name, configured in (
+        ("token_secret", settings.token_secret),
+        ("data_key", settings.data_key),
+    ):
+        if configured:
+            continue
+        path = settings.resolved_data_dir / "secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        os.environ[f"SITEPULSE_{name.upper()}"] = path.read_text().strip()
 
 
 def supervise(settings: Settings, *, with_services: bool = True) -> None:
     """Run the supervisor in the foreground until SIGTERM or SIGINT (``sitepulse up -f``)."""
-    ensure_token_secret(settings)
+    ensure_secrets(settings)
     data_dir = settings.resolved_data_dir
     run_dir = data_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +105,7 @@ def supervise(settings: Settings, *, with_services: bool = True) -> None:
 def up(settings: Settings, *, with_services: bool = True, timeout_s: float = 240.0) -> None:
     """Start the supervisor detached and return once every process is ready."""
     ensure_packages()
-    ensure_token_secret(settings)  # here too, so the caller can mint tokens for its tools
+    ensure_secrets(settings)  # here too, so the caller can mint tokens for its tools
     run_dir = settings.resolved_data_dir / "run"
     log_dir = settings.resolved_data_dir / "logs"
     run_dir.mkdir(parents=True, exist_ok=True)

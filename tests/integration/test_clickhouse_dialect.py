@@ -105,6 +105,7 @@ def run_every_query(db: Executor) -> dict[str, Any]:
         "last_seen": q.last_days_seen(db, "P1", ["7", "8", "9", "10"], *nov),
         "days_present": q.days_present(db, "P1", ["7", "9"], *nov),
         "working_days": q.working_days(db, "P1", *nov),
+        "month_totals": q.month_totals(db, "P1", *nov),
         "project_days": q.project_days(db, ["P1"], date(2026, 8, 1), nov[1]),
         "expired": q.expired_partitions(db, "gate_passes", 2, date(2026, 11, 21)),
     }
@@ -171,6 +172,7 @@ def test_every_migration_and_query_agrees_on_18_16_and_current_clickhouse(
     assert old["last_seen"] == {"7": NOV, "8": NOV, "9": date(2026, 11, 16)}
     assert old["days_present"] == {"7": 1, "9": 1}
     assert old["working_days"] == 2
+    assert old["month_totals"] == {"7": (1, 37200), "8": (1, 0), "9": (1, 0)}
     nov_day = next(d for d in old["project_days"] if d.day == NOV)
     assert (nov_day.passes, nov_day.workers, nov_day.unknown_faces, nov_day.mismatches) == (
         5,

@@ -18,7 +18,8 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 def app() -> Any:
     from infra.settings import load_settings
 
-    return create_app(load_settings({"SITEPULSE_TOKEN_SECRET": "s" * 40}))
+    env = {"SITEPULSE_TOKEN_SECRET": "s" * 40, "SITEPULSE_DATA_KEY": "d" * 40}
+    return create_app(load_settings(env))
 
 
 @pytest.fixture(scope="module")
