@@ -91,7 +91,12 @@ def dashboard(settings: Settings, project_id: str) -> LiveSubscriber:
 
 async def dead_letters(settings: Settings) -> list[dict[str, Any]]:
     """Every letter on the dead-letter topic now, read to the topic's end."""
-    topic = settings.topic(DEAD_LETTER)
+    return await topic_values(settings, DEAD_LETTER)
+
+
+async def topic_values(settings: Settings, name: str) -> list[dict[str, Any]]:
+    """Every value on the topic ``name`` now (JSON), read to the topic's end."""
+    topic = settings.topic(name)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False
     )

@@ -70,7 +70,10 @@ def test_the_generic_bank_file_has_header_details_and_a_checked_trailer() -> Non
 
 
 def test_a_bank_return_names_every_bad_row_and_refuses_duplicates() -> None:
-    good = b"line_id,result,paid_on,bank_ref,reason\n1,paid,2026-11-05,B001,\n2,failed,,,closed account\n"
+    good = (
+        b"line_id,result,paid_on,bank_ref,reason\n"
+        b"1,paid,2026-11-05,B001,\n2,failed,,,closed account\n"
+    )
     lines = GenericCsv().parse_return(good)
     assert [(line.line_id, line.result) for line in lines] == [(1, "paid"), (2, "failed")]
     bad = (
@@ -116,7 +119,7 @@ def test_a_wage_table_in_csv_or_xlsx_with_chinese_headers_reads_the_same() -> No
     from_xlsx = parse_lines(read_table(xlsx.getvalue(), "application/octet-stream"))
     assert from_csv == from_xlsx
     checked = check_lines(from_csv, PAYEES)
-    assert (checked[0].worker_id, checked[0].card_id, checked[0].amount) == (1, 11, 5400)
+    assert (checked[0].worker_id, checked[0].card_id, checked[0].amount) == (1, 11, Decimal(5400))
 
 
 def test_every_bad_line_is_named_with_its_reason() -> None:
