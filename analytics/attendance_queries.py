@@ -180,7 +180,9 @@ def days_present(
     return {row[0]: int(row[1]) for row in rows}
 
 
-def month_totals(db: Executor, project_id: str, first: date, last: date) -> dict[str, tuple[int, int]]:
+def month_totals(
+    db: Executor, project_id: str, first: date, last: date
+) -> dict[str, tuple[int, int]]:
     """Per worker: days with attendance and seconds on site in [first, last] (a payroll
     month's pre-filled wage table)."""
     rows = db.rows(
