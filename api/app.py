@@ -172,7 +172,7 @@ def create_app(settings: Settings) -> FastAPI:
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,
                 allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                allow_headers=["authorization", "content-type"],
+                allow_headers=["authorization", "content-type", "x-payroll-password"],
             ),
             Middleware(BodyLimit, limit_for=body_limits(settings)),
             Middleware(RevokedTokens, tokens=tokens, states=account_states),

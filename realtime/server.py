@@ -2,8 +2,9 @@
 
 One port serves ``/ws`` (WebSocket: the first message subscribes with an API token, see
 :mod:`realtime.subscriptions`), the dashboard pages (``/``, ``/project.html``,
-``/region.html``, ``/worker.html``), ``/healthz`` and ``/metrics``. Several realtime
-processes can serve one stream: each relays every project channel from Redis.
+``/region.html``, ``/worker.html``, ``/payroll.html``, ``/pay.html``), ``/healthz`` and
+``/metrics``. Several realtime processes can serve one stream: each relays every project
+channel from Redis.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ from streams.channels import presence_key, project_channel_pattern, project_of_c
 from streams.live_messages import (
     AlertMessage,
     NotificationMessage,
-    PayMessage,
     PassMessage,
+    PayMessage,
     PresenceMessage,
     parse_live,
     to_text,
@@ -70,6 +71,8 @@ PAGES = {
     "/project.html": ("project.html", "text/html; charset=utf-8"),
     "/region.html": ("region.html", "text/html; charset=utf-8"),
     "/worker.html": ("worker.html", "text/html; charset=utf-8"),
+    "/payroll.html": ("payroll.html", "text/html; charset=utf-8"),
+    "/pay.html": ("pay.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }

@@ -108,7 +108,12 @@ class GenericCsv:
             raise InvalidInputError(
                 [FieldProblem("body", "a bank return must be UTF-8 CSV", "回盘文件应为 UTF-8 CSV")]
             ) from None
-        rows = list(csv.DictReader(io.StringIO(text)))
+        try:
+            rows = list(csv.DictReader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise InvalidInputError(
+                [FieldProblem("body", f"not CSV: {exc}", "无法读取回盘 CSV 文件")]
+            ) from None
         wanted = {"line_id", "result", "paid_on", "bank_ref", "reason"}
         if not rows or not wanted <= set(rows[0]):
             problem = FieldProblem(

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from infra.errors import FieldProblem, InvalidInputError
+
+log = logging.getLogger(__name__)
 
 MAX_AMOUNT = Decimal("100000.00")
 MAX_LINES = 5000
@@ -82,7 +84,13 @@ def read_table(data: bytes, content_type: str) -> list[dict[str, Any]]:
             raise InvalidInputError(
                 [FieldProblem("body", "neither UTF-8 nor GB18030 text", "文件编码无法识别")]
             ) from None
-    return _keyed(list(csv.reader(io.StringIO(text))))
+    try:
+        rows: list[list[Any]] = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InvalidInputError(
+            [FieldProblem("body", f"not CSV: {exc}", "无法读取 CSV 文件")]
+        ) from None
+    return _keyed(rows)
 
 
 def _read_xlsx(data: bytes) -> list[dict[str, Any]]:
@@ -92,7 +100,8 @@ def _read_xlsx(data: bytes) -> list[dict[str, Any]]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
         book.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
+    except Exception as exc:
+        log.info("unreadable XLSX upload: %s", type(exc).__name__)
         raise InvalidInputError(
             [FieldProblem("body", f"not a readable XLSX workbook: {exc}", "无法读取 XLSX 文件")]
         ) from None

@@ -48,7 +48,8 @@ from streams.live_messages import PayMessage, to_text
 
 router = APIRouter(tags=["payroll"])
 
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"  # this century: any date.fromisoformat takes
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
 _FILE_BODY = {
     "requestBody": {
         "required": True,
@@ -136,7 +137,7 @@ async def get_sheets(
     who: Caller,
     app: Services,
     project_id: Annotated[str | None, Query(max_length=64)] = None,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
 ) -> Items[SheetView]:
     """Sheets of the projects in the caller's scope (one project, one month if asked)."""
     if who.scope_kind is ScopeKind.WORKER:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from psycopg import AsyncConnection
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from api.auth.principal import Role
 from api.identity import uscc_check_character
@@ -18,6 +19,7 @@ from api.stores.accounts import create_user
 from infra.launch.ephemeral import ephemeral_stack
 from infra.settings import Settings
 
+from .chromium import open_browser
 from .people import PASSWORD, Site, login
 from .receiver import Mailbox, WebhookReceiver
 
@@ -149,3 +151,8 @@ async def site(stack: Settings, http: httpx.AsyncClient) -> Site:
         tokens[name] = response.json()["token"]
     logins = {name: f"{name}-{run}" for name in users}
     return Site(project_a, project_b, tokens, enterprise_id=int(enterprise), logins=logins)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    yield from open_browser()

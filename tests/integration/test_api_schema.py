@@ -27,6 +27,7 @@ CHECKS = ",".join(
         "response_schema_conformance",
     ]
 )
+PAYROLL_PASSWORD = "anquan2026fuzz"
 ROLES = ["regulator", "contractor_admin", "subcontractor", "labour_officer", "worker"]
 
 
@@ -36,7 +37,13 @@ async def token_for(role: str, site: Site, stack: Settings, http: httpx.AsyncCli
         return site.tokens["regulator_gx"]
     if role == "contractor_admin":
         return site.tokens["contractor"]
-    if role == "labour_officer":
+    if role == "labour_officer":  # with a payroll security password, to reach payroll steps
+        chosen = await http.put(
+            "/v1/me/payroll-password",
+            json={"login_password": PASSWORD, "security_password": PAYROLL_PASSWORD},
+            headers=auth(site.tokens["officer_a"]),
+        )
+        assert chosen.status_code == 200, chosen.text
         return site.tokens["officer_a"]
     if role == "worker":
         officer = auth(site.tokens["officer_a"])
@@ -77,6 +84,8 @@ async def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
         "--generation-deterministic",
         "--header",
         f"Authorization: Bearer {token}",
+        "--header",
+        f"X-Payroll-Password: {PAYROLL_PASSWORD}",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

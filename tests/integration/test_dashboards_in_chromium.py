@@ -5,73 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
 import uuid
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from psycopg import AsyncConnection
-from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 
 from api.seed import DEMO_PASSWORD, build_sample, load_sample
 from api.stores.devices import DeviceRecord, provision_devices
 from infra.settings import Settings
 
+from .chromium import log_in, text_of, until
 from .helpers import new_device, pass_item, post_passes
 from .people import PASSWORD, Site, auth, login, worker_with_password
 from .test_workers import new_id_number
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver, "scripts/test installs chromium and chromium-driver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"):
-        options.add_argument(argument)
-    session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
-    try:
-        yield session
-    finally:
-        session.quit()
-
-
-def text_of(browser: WebDriver, element_id: str) -> str:
-    return str(browser.find_element(By.ID, element_id).text)
-
-
-async def until(browser: WebDriver, condition: object, timeout_s: float = 20) -> None:
-    """Wait in a thread, so the test's event loop keeps serving meanwhile."""
-
-    def wait() -> None:
-        WebDriverWait(browser, timeout_s, poll_frequency=0.2).until(condition)
-
-    try:
-        await asyncio.to_thread(wait)
-    except TimeoutException:
-        raise AssertionError(
-            f"page never got there; it shows:\n{browser.find_element(By.TAG_NAME, 'body').text}"
-        ) from None
-
-
-async def log_in(
-    browser: WebDriver, stack: Settings, account: str, password: str, *, lands_on: str
-) -> None:
-    """Log in on the start page and wait until the page it leads to is live."""
-    browser.get(f"http://{stack.bind_host}:{stack.realtime_port}/")
-    browser.execute_script("sessionStorage.clear()")
-    browser.find_element(By.ID, "account").send_keys(account)
-    browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.ID, "submit").click()
-    await until(browser, lambda b: lands_on in b.current_url)
-    await until(browser, lambda b: text_of(b, "status") == "已连接")
 
 
 async def test_the_project_page_follows_passes_and_refuses_other_projects(
