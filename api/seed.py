@@ -19,6 +19,7 @@ import psycopg
 from api.auth.passwords import hash_password
 from api.auth.principal import SCOPE_OF_ROLE, Role
 from api.identity import id_check_character, uscc_check_character
+from api.payroll.sealing import DataSealer
 from api.stores.workers import WORKER_COLUMNS, worker_state
 
 DEMO_PASSWORD = "SitePulse2026"
@@ -303,3 +304,155 @@ def load_sample(dsn: str, sample: SampleRegion) -> dict[str, int]:
         "memberships_added": len(added),
         "users": len(sample.users),
     }
+
+
+def _card(rng: random.Random, bin6: str) -> str:
+    body = bin6 + "".join(rng.choice("0123456789") for _ in range(12))
+    total = 0
+    for position, char in enumerate(reversed(body)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str((10 - total % 10) % 10)
+
+
+#: How last month's payroll stands in the sample, project by project.
+PAYROLL_STORIES = ("reconciled", "partly_failed", "table")
+PAYROLL_PASSWORD = "Anquan2026"
+_CARD_BINS = (("ICBC", "622202"), ("CCB", "621700"), ("ABC", "622848"))
+
+
+def _fact(cur: psycopg.Cursor[Any], fact: str, data: dict[str, Any]) -> None:
+    """A payroll fact in the outbox, as the payroll stores write them."""
+    cur.execute(
+        "INSERT INTO registry_outbox (topic, key, payload) VALUES ('payroll', %s, %s)",
+        (f"sheet:{data['sheet_id']}", json.dumps({"fact": fact, "data": data}, ensure_ascii=False)),
+    )
+
+
+def load_payroll_sample(
+    dsn: str, sealer: DataSealer, sample: SampleRegion, *, today: date, per_project: int = 30
+) -> dict[str, int]:
+    """Wage accounts, bound cards and last month's payroll: the first project paid, the
+    second with failed lines, the third not yet paid. Projects that have a wage account
+    already are left alone."""
+    rng = random.Random(len(sample.workers))
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month_end = today.replace(day=1) - timedelta(days=1)
+    counts = {"wage_accounts": 0, "cards": 0, "sheets": 0, "lines": 0}
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO payroll_passwords (user_id, password_hash)"
+            " SELECT user_id, %s FROM users WHERE login = %s ON CONFLICT DO NOTHING",
+            [
+                (hash_password(PAYROLL_PASSWORD), u["login"])
+                for u in sample.users
+                if u["role"] is Role.LABOUR_OFFICER
+            ],
+        )
+        for index, project in enumerate(sample.projects):
+            project_id = project["project_id"]
+            cur.execute("SELECT 1 FROM wage_accounts WHERE project_id = %s", (project_id,))
+            if cur.fetchone() is not None:
+                continue
+            cur.execute(
+                "SELECT enterprise_id FROM enterprises WHERE credit_code = ANY(%s) ORDER BY kind",
+                ([project["contractor"], project["labour"]],),
+            )
+            contractor, labour = (row[0] for row in cur.fetchall())
+            cur.execute(
+                "INSERT INTO wage_accounts (project_id, enterprise_id, bank_code, account_number,"
+                " account_name, opened_on, verification, verified_by) VALUES (%s, %s, 'ICBC', %s,"
+                " %s, %s, 'manual', 'seed') RETURNING account_id",
+                (
+                    project_id,
+                    contractor,
+                    f"21022010190{index + 1:08d}",
+                    f"{project['name']}农民工工资专用账户",
+                    project["start_date"],
+                ),
+            )
+            account_id = cur.fetchone()[0]  # type: ignore[index]
+            counts["wage_accounts"] += 1
+            cur.execute(
+                "SELECT w.worker_id, w.name FROM workers w JOIN memberships m"
+                " ON m.worker_id = w.worker_id AND m.project_id = %s AND m.entry_date <= %s"
+                " ORDER BY w.worker_id LIMIT %s",
+                (project_id, month_end, per_project),
+            )
+            workers = cur.fetchall()
+            story = PAYROLL_STORIES[index % len(PAYROLL_STORIES)]
+            cur.execute(
+                "INSERT INTO payroll_sheets (project_id, enterprise_id, month, kind, account_id,"
+                " state, revision, created_by, signed_by, sent_at, settled_at, bank_profile)"
+                " VALUES (%s, %s, %s, 'regular', %s, %s, 1, 'seed', %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING RETURNING sheet_id, created_at",
+                (
+                    project_id,
+                    labour,
+                    month,
+                    account_id,
+                    story,
+                    None if story == "table" else "scan",
+                    None if story == "table" else today - timedelta(days=today.day - 1),
+                    None if story == "table" else today - timedelta(days=max(today.day - 3, 0)),
+                    None if story == "table" else "generic-csv/1",
+                ),
+            )
+            created = cur.fetchone()
+            sheet_id = created[0] if created else None
+            sheet_facts = {
+                "sheet_id": sheet_id,
+                "project_id": project_id,
+                "enterprise_id": labour,
+                "month": f"{month:%Y-%m}",
+            }
+            counts["sheets"] += 1 if created else 0
+            for number, (worker_id, name) in enumerate(workers):
+                bank, bin6 = _CARD_BINS[number % len(_CARD_BINS)]
+                digits = _card(rng, bin6)
+                cur.execute(
+                    "INSERT INTO bank_cards (worker_id, bank_code, card_sealed, card_digest, last4,"
+                    " holder_name, via, bound_at) VALUES (%s, %s, %s, %s, %s, %s, 'bind', %s)"
+                    " ON CONFLICT DO NOTHING RETURNING card_id",
+                    (worker_id, bank, sealer.seal(digits), sealer.digest(digits), digits[-4:],
+                     name, month - timedelta(days=20)),
+                )  # fmt: skip
+                card = cur.fetchone()
+                if card is None or sheet_id is None:
+                    continue
+                counts["cards"] += 1
+                days = rng.randrange(16, 27)
+                amount = days * rng.randrange(250, 381)
+                failed = story == "partly_failed" and number % 10 == 3
+                status = "pending" if story == "table" else ("failed" if failed else "paid")
+                cur.execute(
+                    "INSERT INTO payroll_lines (sheet_id, revision, worker_id, card_id,"
+                    " days_worked, hours_worked, amount, status, paid_on, bank_ref,"
+                    " failure_reason, settled_at)"
+                    " VALUES (%s, 1, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING line_id",
+                    (
+                        sheet_id, worker_id, card[0], days, days * 9, amount, status,
+                        today - timedelta(days=max(today.day - 3, 0)) if status == "paid" else None,
+                        f"ICBC{sheet_id:06d}{number:04d}" if status == "paid" else None,
+                        "账户已销户" if failed else None,
+                        None if status == "pending" else today,
+                    ),
+                )  # fmt: skip
+                line_id = cur.fetchone()[0]  # type: ignore[index]
+                counts["lines"] += 1
+                base = {"line_id": line_id, "worker_id": worker_id, "days_worked": days}
+                _fact(cur, "line", {**sheet_facts, **base, "amount": str(amount), "revision": 1})
+                if status != "pending":
+                    reason = "账户已销户" if failed else None
+                    _fact(
+                        cur,
+                        "failure" if failed else "payment",
+                        {**sheet_facts, **base, "reason": reason},
+                    )
+            if sheet_id is not None:
+                _fact(
+                    cur,
+                    "sheet",
+                    {**sheet_facts, "kind": "regular", "state": story, "previous": None},
+                )
+    return counts

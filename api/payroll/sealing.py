@@ -88,3 +88,17 @@ def open_bank_file(envelope: bytes, private_key: rsa.RSAPrivateKey) -> bytes:
     if hashlib.sha256(plaintext).hexdigest() != doc.get("plaintext_sha256"):
         raise InvalidInputError([FieldProblem("body", "checksum mismatch", "银行文件校验失败")])
     return plaintext
+
+
+def new_bank_keypair() -> tuple[bytes, bytes]:
+    """A bank's key pair as PEM (private, public): for the demo's stand-in bank."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public

@@ -74,15 +74,38 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
-    from api.seed import DEMO_PASSWORD, build_sample, load_sample
+    from datetime import datetime
 
-    counts = load_sample(
-        settings.postgres_dsn, build_sample(projects=args.projects, workers=args.workers)
+    from api.payroll.sealing import DataSealer, new_bank_keypair
+    from api.seed import (
+        DEMO_PASSWORD,
+        PAYROLL_PASSWORD,
+        build_sample,
+        load_payroll_sample,
+        load_sample,
     )
+    from infra.launch.stack import ensure_secrets
+    from streams.local_time import BEIJING
+
+    ensure_secrets(settings)
+    settings = load_settings()
+    assert settings.data_key is not None
+    sample = build_sample(projects=args.projects, workers=args.workers)
+    counts = load_sample(settings.postgres_dsn, sample)
+    today = datetime.now(BEIJING).date()
+    sealer = DataSealer(settings.data_key)
+    counts |= load_payroll_sample(settings.postgres_dsn, sealer, sample, today=today)
+    public_key = settings.bank_keys / "ICBC.pem"
+    if not public_key.exists():  # the demo's stand-in bank keeps its private key beside it
+        private, public = new_bank_keypair()
+        (settings.bank_keys / "private").mkdir(parents=True, exist_ok=True, mode=0o700)
+        (settings.bank_keys / "private" / "ICBC.pem").write_bytes(private)
+        public_key.write_bytes(public)
     print("seeded: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     print(
-        f"accounts: regulator-gx, officer-p001 … (password {DEMO_PASSWORD});"
-        " workers log in with their ID number and its last six characters"
+        f"accounts: regulator-gx, officer-p001 … (password {DEMO_PASSWORD}; payroll security"
+        f" password {PAYROLL_PASSWORD}); workers log in with their ID number and its last six"
+        " characters"
     )
     return 0
 

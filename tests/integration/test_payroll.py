@@ -10,12 +10,13 @@ import io
 import json
 import random
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from psycopg import AsyncConnection
 from redis.asyncio import Redis
 
 from api.payroll.sealing import open_bank_file
@@ -503,3 +504,42 @@ async def test_payroll_refuses_other_roles_and_scopes(
         "/v1/payroll/sheets", json={**body, "month": "2026-13"}, headers=payroll
     )
     assert bad_month.status_code == 422 and bad_month.json()["problems"][0]["field"] == "month"
+
+
+async def test_the_sample_region_holds_payroll_in_three_states(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    from api.payroll.sealing import DataSealer
+    from api.seed import build_sample, load_payroll_sample, load_sample
+
+    sample = build_sample(projects=3, workers=90, seed=13)
+    load_sample(stack.postgres_dsn, sample)
+    today = datetime.now(BEIJING).date()
+    sealer = DataSealer("seed-test-key-" * 3)
+    first = load_payroll_sample(stack.postgres_dsn, sealer, sample, today=today)
+    again = load_payroll_sample(stack.postgres_dsn, sealer, sample, today=today)
+    assert again == {"wage_accounts": 0, "cards": 0, "sheets": 0, "lines": 0}
+    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    regulator = auth(site.tokens["regulator_gx"])
+    listed = await http.get(f"/v1/payroll/sheets?month={last_month}", headers=regulator)
+    sample_ids = {"P001", "P002", "P003"}
+    states = {s["project_id"]: s for s in listed.json()["items"] if s["project_id"] in sample_ids}
+    assert first["wage_accounts"] == first["sheets"] == 3 and first["lines"] > 30
+    assert {p: s["state"] for p, s in states.items()} == {
+        "P001": "reconciled",
+        "P002": "partly_failed",
+        "P003": "table",
+    }
+    assert states["P002"]["failed"] > 0 and states["P001"]["failed"] == 0
+    assert states["P001"]["paid"] == states["P001"]["lines"] > 0
+    async with await AsyncConnection.connect(stack.postgres_dsn) as conn:
+        cursor = await conn.execute(
+            "SELECT c.card_sealed, c.last4 FROM bank_cards c"
+            " JOIN payroll_lines l ON l.card_id = c.card_id"
+            " JOIN payroll_sheets s ON s.sheet_id = l.sheet_id WHERE s.created_by = 'seed'"
+        )
+        sealed_cards = await cursor.fetchall()
+    assert sealed_cards
+    for sealed, last4 in sealed_cards:
+        digits = sealer.open(bytes(sealed))
+        assert digits.endswith(last4) and digits.encode() not in bytes(sealed)
