@@ -129,6 +129,14 @@ def _keyed(rows: list[list[Any]]) -> list[dict[str, Any]]:
 
 def parse_lines(rows: Sequence[Mapping[str, Any]]) -> list[TableLine]:
     """Typed lines, or every formatting problem at once."""
+    lines, problems = read_lines(rows)
+    if problems:
+        raise InvalidInputError(problems)
+    return lines
+
+
+def read_lines(rows: Sequence[Mapping[str, Any]]) -> tuple[list[TableLine], list[FieldProblem]]:
+    """The well-formed lines, and a problem for each field of the others."""
     problems: list[FieldProblem] = []
     lines = []
     for row, raw in enumerate(rows, start=1):
@@ -167,15 +175,19 @@ def parse_lines(rows: Sequence[Mapping[str, Any]]) -> list[TableLine]:
         if len(problems) == before:
             assert days is not None and hours is not None and amount is not None
             lines.append(TableLine(row, id_number, name, days, hours, amount, note))
-    if problems:
-        raise InvalidInputError(problems)
-    return lines
+    return lines, problems
 
 
-def check_lines(lines: list[TableLine], payees: Mapping[str, Payee]) -> list[CheckedLine]:
+def check_lines(
+    lines: list[TableLine],
+    payees: Mapping[str, Payee],
+    *,
+    malformed: Sequence[FieldProblem] = (),
+) -> list[CheckedLine]:
     """Each line against the platform: a registered worker by that name, on the month's
-    roster, with a bound card, once. Every problem at once; nothing if any."""
-    problems: list[FieldProblem] = []
+    roster, with a bound card, once. Every problem at once, with the ``malformed`` lines'
+    own, in row order; nothing if any."""
+    problems: list[FieldProblem] = list(malformed)
     checked = []
     seen: dict[int, int] = {}
     for line in lines:
@@ -236,8 +248,13 @@ def check_lines(lines: list[TableLine], payees: Mapping[str, Payee]) -> list[Che
             )
         )
     if problems:
-        raise InvalidInputError(problems)
+        raise InvalidInputError(sorted(problems, key=_row_of))
     return checked
+
+
+def _row_of(problem: FieldProblem) -> int:
+    parts = problem.field.split(".")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
 
 
 def _integer(value: Any) -> int | None:

@@ -23,7 +23,7 @@ from api.dependencies import Caller, RowId, Services
 from api.envelopes import Items
 from api.payroll.bank_files import DEFAULT_PROFILE, PROFILES
 from api.payroll.sealing import load_public_key, seal_for_bank
-from api.payroll.wage_table import parse_lines, read_table
+from api.payroll.wage_table import read_lines, read_table
 from api.stores.bank_cards import card_number
 from api.stores.payroll_sheets import (
     SheetDetail,
@@ -165,9 +165,9 @@ async def put_lines(
 ) -> SheetDetail:
     """Step (a), edited: the whole table as JSON lines (a new revision)."""
     await _officer_sheet(app, who, sheet_id)
-    lines = parse_lines([line.model_dump() for line in body.lines])
+    lines, malformed = read_lines([line.model_dump() for line in body.lines])
     async with app.pool.connection() as conn:
-        return await replace_table(conn, sheet_id, lines, actor=actor_of(who))
+        return await replace_table(conn, sheet_id, lines, malformed=malformed, actor=actor_of(who))
 
 
 @router.post(
@@ -180,9 +180,9 @@ async def post_table_file(
     every bad line and changes nothing."""
     await _officer_sheet(app, who, sheet_id)
     rows = read_table(await request.body(), request.headers.get("content-type", ""))
-    lines = parse_lines(rows)
+    lines, malformed = read_lines(rows)
     async with app.pool.connection() as conn:
-        return await replace_table(conn, sheet_id, lines, actor=actor_of(who))
+        return await replace_table(conn, sheet_id, lines, malformed=malformed, actor=actor_of(who))
 
 
 @router.post("/v1/payroll/sheets/{sheet_id:int}/table/confirm", response_model=SheetDetail)

@@ -187,6 +187,23 @@ async def _lock(conn: AsyncConnection[Any], sheet_id: int, *allowed: str) -> She
     return sheet
 
 
+async def _sheet_fact(
+    conn: AsyncConnection[Any], sheet: SheetView, state: str, previous: str | None, **extra: Any
+) -> None:
+    """A sheet's new state on the payroll topic."""
+    data = {
+        "sheet_id": sheet.sheet_id,
+        "project_id": sheet.project_id,
+        "enterprise_id": sheet.enterprise_id,
+        "month": sheet.month,
+        "kind": sheet.kind,
+        "state": state,
+        "previous": previous,
+        **extra,
+    }
+    await record_payroll_fact(conn, "sheet", f"sheet:{sheet.sheet_id}", data)
+
+
 async def _advance(
     conn: AsyncConnection[Any], sheet: SheetView, state: str, actor: str, **columns: Any
 ) -> None:
@@ -206,20 +223,7 @@ async def _advance(
         entity_id=str(sheet.sheet_id),
         detail={"from": sheet.state, **{k: str(v) for k, v in columns.items()}},
     )
-    await record_payroll_fact(
-        conn,
-        "sheet",
-        f"sheet:{sheet.sheet_id}",
-        {
-            "sheet_id": sheet.sheet_id,
-            "project_id": sheet.project_id,
-            "enterprise_id": sheet.enterprise_id,
-            "month": sheet.month,
-            "kind": sheet.kind,
-            "state": state,
-            "previous": sheet.state,
-        },
-    )
+    await _sheet_fact(conn, sheet, state, sheet.state)
 
 
 async def _card_at(conn: AsyncConnection[Any], worker_id: int, moment: datetime) -> int | None:
@@ -357,20 +361,7 @@ async def create_sheet(
             entity_id=str(sheet.sheet_id),
             detail={"project_id": project_id, "month": f"{first:%Y-%m}", "lines": len(lines)},
         )
-        await record_payroll_fact(
-            conn,
-            "sheet",
-            f"sheet:{sheet.sheet_id}",
-            {
-                "sheet_id": sheet.sheet_id,
-                "project_id": project_id,
-                "enterprise_id": enterprise_id,
-                "month": sheet.month,
-                "kind": "regular",
-                "state": "draft",
-                "previous": None,
-            },
-        )
+        await _sheet_fact(conn, sheet, "draft", None)
     return await sheet_detail(conn, sheet.sheet_id), skipped
 
 
@@ -394,14 +385,21 @@ async def payees(
 
 
 async def replace_table(
-    conn: AsyncConnection[Any], sheet_id: int, lines: list[TableLine], *, actor: str
+    conn: AsyncConnection[Any],
+    sheet_id: int,
+    lines: list[TableLine],
+    *,
+    malformed: list[FieldProblem],
+    actor: str,
 ) -> SheetDetail:
-    """Step (a): the wage table, as uploaded or edited; a new revision of the lines."""
+    """Step (a): the wage table, as uploaded or edited; a new revision of the lines. The
+    ``malformed`` lines' problems are reported with the others' (every bad line at once)."""
     async with conn.transaction():
         sheet = await _lock(conn, sheet_id, "draft", "table")
         if sheet.kind == "supplementary":
             raise ConflictError("a supplementary sheet pays the failed lines as they were")
-        checked = check_lines(lines, await payees(conn, sheet, [line.id_number for line in lines]))
+        known = await payees(conn, sheet, [line.id_number for line in lines])
+        checked = check_lines(lines, known, malformed=malformed)
         revision = sheet.revision + 1
         await conn.execute(
             "UPDATE payroll_lines SET current = false WHERE sheet_id = %s AND current",
@@ -727,20 +725,6 @@ async def create_supplementary(
         if problems:
             raise InvalidInputError(problems)
         await _insert_lines(conn, sheet, 1, lines, retry_of)
-        await record_payroll_fact(
-            conn,
-            "sheet",
-            f"sheet:{sheet.sheet_id}",
-            {
-                "sheet_id": sheet.sheet_id,
-                "project_id": sheet.project_id,
-                "enterprise_id": sheet.enterprise_id,
-                "month": sheet.month,
-                "kind": "supplementary",
-                "parent_sheet_id": parent.sheet_id,
-                "state": "draft",
-                "previous": None,
-            },
-        )
+        await _sheet_fact(conn, sheet, "draft", None, parent_sheet_id=parent.sheet_id)
         await _advance(conn, sheet, "table", actor)
     return await sheet_detail(conn, sheet.sheet_id)

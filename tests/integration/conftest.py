@@ -21,7 +21,7 @@ from infra.settings import Settings
 
 from .chromium import open_browser
 from .people import PASSWORD, Site, login
-from .receiver import Mailbox, WebhookReceiver
+from .receiver import Mailbox, StandInBank, WebhookReceiver
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,6 +58,14 @@ def sms_gateway() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="session")
+def bank_api() -> Iterator[StandInBank]:
+    stand_in = StandInBank()
+    stand_in.url = stand_in.start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     box = Mailbox()
     yield box
@@ -66,7 +74,7 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture(scope="session")
 def stack(
-    webhooks: WebhookReceiver, sms_gateway: WebhookReceiver, mailbox: Mailbox
+    webhooks: WebhookReceiver, sms_gateway: WebhookReceiver, mailbox: Mailbox, bank_api: StandInBank
 ) -> Iterator[Settings]:
     data_dir = REPO / ".sitepulse" / f"test-{os.getpid()}"
     # A short ClickHouse flush keeps the tests quick; the batching path is the same.
@@ -83,6 +91,7 @@ def stack(
         SITEPULSE_SMTP_PORT=str(mailbox.port),
         SITEPULSE_SMS_GATEWAY_URL=sms_gateway.url,
         SITEPULSE_SMS_API_KEY="sms-test-key",
+        SITEPULSE_BANK_API_URL=bank_api.url,
         # Every test logs in from 127.0.0.1 (schemathesis tries hundreds of bad logins);
         # the address limit is tested from another loopback address.
         SITEPULSE_LOGIN_ADDRESS_MAX_FAILURES="400",

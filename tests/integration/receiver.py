@@ -1,8 +1,10 @@
-"""Local receivers for the alert tests: a webhook (or SMS API) endpoint that records requests
-and fails the first N, and an SMTP server (aiosmtpd) that keeps every message."""
+"""Local stand-ins: a webhook (or SMS API) endpoint that records requests and fails the
+first N, an SMTP server (aiosmtpd) that keeps every message, and a bank's account
+verification API."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -83,3 +85,52 @@ class Mailbox:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+@dataclass
+class StandInBank:
+    """The generic bank API's account verification, as a bank would answer it: a known
+    account (any number not ending in 0000) whose name is given is valid."""
+
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    def start(self) -> str:
+        bank = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                try:
+                    asked = json.loads(body)
+                except ValueError:
+                    asked = None
+                if self.path != "/accounts/verify" or not isinstance(asked, dict):
+                    self._answer(400, {"error": "bad request"})
+                    return
+                bank.requests.append(asked)
+                number = str(asked.get("account_number", ""))
+                if not asked.get("account_name") or not number.isdigit():
+                    self._answer(400, {"error": "account_number and account_name required"})
+                elif number.endswith("0000"):
+                    self._answer(200, {"valid": False, "reason": "账户不存在"})
+                else:
+                    self._answer(200, {"valid": True, "reference": f"VERIFY-{number[-6:]}"})
+
+            def _answer(self, status: int, value: dict[str, Any]) -> None:
+                data = json.dumps(value, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        self._server.shutdown()

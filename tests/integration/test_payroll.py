@@ -27,6 +27,7 @@ from streams.topics import PAYROLL
 
 from .helpers import new_device, post_passes, topic_values, wait_until
 from .people import PASSWORD, Site, auth, worker_with_password
+from .receiver import StandInBank
 from .test_attendance_stream import YESTERDAY, attendance, swipe
 from .test_faces_end_to_end import b64, photo
 from .test_workers import new_id_number
@@ -110,6 +111,27 @@ async def bind(http: httpx.AsyncClient, worker: dict[str, str], bank: str, numbe
     )
 
 
+async def rebind(
+    http: httpx.AsyncClient, worker: dict[str, str], number: str, selfie: str
+) -> httpx.Response:
+    return await http.post(
+        "/v1/me/bank-card/rebind",
+        json={"card_number": number, "selfie_jpeg": b64(photo(selfie)), "agree": True},
+        headers=worker,
+    )
+
+
+def wage_account(site: Site, number: str) -> dict[str, Any]:
+    return {
+        "project_id": site.project_a,
+        "enterprise_id": site.enterprise_id,
+        "bank_code": "ICBC",
+        "account_number": number,
+        "account_name": "建工集团农民工工资专用账户",
+        "opened_on": "2026-01-05",
+    }
+
+
 def bank_return(rows: list[tuple[int, str, str, str, str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -119,7 +141,7 @@ def bank_return(rows: list[tuple[int, str, str, str, str]]) -> bytes:
 
 
 async def test_a_month_of_pay_end_to_end(
-    stack: Settings, http: httpx.AsyncClient, site: Site
+    stack: Settings, http: httpx.AsyncClient, site: Site, bank_api: StandInBank
 ) -> None:
     officer = auth(site.tokens["officer_a"])
     payroll = await payroll_officer(http, site)
@@ -147,21 +169,22 @@ async def test_a_month_of_pay_end_to_end(
     assert (await bind(http, worker2, "CCB", card2)).status_code == 201
 
     # The wage account, after the security password; each step refuses a wrong one.
-    account = {
-        "project_id": site.project_a,
-        "enterprise_id": site.enterprise_id,
-        "bank_code": "ICBC",
-        "account_number": "2102201019000123456",
-        "account_name": "建工集团农民工工资专用账户",
-        "opened_on": "2026-01-05",
-    }
+    account = wage_account(site, "2102201019000123456")
+    missing_account = {**account, "account_number": "2102201019000000000"}
+    refused_by_bank = await http.post(
+        "/v1/payroll/wage-accounts", json=missing_account, headers=payroll
+    )
+    assert refused_by_bank.status_code == 422, refused_by_bank.text
+    assert "账户不存在" in refused_by_bank.json()["problems"][0]["reason"]
     wrong = await http.post(
         "/v1/payroll/wage-accounts", json=account, headers={**officer, "x-payroll-password": "x1"}
     )
     assert wrong.status_code == 403 and wrong.json()["message_zh"] == "安全密码错误"
     added = await http.post("/v1/payroll/wage-accounts", json=account, headers=payroll)
     assert added.status_code == 201, added.text
-    assert added.json()["verification"] == "manual" and added.json()["verified_by"]
+    assert added.json()["verification"] == "bank_api" and added.json()["verified_by"]
+    assert added.json()["verification_ref"] == "VERIFY-123456"
+    assert bank_api.requests[-1]["account_name"] == account["account_name"]
 
     # (a) The sheet, pre-filled from attendance and the contracts.
     created = await http.post(
@@ -193,7 +216,11 @@ async def test_a_month_of_pay_end_to_end(
         f"/v1/payroll/sheets/{sheet_id}/table", content=bad.encode("gb18030"), headers=payroll
     )
     assert refused.status_code == 422, refused.text
-    assert [p["field"] for p in refused.json()["problems"]] == ["lines.1.amount"]
+    assert [p["field"] for p in refused.json()["problems"]] == [
+        "lines.1.amount",
+        "lines.3.id_number",
+        "lines.4.id_number",
+    ]
     good_rows = f"{id1},韦小宝,1,10,320\n{id2},韦小宝,1,10,280\n"
     duplicate = good_rows + f"{id2},韦小宝,1,10,280\n{new_id_number()},无名,1,10,100\n"
     refused = await http.post(
@@ -402,14 +429,7 @@ async def test_card_binding_and_rebinding_follow_the_platform_rules(
     assert taken.status_code == 409  # one card, one worker
 
     # A sheet created now pays this card, even after a rebind.
-    account = {
-        "project_id": site.project_a,
-        "enterprise_id": site.enterprise_id,
-        "bank_code": "ICBC",
-        "account_number": "2102201019000654321",
-        "account_name": "专户",
-        "opened_on": "2026-01-05",
-    }
+    account = wage_account(site, "2102201019000654321")
     assert (
         await http.post("/v1/payroll/wage-accounts", json=account, headers=payroll)
     ).status_code == 201
@@ -422,11 +442,7 @@ async def test_card_binding_and_rebinding_follow_the_platform_rules(
 
     # A rebind needs the worker's enrolled face, the same issuer, and once a month.
     second = card_number("622202")
-    no_face = await http.post(
-        "/v1/me/bank-card/rebind",
-        json={"card_number": second, "selfie_jpeg": b64(photo("obama2.jpg")), "agree": True},
-        headers=worker,
-    )
+    no_face = await rebind(http, worker, second, "obama2.jpg")
     assert no_face.status_code == 422 and no_face.json()["problems"][0]["field"] == "selfie_jpeg"
     enrolled = await http.put(
         f"/v1/workers/{worker_id}/face",
@@ -434,44 +450,20 @@ async def test_card_binding_and_rebinding_follow_the_platform_rules(
         headers=officer,
     )
     assert enrolled.status_code == 200, enrolled.text
-    stranger = await http.post(
-        "/v1/me/bank-card/rebind",
-        json={"card_number": second, "selfie_jpeg": b64(photo("biden.jpg")), "agree": True},
-        headers=worker,
-    )
+    stranger = await rebind(http, worker, second, "biden.jpg")
     assert (
         stranger.status_code == 403
         and stranger.json()["message_zh"] == "人脸核验未通过，不能重新绑卡"
     )
-    other_bank = await http.post(
-        "/v1/me/bank-card/rebind",
-        json={
-            "card_number": card_number("621700"),
-            "selfie_jpeg": b64(photo("obama2.jpg")),
-            "agree": True,
-        },
-        headers=worker,
-    )
+    other_bank = await rebind(http, worker, card_number("621700"), "obama2.jpg")
     assert other_bank.status_code == 422
     assert other_bank.json()["problems"][0]["message_zh"] == "重新绑卡仅支持原开卡银行的银行卡"
-    rebound = await http.post(
-        "/v1/me/bank-card/rebind",
-        json={"card_number": second, "selfie_jpeg": b64(photo("obama2.jpg")), "agree": True},
-        headers=worker,
-    )
+    rebound = await rebind(http, worker, second, "obama2.jpg")
     assert rebound.status_code == 200, rebound.text
     assert rebound.json()["active"]["card_masked"].endswith(second[-4:])
     assert [card["via"] for card in rebound.json()["history"]] == ["rebind", "bind"]
     assert rebound.json()["history"][1]["unbound_at"] is not None
-    once_more = await http.post(
-        "/v1/me/bank-card/rebind",
-        json={
-            "card_number": card_number("622202"),
-            "selfie_jpeg": b64(photo("obama2.jpg")),
-            "agree": True,
-        },
-        headers=worker,
-    )
+    once_more = await rebind(http, worker, card_number("622202"), "obama2.jpg")
     assert once_more.status_code == 422
     assert once_more.json()["problems"][0]["message_zh"] == "每月最多只能解绑（重新绑卡）一次"
 
@@ -504,6 +496,15 @@ async def test_payroll_refuses_other_roles_and_scopes(
         "/v1/payroll/sheets", json={**body, "month": "2026-13"}, headers=payroll
     )
     assert bad_month.status_code == 422 and bad_month.json()["problems"][0]["field"] == "month"
+    # Wrong security passwords lock the officer's payroll steps, like wrong logins.
+    guessing = {**auth(site.tokens["officer_a"]), "x-payroll-password": "guess2026x"}
+    answers = [
+        (await http.post("/v1/payroll/sheets", json=body, headers=guessing)).status_code
+        for _ in range(6)
+    ]
+    assert answers == [403] * 5 + [429], answers
+    locked = await http.post("/v1/payroll/sheets", json=body, headers=payroll)
+    assert locked.status_code == 429  # the right one too, until the lock ends
 
 
 async def test_the_sample_region_holds_payroll_in_three_states(

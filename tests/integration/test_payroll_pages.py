@@ -20,6 +20,7 @@ from .test_payroll import (
     card_number,
     contracted_worker,
     payroll_officer,
+    wage_account,
 )
 
 
@@ -32,14 +33,7 @@ async def test_the_officer_runs_a_sheet_and_the_worker_sees_their_pay(
     _, worker, id_number = await contracted_worker(http, site, officer, daily=300)
     card = card_number("622202")
     assert (await bind(http, worker, "ICBC", card)).status_code == 201
-    account = {
-        "project_id": site.project_a,
-        "enterprise_id": site.enterprise_id,
-        "bank_code": "ICBC",
-        "account_number": "2102201019000777777",
-        "account_name": "建工集团农民工工资专用账户",
-        "opened_on": "2026-01-05",
-    }
+    account = wage_account(site, "2102201019000777777")
     assert (
         await http.post("/v1/payroll/wage-accounts", json=account, headers=payroll)
     ).status_code == 201
