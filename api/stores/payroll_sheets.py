@@ -25,6 +25,7 @@ from api.stores.audit import audit
 from api.stores.outbox import record_payroll_fact
 from api.stores.rows import reading
 from infra.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from infra.metrics import EVENTS
 from streams.local_time import BEIJING
 
 STATES = ("draft", "table", "signed", "sent", "reconciled", "partly_failed")
@@ -224,6 +225,7 @@ async def _advance(
         detail={"from": sheet.state, **{k: str(v) for k, v in columns.items()}},
     )
     await _sheet_fact(conn, sheet, state, sheet.state)
+    EVENTS.labels("api", f"payroll_{state}").inc()
 
 
 async def _card_at(conn: AsyncConnection[Any], worker_id: int, moment: datetime) -> int | None:
