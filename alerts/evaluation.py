@@ -13,10 +13,12 @@ from psycopg import AsyncConnection
 from redis.asyncio import Redis
 
 from alerts.lifecycle import plan
+from alerts.payroll_reads import failures_not_repaid, monitored_projects, regular_sheet_states
 from alerts.profiles import RuleProfile, profile_for
 from alerts.registry_reads import key_position_holders
 from alerts.rules import (
     ATTENDANCE_RULES,
+    WAGE_RULES,
     Finding,
     KeyHolder,
     ProjectFacts,
@@ -26,8 +28,10 @@ from alerts.rules import (
     evaluate_project,
 )
 from alerts.store import Transition, apply_plan, load_alerts, load_overrides, mark_held
+from alerts.wage_rules import WageFacts, due_month, evaluate_wages, previous_month
 from analytics import alert_queries as aq
 from analytics import attendance_queries as q
+from analytics import wage_queries as wq
 from analytics.executor import Executor
 from infra.metrics import ERRORS
 from streams.channels import device_seen_key, presence_key
@@ -37,7 +41,7 @@ from streams.local_time import BEIJING
 log = logging.getLogger(__name__)
 
 # The rules a project evaluation always judges (so their absence clears an alert).
-PROJECT_RULES = frozenset(set(Rule) - {Rule.CROSS_PROJECT})
+PROJECT_RULES = frozenset(set(Rule) - {Rule.CROSS_PROJECT} - WAGE_RULES)
 
 
 async def _projects(
@@ -143,6 +147,60 @@ async def gather(
     )
 
 
+async def wage_findings(
+    conn: AsyncConnection[Any],
+    db: Executor,
+    overrides: dict[str, dict[str, Any]],
+    now: datetime,
+) -> tuple[list[Finding], set[tuple[str, str]]]:
+    """The wage warnings of every running project, and the (rule, project) pairs judged."""
+    today = now.astimezone(BEIJING).date()
+    projects = await monitored_projects(conn)
+    profiles = {p: profile_for(region, overrides) for p, region, _, _ in projects}
+    monitored = [p for p, _, _, account in projects if account]
+    failures = await failures_not_repaid(conn, monitored)
+    two_back = previous_month(previous_month(today))
+    back = await asyncio.to_thread(
+        wq.month_wages, db, monitored, two_back, paid_by=wq.month_end(two_back + timedelta(days=31))
+    )
+    by_due: dict[date, list[str]] = {}
+    for project in monitored:
+        by_due.setdefault(due_month(today, profiles[project].pay_day), []).append(project)
+    dues: dict[str, wq.MonthWages] = {}
+    states: dict[str, list[str]] = {}
+    month_totals: dict[str, dict[str, int]] = {}
+    year_totals: dict[str, dict[str, int]] = {}
+    for month, group in by_due.items():
+        dues |= await asyncio.to_thread(wq.month_wages, db, group, month)
+        states |= await regular_sheet_states(conn, group, month)
+        end = wq.month_end(month)
+        per_month = await asyncio.to_thread(wq.worker_paid_totals, db, month, end)
+        per_year = await asyncio.to_thread(wq.worker_paid_totals, db, month.replace(month=1), end)
+        for project in group:
+            month_totals[project] = {w: sum(t.values()) for w, t in per_month.items()}
+            year_totals[project] = {w: sum(t.values()) for w, t in per_year.items()}
+    findings: list[Finding] = []
+    for project, _, start, account in projects:
+        profile = profiles[project]
+        stale_before = now - timedelta(days=profile.repay_days)
+        empty = wq.MonthWages(project, due_month(today, profile.pay_day))
+        facts = WageFacts(
+            project_id=project,
+            today=today,
+            start_date=start,
+            has_wage_account=account,
+            due=dues.get(project, empty),
+            two_back=back.get(project, wq.MonthWages(project, two_back)),
+            due_sheet_states=states.get(project, []),
+            stale_failures=[line for line, at in failures.get(project, []) if at < stale_before],
+            worker_month_fen=month_totals.get(project, {}),
+            worker_year_fen=year_totals.get(project, {}),
+        )
+        findings.extend(evaluate_wages(facts, profile))
+    evaluated = {(rule.value, project) for rule in WAGE_RULES for project, _, _, _ in projects}
+    return findings, evaluated
+
+
 async def evaluate_all(
     conn: AsyncConnection[Any], db: Executor, redis: Redis, *, namespace: str, now: datetime
 ) -> list[Transition]:
@@ -171,6 +229,14 @@ async def evaluate_all(
         holds[project[0]] = hold
         rules = PROJECT_RULES - (ATTENDANCE_RULES if hold is not None else set())
         evaluated |= {(rule.value, project[0]) for rule in rules}
+    try:
+        wages, judged = await wage_findings(conn, db, overrides, now)
+        findings.extend(wages)
+        evaluated |= judged
+    except Exception:
+        # Not judged this time, so no wage alert is cleared either; the others go on.
+        ERRORS.labels("alerts", "wage_evaluation").inc()
+        log.exception("evaluating the wage warnings failed; skipped this round")
     visits = await asyncio.to_thread(aq.recent_visits, db, now - timedelta(minutes=90))
     known = set(ids)
     findings.extend(f for f in cross_project(visits, profile_for("")) if f.project_id in known)

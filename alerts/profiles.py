@@ -30,6 +30,14 @@ class RuleProfile:
     # While every gate of a project is dark its attendance alerts are held (neither judged
     # nor cleared), for at most this long; then they are judged on what arrived.
     dark_gates_hold_hours: int = 72
+    # Wage warnings (工资支付监控预警), the published defaults; each a per-region setting.
+    min_wage_monthly: int = 1890  # CNY: pay per head below this is red
+    worker_month_max: int = 50_000  # CNY to one worker in a month: red
+    worker_year_max: int = 300_000  # CNY to one worker in a calendar year: red
+    unrecorded_share_max: float = 0.10  # attended workers with no wage record: red above
+    pay_day: int = 15  # a month's payroll is reconciled by this day of the next month
+    repay_days: int = 7  # a failed payment is paid again within this many days
+    wage_account_grace_days: int = 30  # after the project's start, it has a wage account
 
 
 DEFAULT = RuleProfile()
@@ -66,6 +74,13 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "cross_project_minutes": (5, 24 * 60),
     "escalate_after_minutes": (10, 7 * 24 * 60),
     "dark_gates_hold_hours": (1, 14 * 24),
+    "min_wage_monthly": (500, 10_000),
+    "worker_month_max": (5_000, 1_000_000),
+    "worker_year_max": (50_000, 10_000_000),
+    "unrecorded_share_max": (0.0, 0.5),
+    "pay_day": (1, 28),
+    "repay_days": (1, 60),
+    "wage_account_grace_days": (0, 180),
 }
 _VERSION_MAX = 64
 

@@ -28,6 +28,15 @@ class Rule(StrEnum):
     UNKNOWN_FACES = "unknown_face_spike"
     CROSS_PROJECT = "worker_at_two_projects"
     OVER_LIMIT = "headcount_over_limit"
+    # Wage-payment monitoring (工资支付监控预警): alerts/wage_rules.py
+    WAGE_UNPAID_TWO_MONTHS = "wage_unpaid_two_months"
+    WAGE_PER_HEAD_LOW = "wage_per_head_below_minimum"
+    WAGE_PAID_SHORT = "wage_paid_headcount_short"
+    WAGE_WORKER_HIGH = "wage_worker_amount_high"
+    WAGE_UNRECORDED = "wage_unrecorded_workers"
+    PAYROLL_LATE = "payroll_late"
+    PAYMENT_NOT_REPAID = "payment_failure_not_repaid"
+    NO_WAGE_ACCOUNT = "no_wage_account"
 
 
 class Severity(StrEnum):
@@ -37,6 +46,18 @@ class Severity(StrEnum):
 
 ATTENDANCE_RULES = frozenset(
     {Rule.UPDATE_RATE_LOW, Rule.NO_ATTENDANCE, Rule.KEY_PRESENCE_LOW, Rule.MISSED_EXIT}
+)
+WAGE_RULES = frozenset(
+    {
+        Rule.WAGE_UNPAID_TWO_MONTHS,
+        Rule.WAGE_PER_HEAD_LOW,
+        Rule.WAGE_PAID_SHORT,
+        Rule.WAGE_WORKER_HIGH,
+        Rule.WAGE_UNRECORDED,
+        Rule.PAYROLL_LATE,
+        Rule.PAYMENT_NOT_REPAID,
+        Rule.NO_WAGE_ACCOUNT,
+    }
 )
 
 

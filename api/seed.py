@@ -440,15 +440,22 @@ def load_payroll_sample(
                 )  # fmt: skip
                 line_id = cur.fetchone()[0]  # type: ignore[index]
                 counts["lines"] += 1
-                base = {"line_id": line_id, "worker_id": worker_id, "days_worked": days}
-                _fact(cur, "line", {**sheet_facts, **base, "amount": str(amount), "revision": 1})
-                if status != "pending":
-                    reason = "账户已销户" if failed else None
-                    _fact(
-                        cur,
-                        "failure" if failed else "payment",
-                        {**sheet_facts, **base, "reason": reason},
-                    )
+                paid_on = today - timedelta(days=max(today.day - 3, 0))
+                state = {
+                    **sheet_facts,
+                    "kind": "regular",
+                    "line_id": line_id,
+                    "worker_id": worker_id,
+                    "revision": 1,
+                    "current": True,
+                    "days_worked": days,
+                    "amount": f"{amount}.00",
+                    "status": status,
+                    "paid_on": paid_on.isoformat() if status == "paid" else None,
+                    "reason": "账户已销户" if failed else None,
+                }
+                fact = {"pending": "line", "paid": "payment", "failed": "failure"}[status]
+                _fact(cur, fact, state)
             if sheet_id is not None:
                 _fact(
                     cur,

@@ -38,8 +38,9 @@ from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
 from streams.pass_pipeline import PassPipeline
+from streams.payroll_sink import PayrollSink
 from streams.registry_follower import RegistryFollower
-from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES, REGISTRY
+from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES, PAYROLL, REGISTRY
 from streams.transport import fetch_tuned_transport
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def build(settings: Settings) -> faust.App:
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
     frames = app.topic(settings.topic(GATE_FRAMES), key_serializer="raw", value_serializer="raw")
+    payroll = app.topic(settings.topic(PAYROLL), key_serializer="raw", value_serializer="raw")
     redis = async_redis(settings.redis_url)
     rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
     facts = RosterFacts()
@@ -131,6 +133,19 @@ def build(settings: Settings) -> faust.App:
         )
         async for events in batches:
             await pipeline.handle(events)
+
+    payroll_sink = PayrollSink(
+        DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
+        dead_letters,
+        settings.topic(PAYROLL),
+    )
+
+    @app.agent(payroll, name="payroll")
+    async def handle_payroll(stream: StreamT[bytes | None]) -> None:
+        # Faust acknowledges a batch of events when the loop body returns: after the write.
+        batches = cast("Stream[bytes | None]", stream).take_events(500, within=1.0)
+        async for events in batches:
+            await payroll_sink.handle([event.value for event in events])
 
     @app.agent(frames, name="frames")
     async def handle_frames(stream: StreamT[bytes | None]) -> None:

@@ -205,6 +205,35 @@ async def _sheet_fact(
     await record_payroll_fact(conn, "sheet", f"sheet:{sheet.sheet_id}", data)
 
 
+async def _line_fact(conn: AsyncConnection[Any], fact: str, sheet: SheetView, line_id: int) -> None:
+    """A line's whole state on the payroll topic (a later fact replaces an earlier one)."""
+    cursor = await conn.execute(
+        "SELECT worker_id, revision, current, days_worked, amount, status, paid_on,"
+        " failure_reason FROM payroll_lines WHERE line_id = %s",
+        (line_id,),
+    )
+    row = await cursor.fetchone()
+    assert row is not None
+    worker_id, revision, current, days, amount, status, paid_on, reason = row
+    data = {
+        "line_id": line_id,
+        "sheet_id": sheet.sheet_id,
+        "project_id": sheet.project_id,
+        "enterprise_id": sheet.enterprise_id,
+        "month": sheet.month,
+        "kind": sheet.kind,
+        "worker_id": int(worker_id),
+        "revision": int(revision),
+        "current": bool(current),
+        "days_worked": int(days),
+        "amount": str(amount),
+        "status": str(status),
+        "paid_on": paid_on.isoformat() if paid_on else None,
+        "reason": reason,
+    }
+    await record_payroll_fact(conn, fact, f"sheet:{sheet.sheet_id}", data)
+
+
 async def _advance(
     conn: AsyncConnection[Any], sheet: SheetView, state: str, actor: str, **columns: Any
 ) -> None:
@@ -265,22 +294,7 @@ async def _insert_lines(
         )
         row = await cursor.fetchone()
         assert row is not None
-        await record_payroll_fact(
-            conn,
-            "line",
-            f"sheet:{sheet.sheet_id}",
-            {
-                "line_id": int(row[0]),
-                "sheet_id": sheet.sheet_id,
-                "project_id": sheet.project_id,
-                "enterprise_id": sheet.enterprise_id,
-                "month": sheet.month,
-                "worker_id": line.worker_id,
-                "revision": revision,
-                "days_worked": line.days_worked,
-                "amount": str(line.amount),
-            },
-        )
+        await _line_fact(conn, "line", sheet, int(row[0]))
 
 
 async def create_sheet(
@@ -403,10 +417,13 @@ async def replace_table(
         known = await payees(conn, sheet, [line.id_number for line in lines])
         checked = check_lines(lines, known, malformed=malformed)
         revision = sheet.revision + 1
-        await conn.execute(
-            "UPDATE payroll_lines SET current = false WHERE sheet_id = %s AND current",
+        superseded = await conn.execute(
+            "UPDATE payroll_lines SET current = false WHERE sheet_id = %s AND current"
+            " RETURNING line_id",
             (sheet_id,),
         )
+        for (old_line,) in await superseded.fetchall():
+            await _line_fact(conn, "line", sheet, int(old_line))
         await conn.execute(
             "UPDATE payroll_sheets SET revision = %s WHERE sheet_id = %s", (revision, sheet_id)
         )
@@ -642,20 +659,8 @@ async def import_return(
                     line.line_id,
                 ),
             )
-            await record_payroll_fact(
-                conn,
-                "payment" if line.result == "paid" else "failure",
-                f"sheet:{sheet_id}",
-                {
-                    "line_id": line.line_id,
-                    "sheet_id": sheet_id,
-                    "project_id": sheet.project_id,
-                    "enterprise_id": sheet.enterprise_id,
-                    "month": sheet.month,
-                    "paid_on": line.paid_on,
-                    "reason": line.reason if line.result == "failed" else None,
-                },
-            )
+            fact = "payment" if line.result == "paid" else "failure"
+            await _line_fact(conn, fact, sheet, line.line_id)
         paid = sum(1 for line in lines if line.result == "paid")
         await conn.execute(
             "INSERT INTO bank_returns (sheet_id, file_sha256, imported_by, paid, failed)"

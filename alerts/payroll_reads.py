@@ -1,0 +1,54 @@
+"""What the wage warnings read from PostgreSQL, the system of record for payroll (the
+payroll stores of the API write these tables; alerts only reads them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+
+
+async def monitored_projects(
+    conn: AsyncConnection[Any],
+) -> list[tuple[str, str, date | None, bool]]:
+    """Running projects: id, region, start date, whether they have a wage account."""
+    cursor = await conn.execute(
+        "SELECT p.project_id, p.region_code, p.start_date,"
+        " EXISTS (SELECT 1 FROM wage_accounts a WHERE a.project_id = p.project_id)"
+        " FROM projects p WHERE p.status IN ('preparing', 'active', 'suspended')"
+        " ORDER BY p.project_id"
+    )
+    return [(str(p), str(r), s, bool(a)) for p, r, s, a in await cursor.fetchall()]
+
+
+async def regular_sheet_states(
+    conn: AsyncConnection[Any], projects: list[str], month: date
+) -> dict[str, list[str]]:
+    cursor = await conn.execute(
+        "SELECT project_id, state FROM payroll_sheets WHERE kind = 'regular' AND month = %s"
+        " AND project_id = ANY(%s)",
+        (month.replace(day=1), projects),
+    )
+    found: dict[str, list[str]] = {}
+    for project, state in await cursor.fetchall():
+        found.setdefault(str(project), []).append(str(state))
+    return found
+
+
+async def failures_not_repaid(
+    conn: AsyncConnection[Any], projects: list[str]
+) -> dict[str, list[tuple[int, datetime]]]:
+    """Failed payments that no later line has paid: (line, when the bank said so)."""
+    cursor = await conn.execute(
+        "SELECT s.project_id, l.line_id, l.settled_at FROM payroll_lines l"
+        " JOIN payroll_sheets s ON s.sheet_id = l.sheet_id"
+        " WHERE l.current AND l.status = 'failed' AND s.project_id = ANY(%s)"
+        " AND NOT EXISTS (SELECT 1 FROM payroll_lines r"
+        "  WHERE r.retry_of_line_id = l.line_id AND r.current AND r.status = 'paid')",
+        (projects,),
+    )
+    found: dict[str, list[tuple[int, datetime]]] = {}
+    for project, line_id, settled_at in await cursor.fetchall():
+        found.setdefault(str(project), []).append((int(line_id), settled_at))
+    return found

@@ -1,0 +1,175 @@
+"""The published wage-payment warnings (工资支付监控预警), as pure rules: a project's wage
+facts in, findings out (keyed like every finding, so the lifecycle opens, refreshes and
+clears them: 消警 when the money arrives).
+
+Which month is judged: a month's payroll is due by ``pay_day`` of the next month, so the
+*due month* is last month once that day has passed, else the month before. The "nothing
+paid in M or M+1" rule judges M = two months back from today, from the first day of M+2.
+Only projects under wage monitoring are judged: those with a wage account (工资专户); a
+project without one past its grace period gets the no-account warning instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from alerts.profiles import RuleProfile
+from alerts.rules import Finding, Rule, Severity
+from analytics.wage_queries import MonthWages
+
+
+def previous_month(month: date) -> date:
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def due_month(today: date, pay_day: int) -> date:
+    """The latest month whose payroll is due by now."""
+    last = previous_month(today)
+    return last if today.day > pay_day else previous_month(last)
+
+
+@dataclass(frozen=True)
+class WageFacts:
+    project_id: str
+    today: date
+    start_date: date | None
+    has_wage_account: bool
+    due: MonthWages  # the due month, paid counting any arrival
+    two_back: MonthWages  # today's month - 2, paid counting arrivals by the end of M+1
+    due_sheet_states: list[str] = field(default_factory=list)  # regular sheets of the due month
+    stale_failures: list[int] = field(default_factory=list)  # failed lines not paid again
+    worker_month_fen: dict[str, int] = field(default_factory=dict)  # due month, all projects
+    worker_year_fen: dict[str, int] = field(default_factory=dict)  # the due month's year
+
+
+_SETTLED = {"reconciled", "partly_failed"}
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+def evaluate_wages(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
+    found: list[Finding] = []
+    project = facts.project_id
+    subject = f"project:{project}"
+
+    def add(
+        rule: Rule, subject: str, window: str, severity: Severity, zh: str, **evidence: Any
+    ) -> None:
+        evidence["profile"] = profile.version
+        found.append(Finding(rule, subject, window, project, severity, zh, evidence))
+
+    if not facts.has_wage_account:
+        grace = timedelta(days=profile.wage_account_grace_days)
+        if facts.start_date is not None and facts.today >= facts.start_date + grace:
+            add(
+                Rule.NO_WAGE_ACCOUNT,
+                subject,
+                "",
+                Severity.WARNING,
+                f"项目开工已超过 {profile.wage_account_grace_days} 天，尚未开立农民工工资专用账户",
+                start_date=facts.start_date.isoformat(),
+            )
+        return found
+
+    due, month = facts.due, f"{facts.due.month:%Y-%m}"
+    settled = bool(facts.due_sheet_states) and set(facts.due_sheet_states) <= _SETTLED
+    if due.attended_workers and not settled:
+        pay_by = facts.due.month.replace(day=1) + timedelta(days=32)
+        add(
+            Rule.PAYROLL_LATE,
+            subject,
+            month,
+            Severity.CRITICAL,
+            f"{month} 工资未按时发放：应于 {pay_by:%Y-%m}-{profile.pay_day:02d}"
+            " 前完成银行代发并对账",
+            attended_workers=due.attended_workers,
+            sheets=sorted(facts.due_sheet_states),
+        )
+    if due.attended_workers and due.paid_workers < due.attended_workers:
+        add(
+            Rule.WAGE_PAID_SHORT,
+            subject,
+            month,
+            Severity.WARNING,
+            f"{month} 工资发放人数 {due.paid_workers} 少于考勤人数 {due.attended_workers}",
+            paid_workers=due.paid_workers,
+            attended_workers=due.attended_workers,
+            unpaid_sample=due.unpaid_attended[:20],
+        )
+    unrecorded = due.unrecorded_attended
+    if (
+        due.attended_workers
+        and len(unrecorded) / due.attended_workers > profile.unrecorded_share_max
+    ):
+        share = len(unrecorded) / due.attended_workers
+        add(
+            Rule.WAGE_UNRECORDED,
+            subject,
+            month,
+            Severity.CRITICAL,
+            f"{month} 考勤人员中 {share:.0%} 无工资记录，超过 {profile.unrecorded_share_max:.0%}",
+            unrecorded=len(unrecorded),
+            attended_workers=due.attended_workers,
+            sample=unrecorded[:20],
+        )
+    per_head = due.per_head_fen
+    if per_head is not None and per_head < profile.min_wage_monthly * 100:
+        add(
+            Rule.WAGE_PER_HEAD_LOW,
+            subject,
+            month,
+            Severity.CRITICAL,
+            f"{month} 人均工资 {_yuan(per_head)} 元，低于 {profile.min_wage_monthly} 元",
+            per_head_yuan=per_head / 100,
+            paid_workers=due.paid_workers,
+        )
+    back, back_month = facts.two_back, f"{facts.two_back.month:%Y-%m}"
+    if back.unpaid_attended:
+        add(
+            Rule.WAGE_UNPAID_TWO_MONTHS,
+            subject,
+            back_month,
+            Severity.CRITICAL,
+            f"{len(back.unpaid_attended)} 名工人 {back_month} 有考勤，"
+            "当月及次月均未通过专户发放工资",
+            unpaid=len(back.unpaid_attended),
+            sample=back.unpaid_attended[:20],
+        )
+    if facts.stale_failures:
+        add(
+            Rule.PAYMENT_NOT_REPAID,
+            subject,
+            "",
+            Severity.CRITICAL,
+            f"{len(facts.stale_failures)} 笔银行代发失败的工资"
+            f"超过 {profile.repay_days} 天未重新发放",
+            lines=facts.stale_failures[:50],
+        )
+    for worker in sorted(set(due.paid_fen) | set(due.attended)):
+        month_fen = facts.worker_month_fen.get(worker, 0)
+        if month_fen > profile.worker_month_max * 100 and worker in due.paid_fen:
+            add(
+                Rule.WAGE_WORKER_HIGH,
+                f"worker:{worker}@{project}",
+                month,
+                Severity.CRITICAL,
+                f"工人 {worker} {month} 工资 {_yuan(month_fen)} 元，"
+                f"超过单月 {profile.worker_month_max} 元",
+                month_yuan=month_fen / 100,
+            )
+        year_fen = facts.worker_year_fen.get(worker, 0)
+        if year_fen > profile.worker_year_max * 100 and worker in due.paid_fen:
+            add(
+                Rule.WAGE_WORKER_HIGH,
+                f"worker:{worker}@{project}",
+                f"{facts.due.month:%Y}",
+                Severity.CRITICAL,
+                f"工人 {worker} {facts.due.month:%Y} 年累计工资 {_yuan(year_fen)} 元，"
+                f"超过 {profile.worker_year_max} 元",
+                year_yuan=year_fen / 100,
+            )
+    return found

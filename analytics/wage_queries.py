@@ -1,0 +1,173 @@
+"""The wage questions of the monitoring platforms, as ClickHouse queries (attendance_days
+and wage_lines, read with FINAL), and the monthly figures they make (pure). Dialect: what
+ClickHouse 18.16 and a current one both accept (ARCHITECTURE.md §Stores)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from analytics.executor import Executor
+
+
+@dataclass(frozen=True)
+class WageLine:
+    project_id: str
+    worker_id: str
+    amount_fen: int
+    status: str  # pending, paid, failed
+    paid_on: date | None
+
+
+@dataclass(frozen=True)
+class MonthWages:
+    """One project's month: who attended, who has a wage record, who was paid."""
+
+    project_id: str
+    month: date
+    attended: dict[str, int] = field(default_factory=dict)  # worker -> days
+    paid_fen: dict[str, int] = field(default_factory=dict)  # worker -> paid amount
+    recorded: frozenset[str] = frozenset()  # workers with any wage line for the month
+    failed_lines: int = 0
+
+    @property
+    def attended_workers(self) -> int:
+        return len(self.attended)
+
+    @property
+    def paid_workers(self) -> int:
+        return len(self.paid_fen)
+
+    @property
+    def paid_total_fen(self) -> int:
+        return sum(self.paid_fen.values())
+
+    @property
+    def per_head_fen(self) -> int | None:
+        return self.paid_total_fen // self.paid_workers if self.paid_workers else None
+
+    @property
+    def unpaid_attended(self) -> list[str]:
+        return sorted(set(self.attended) - set(self.paid_fen))
+
+    @property
+    def unrecorded_attended(self) -> list[str]:
+        return sorted(set(self.attended) - self.recorded)
+
+
+def month_end(month: date) -> date:
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def attended_days(
+    db: Executor, projects: Sequence[str], first: date, last: date
+) -> dict[str, dict[str, int]]:
+    """Per project, each worker's days with attendance in [first, last]."""
+    if not projects:
+        return {}
+    rows = db.rows(
+        "SELECT project_id, worker_id, uniqExact(day) FROM attendance_days FINAL"
+        " WHERE project_id IN %(projects)s AND day >= %(first)s AND day <= %(last)s"
+        " GROUP BY project_id, worker_id",
+        {"projects": tuple(projects), "first": first, "last": last},
+    )
+    found: dict[str, dict[str, int]] = {}
+    for project, worker, days in rows:
+        found.setdefault(str(project), {})[str(worker)] = int(days)
+    return found
+
+
+def wage_lines(db: Executor, projects: Sequence[str], month: date) -> list[WageLine]:
+    """The current lines of every sheet of the month (regular and supplementary)."""
+    if not projects:
+        return []
+    rows = db.rows(
+        "SELECT project_id, worker_id, amount_fen, status, paid_on FROM wage_lines FINAL"
+        " WHERE project_id IN %(projects)s AND month = %(month)s AND current = 1",
+        {"projects": tuple(projects), "month": month.replace(day=1)},
+    )
+    return [WageLine(str(p), str(w), int(a), str(s), d) for p, w, a, s, d in rows]
+
+
+def month_wages(
+    db: Executor, projects: Sequence[str], month: date, *, paid_by: date | None = None
+) -> dict[str, MonthWages]:
+    """Each project's month; with ``paid_by``, only payments that reached the bank by then
+    count as paid."""
+    first = month.replace(day=1)
+    attended = attended_days(db, projects, first, month_end(first))
+    lines = wage_lines(db, projects, first)
+    return month_figures(projects, first, attended, lines, paid_by=paid_by)
+
+
+def month_figures(
+    projects: Sequence[str],
+    month: date,
+    attended: dict[str, dict[str, int]],
+    lines: Sequence[WageLine],
+    *,
+    paid_by: date | None = None,
+) -> dict[str, MonthWages]:
+    """The figures from attendance and wage lines (pure)."""
+    paid: dict[str, dict[str, int]] = {}
+    recorded: dict[str, set[str]] = {}
+    failed: dict[str, int] = {}
+    for line in lines:
+        recorded.setdefault(line.project_id, set()).add(line.worker_id)
+        if line.status == "failed":
+            failed[line.project_id] = failed.get(line.project_id, 0) + 1
+        arrived = line.paid_on is not None and (paid_by is None or line.paid_on <= paid_by)
+        if line.status == "paid" and arrived:
+            per_worker = paid.setdefault(line.project_id, {})
+            per_worker[line.worker_id] = per_worker.get(line.worker_id, 0) + line.amount_fen
+    return {
+        project: MonthWages(
+            project,
+            month,
+            attended.get(project, {}),
+            paid.get(project, {}),
+            frozenset(recorded.get(project, set())),
+            failed.get(project, 0),
+        )
+        for project in projects
+    }
+
+
+def worker_paid_totals(db: Executor, first: date, last: date) -> dict[str, dict[str, int]]:
+    """Per worker, per project, the amount paid for months in [first, last] (fen)."""
+    rows = db.rows(
+        "SELECT worker_id, project_id, sum(amount_fen) FROM wage_lines FINAL"
+        " WHERE current = 1 AND status = 'paid' AND month >= %(first)s AND month <= %(last)s"
+        " GROUP BY worker_id, project_id",
+        {"first": first.replace(day=1), "last": last},
+    )
+    found: dict[str, dict[str, int]] = {}
+    for worker, project, total in rows:
+        found.setdefault(str(worker), {})[str(project)] = int(total)
+    return found
+
+
+def worker_months(
+    db: Executor, worker_id: str, first: date, last: date
+) -> list[tuple[date, str, int, int, int]]:
+    """A worker's months: (month, project, attended days, paid fen, wage lines)."""
+    attended = db.rows(
+        "SELECT toStartOfMonth(day) AS month, project_id, uniqExact(day) FROM attendance_days"
+        " FINAL WHERE worker_id = %(worker)s AND day >= %(first)s AND day <= %(last)s"
+        " GROUP BY month, project_id",
+        {"worker": worker_id, "first": first, "last": last},
+    )
+    paid = db.rows(
+        "SELECT month, project_id, sum(if(status = 'paid', amount_fen, 0)), count()"
+        " FROM wage_lines FINAL WHERE worker_id = %(worker)s AND current = 1"
+        " AND month >= %(first)s AND month <= %(last)s GROUP BY month, project_id",
+        {"worker": worker_id, "first": first.replace(day=1), "last": last},
+    )
+    table: dict[tuple[date, str], list[int]] = {}
+    for month, project, days in attended:
+        table.setdefault((month, str(project)), [0, 0, 0])[0] = int(days)
+    for month, project, fen, count in paid:
+        row = table.setdefault((month, str(project)), [0, 0, 0])
+        row[1], row[2] = int(fen), int(count)
+    return [(m, p, v[0], v[1], v[2]) for (m, p), v in sorted(table.items())]
