@@ -159,10 +159,12 @@ async def wage_findings(
     profiles = {p: profile_for(region, overrides) for p, region, _, _ in projects}
     monitored = [p for p, _, _, account in projects if account]
     failures = await failures_not_repaid(conn, monitored)
-    two_back = previous_month(previous_month(today))
-    back = await asyncio.to_thread(
-        wq.month_wages, db, monitored, two_back, paid_by=wq.month_end(two_back + timedelta(days=31))
-    )
+    overdue_months = [previous_month(previous_month(today))]
+    for _ in range(2):
+        overdue_months.append(previous_month(overdue_months[-1]))
+    overdue = [
+        await asyncio.to_thread(wq.month_wages, db, monitored, month) for month in overdue_months
+    ]
     by_due: dict[date, list[str]] = {}
     for project in monitored:
         by_due.setdefault(due_month(today, profiles[project].pay_day), []).append(project)
@@ -190,7 +192,7 @@ async def wage_findings(
             start_date=start,
             has_wage_account=account,
             due=dues.get(project, empty),
-            two_back=back.get(project, wq.MonthWages(project, two_back)),
+            overdue=[month[project] for month in overdue if project in month],
             due_sheet_states=states.get(project, []),
             stale_failures=[line for line, at in failures.get(project, []) if at < stale_before],
             worker_month_fen=month_totals.get(project, {}),

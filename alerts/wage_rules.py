@@ -4,7 +4,8 @@ clears them: 消警 when the money arrives).
 
 Which month is judged: a month's payroll is due by ``pay_day`` of the next month, so the
 *due month* is last month once that day has passed, else the month before. The "nothing
-paid in M or M+1" rule judges M = two months back from today, from the first day of M+2.
+paid in M or M+1" rule judges the months two to four back from today (so it fires from the
+first day of M+2, and stays until the money arrives).
 Only projects under wage monitoring are judged: those with a wage account (工资专户); a
 project without one past its grace period gets the no-account warning instead.
 """
@@ -36,8 +37,8 @@ class WageFacts:
     today: date
     start_date: date | None
     has_wage_account: bool
-    due: MonthWages  # the due month, paid counting any arrival
-    two_back: MonthWages  # today's month - 2, paid counting arrivals by the end of M+1
+    due: MonthWages  # the due month
+    overdue: list[MonthWages] = field(default_factory=list)  # 2 to 4 months back
     due_sheet_states: list[str] = field(default_factory=list)  # regular sheets of the due month
     stale_failures: list[int] = field(default_factory=list)  # failed lines not paid again
     worker_month_fen: dict[str, int] = field(default_factory=dict)  # due month, all projects
@@ -127,8 +128,10 @@ def evaluate_wages(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
             per_head_yuan=per_head / 100,
             paid_workers=due.paid_workers,
         )
-    back, back_month = facts.two_back, f"{facts.two_back.month:%Y-%m}"
-    if back.unpaid_attended:
+    for back in facts.overdue:
+        if not back.unpaid_attended:
+            continue
+        back_month = f"{back.month:%Y-%m}"
         add(
             Rule.WAGE_UNPAID_TWO_MONTHS,
             subject,

@@ -49,6 +49,7 @@ from api.routes import (
     teams,
     users,
     wage_accounts,
+    wages,
     workers,
 )
 from api.stores.outbox import OutboxPublisher
@@ -88,6 +89,7 @@ ROUTERS = [
     pay_disputes.router,
     bank_cards.router,
     pay.router,
+    wages.router,
 ]
 
 

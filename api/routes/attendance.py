@@ -16,6 +16,7 @@ from api.auth.guards import require_visible_project
 from api.auth.principal import Principal
 from api.dependencies import Caller, RowId, Services, TextId
 from api.stores import attendance as a
+from api.stores.alert_views import open_alert_counts
 from infra.errors import NotFoundError
 from streams.channels import presence_key
 from streams.live_messages import PresenceMessage
@@ -363,7 +364,7 @@ async def overview(
             projects = [(project, name) for project, name in projects if project == project_id]
         ids = [project for project, _ in projects]
         rosters = await a.roster_sizes(conn, ids)
-        open_alerts = await a.open_alert_counts(conn, ids)
+        open_alerts = await open_alert_counts(conn, ids)
     figures = {
         item.project_id: item for item in await app.clickhouse.run(q.project_days, ids, when, when)
     }

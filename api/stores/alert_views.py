@@ -119,3 +119,20 @@ async def alert_detail(conn: AsyncConnection[Any], alert: AlertView) -> AlertDet
         )
         deliveries = await cursor.fetchall()
     return AlertDetail(**alert.model_dump(), history=history, notifications=deliveries)
+
+
+async def open_alert_counts(
+    conn: AsyncConnection[Any], projects: list[str], rules: list[str] | None = None
+) -> dict[str, int]:
+    """Open or acknowledged alerts per project (of these rules only, if given)."""
+    sql = (
+        "SELECT project_id, count(*) FROM alerts WHERE project_id = ANY(%s)"
+        " AND status IN ('open', 'acknowledged')"
+    )
+    params: list[Any] = [projects]
+    if rules is not None:
+        sql += " AND rule = ANY(%s)"
+        params.append(rules)
+    cursor = await conn.execute(sql + " GROUP BY project_id", params)
+    counts = {str(project): int(count) for project, count in await cursor.fetchall()}
+    return {project: counts.get(project, 0) for project in projects}

@@ -122,17 +122,6 @@ async def roster_sizes(conn: AsyncConnection[Any], projects: list[str]) -> dict[
     return {project: sizes.get(project, 0) for project in projects}
 
 
-async def open_alert_counts(conn: AsyncConnection[Any], projects: list[str]) -> dict[str, int]:
-    """Open or acknowledged alerts per project."""
-    cursor = await conn.execute(
-        "SELECT project_id, count(*) FROM alerts WHERE status IN ('open', 'acknowledged')"
-        " AND project_id = ANY(%s) GROUP BY project_id",
-        (projects,),
-    )
-    counts = {row[0]: int(row[1]) for row in await cursor.fetchall()}
-    return {project: counts.get(project, 0) for project in projects}
-
-
 async def projects_of_worker(
     conn: AsyncConnection[Any], who: Principal, worker_id: int
 ) -> list[str]:

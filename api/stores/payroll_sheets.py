@@ -176,6 +176,21 @@ async def list_sheets(
     return [_with_state(row) for row in await cursor.fetchall()]
 
 
+async def sheet_states(
+    conn: AsyncConnection[Any], projects: list[str], month: date
+) -> dict[str, list[str]]:
+    """The states of each project's sheets of a month, oldest sheet first."""
+    cursor = await conn.execute(
+        "SELECT project_id, state FROM payroll_sheets WHERE month = %s AND project_id = ANY(%s)"
+        " ORDER BY sheet_id",
+        (month.replace(day=1), projects),
+    )
+    found: dict[str, list[str]] = {}
+    for project, state in await cursor.fetchall():
+        found.setdefault(str(project), []).append(str(state))
+    return found
+
+
 async def _lock(conn: AsyncConnection[Any], sheet_id: int, *allowed: str) -> SheetView:
     """The sheet, locked for this transaction; 409 unless it is in one of ``allowed``."""
     await conn.execute("SELECT 1 FROM payroll_sheets WHERE sheet_id = %s FOR UPDATE", (sheet_id,))

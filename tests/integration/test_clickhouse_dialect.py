@@ -12,17 +12,19 @@ from typing import Any
 import pytest
 
 from analytics import attendance_queries as q
+from analytics import wage_queries as wq
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
 from analytics.clickhouse import connect
 from analytics.executor import DriverExecutor, Executor
 from analytics.migrate import migrate_clickhouse
 from analytics.retention import apply_retention
 from analytics.sink import PASS_COLUMNS, pass_row
+from analytics.wage_sink import LINE_COLUMNS, line_row
 from infra.migrations import discover
 from infra.settings import Settings
 from streams.attendance.timeline import AttendanceDay, Flag
 from streams.local_time import BEIJING
-from streams.records import Direction, PassEvent, PassMethod, Verification
+from streams.records import Direction, PassEvent, PassMethod, PayrollFact, Verification
 from tests.chdb_executor import ChdbExecutor
 
 
@@ -108,7 +110,35 @@ def run_every_query(db: Executor) -> dict[str, Any]:
         "month_totals": q.month_totals(db, "P1", *nov),
         "project_days": q.project_days(db, ["P1"], date(2026, 8, 1), nov[1]),
         "expired": q.expired_partitions(db, "gate_passes", 2, date(2026, 11, 21)),
+        "wages": wq.month_wages(db, ["P1"], NOV),
+        "wages_paid_by_november": wq.month_wages(db, ["P1"], NOV, paid_by=date(2026, 11, 30)),
+        "worker_totals": wq.worker_paid_totals(db, date(2026, 11, 1), date(2026, 11, 30)),
+        "worker_months": wq.worker_months(db, "7", date(2026, 8, 1), date(2026, 11, 30)),
     }
+
+
+def sample_wage_facts() -> list[PayrollFact]:
+    def fact(seq: int, line: int, worker: str, amount: str, status: str, **more: Any) -> Any:
+        data = {
+            "line_id": line,
+            "sheet_id": 1,
+            "project_id": "P1",
+            "enterprise_id": 3,
+            "month": "2026-11",
+            "worker_id": worker,
+            "days_worked": 20,
+            "amount": amount,
+            "status": status,
+            **more,
+        }
+        return PayrollFact(fact="line", key="sheet:1", data=data, seq=seq, at=datetime.now(UTC))
+
+    return [
+        fact(1, 1, "7", "6000.00", "pending"),
+        fact(5, 1, "7", "6000.00", "paid", paid_on="2026-12-05"),  # the newer state wins
+        fact(2, 2, "8", "5000.50", "failed", reason="账户已销户"),
+        fact(3, 3, "9", "100.00", "pending", current=False),  # an older revision's line
+    ]
 
 
 def load(db: Executor) -> None:
@@ -116,6 +146,7 @@ def load(db: Executor) -> None:
     db.insert("gate_passes", PASS_COLUMNS, [pass_row(p) for p in passes])
     db.insert("gate_passes", PASS_COLUMNS, [pass_row(passes[0])])  # a replayed pass
     db.insert("attendance_days", ATTENDANCE_COLUMNS, [r.row() for r in sample_days()])
+    db.insert("wage_lines", LINE_COLUMNS, [line_row(f) for f in sample_wage_facts()])
 
 
 @pytest.fixture
@@ -181,3 +212,14 @@ def test_every_migration_and_query_agrees_on_18_16_and_current_clickhouse(
         1,
     )
     assert old["expired"] == [202608]
+    wages = old["wages"]["P1"]
+    assert wages.paid_fen == {"7": 600000} and wages.recorded == frozenset({"7", "8"})
+    assert wages.attended == {"7": 1, "8": 1, "9": 1} and wages.failed_lines == 1
+    assert wages.unpaid_attended == ["8", "9"] and wages.unrecorded_attended == ["9"]
+    assert old["wages_paid_by_november"]["P1"].paid_fen == {}
+    assert old["worker_totals"] == {"7": {"P1": 600000}}
+    assert old["worker_months"] == [
+        (date(2026, 8, 1), "P1", 1, 0, 0),
+        (date(2026, 11, 1), "P1", 1, 600000, 1),
+        (date(2026, 11, 1), "P2", 1, 0, 0),
+    ]

@@ -10,7 +10,7 @@ import io
 import json
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -78,13 +78,18 @@ async def payroll_officer(http: httpx.AsyncClient, site: Site) -> dict[str, str]
 
 
 async def contracted_worker(
-    http: httpx.AsyncClient, site: Site, officer: dict[str, str], daily: int
+    http: httpx.AsyncClient,
+    site: Site,
+    officer: dict[str, str],
+    daily: int,
+    *,
+    since: date | None = None,
 ) -> tuple[int, dict[str, str], str]:
-    """A worker of project A with a daily-wage contract with the enterprise: (id, token
-    headers, ID number)."""
+    """A worker of project A with a daily-wage contract with the enterprise since ``since``
+    (default: this month): (id, token headers, ID number)."""
     id_number = new_id_number()
     worker_id, token, _ = await worker_with_password(http, officer, site.project_a, id_number)
-    first = YESTERDAY.replace(day=1)
+    first = since or YESTERDAY.replace(day=1)
     contract = await http.post(
         f"/v1/workers/{worker_id}/contracts",
         json={

@@ -25,7 +25,7 @@ HEALTHY = WageFacts(
     start_date=date(2026, 1, 1),
     has_wage_account=True,
     due=month("P1", OCT, {"1": 22, "2": 20}, {"1": 600_000, "2": 550_000}),
-    two_back=month("P1", SEP, {"1": 20}, {"1": 500_000}),
+    overdue=[month("P1", SEP, {"1": 20}, {"1": 500_000})],
     due_sheet_states=["reconciled"],
 )
 
@@ -60,7 +60,7 @@ def test_each_wage_warning_fires_on_its_condition() -> None:
             HEALTHY, due=replace(HEALTHY.due, paid_fen={"1": 150_000, "2": 150_000})
         ),
         Rule.WAGE_UNPAID_TWO_MONTHS: replace(
-            HEALTHY, two_back=month("P1", SEP, {"1": 20, "9": 3}, {"1": 500_000})
+            HEALTHY, overdue=[month("P1", SEP, {"1": 20, "9": 3}, {"1": 500_000})]
         ),
         Rule.PAYMENT_NOT_REPAID: replace(HEALTHY, stale_failures=[41]),
         Rule.WAGE_WORKER_HIGH: replace(HEALTHY, worker_month_fen={"1": 5_000_001}),
