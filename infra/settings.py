@@ -24,6 +24,8 @@ class Settings(BaseModel):
     data_dir: Path = Path(".sitepulse")
     # Shared by every stack (tests included), so the 40 MB of models download once.
     model_dir: Path = Path(".sitepulse/models")
+    # Front-end files from the npm registry (charts), fetched by scripts/install.
+    web_assets_dir: Path = Path(".sitepulse/web")
     namespace: str = Field(default="sitepulse.", pattern=r"^[a-z0-9_.-]*$")
     log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
 

@@ -2,7 +2,8 @@
 
 One port serves ``/ws`` (WebSocket: the first message subscribes with an API token, see
 :mod:`realtime.subscriptions`), the dashboard pages (``/``, ``/project.html``,
-``/region.html``, ``/worker.html``, ``/payroll.html``, ``/pay.html``), ``/healthz`` and
+``/region.html``, ``/worker.html``, ``/payroll.html``, ``/pay.html``, ``/wages.html``, the
+ECharts file under ``/vendor/``), ``/healthz`` and
 ``/metrics``. Several realtime processes can serve one stream: each relays every project
 channel from Redis.
 """
@@ -73,9 +74,11 @@ PAGES = {
     "/worker.html": ("worker.html", "text/html; charset=utf-8"),
     "/payroll.html": ("payroll.html", "text/html; charset=utf-8"),
     "/pay.html": ("pay.html", "text/html; charset=utf-8"),
+    "/wages.html": ("wages.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
+VENDOR = {"/vendor/echarts.min.js": "echarts.min.js"}
 _SUBSCRIBE_WITHIN_S = 10.0
 _REGION_CACHE_S = 300.0
 
@@ -139,6 +142,10 @@ class RealtimeService:
         if path in self._pages:
             body, content_type = self._pages[path]
             return _http(HTTPStatus.OK, body, content_type)
+        if path in VENDOR:  # fetched from the npm registry by scripts/install
+            asset = self._settings.web_assets_dir.resolve() / VENDOR[path]
+            if asset.is_file():
+                return _http(HTTPStatus.OK, asset.read_bytes(), "text/javascript; charset=utf-8")
         return _http(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain")
 
     async def _can_see_project(self, who: Principal, project_id: str) -> bool:

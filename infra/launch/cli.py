@@ -146,6 +146,15 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if progress.rejected == 0 else 1
 
 
+def _cmd_web_assets(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.launch.web_assets import fetch_web_assets
+
+    folder = settings.web_assets_dir.resolve()
+    written = fetch_web_assets(folder)
+    print(f"web assets in {folder}: " + (", ".join(written) + " fetched" if written else "present"))
+    return 0
+
+
 def _cmd_models(settings: Settings, args: argparse.Namespace) -> int:
     from streams.faces.model_files import fetch, verify
 
@@ -202,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--flat", action="store_true", help="constant rate, no daily peaks")
     sim.set_defaults(handler=_cmd_simulate)
+
+    web = sub.add_parser("web-assets", help="fetch the pages' front-end files (ECharts)")
+    web.add_argument("action", choices=["fetch"])
+    web.set_defaults(handler=_cmd_web_assets)
 
     models = sub.add_parser("models", help="fetch or verify the face models (YuNet, SFace)")
     models.add_argument("action", choices=["fetch", "verify"])

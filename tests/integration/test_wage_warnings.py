@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 from psycopg import AsyncConnection
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from alerts.wage_rules import due_month, previous_month
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
@@ -22,8 +24,9 @@ from infra.settings import Settings
 from streams.attendance.timeline import AttendanceDay
 from streams.local_time import BEIJING
 
+from .chromium import log_in, text_of, until
 from .helpers import wait_until
-from .people import Site, auth
+from .people import PASSWORD, Site, auth
 from .receiver import StandInBank
 from .test_alerts import alerts_of, evaluate
 from .test_payroll import (
@@ -63,12 +66,21 @@ def record_pay(
     DriverExecutor(connect(stack.clickhouse_url)).insert("wage_lines", LINE_COLUMNS, [row])
 
 
+def row_of(browser: WebDriver, project: str) -> str:
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.wage-row")
+    return next((str(r.text) for r in rows if r.text.startswith(project)), "")
+
+
 def states(alerts: dict[str, dict[str, Any]], rule: str) -> list[str]:
     return [a["status"] for key, a in alerts.items() if key.startswith(rule + "|")]
 
 
 async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
-    stack: Settings, http: httpx.AsyncClient, site: Site, bank_api: StandInBank
+    stack: Settings,
+    http: httpx.AsyncClient,
+    site: Site,
+    bank_api: StandInBank,
+    browser: WebDriver,
 ) -> None:
     officer = auth(site.tokens["officer_a"])
     payroll = await payroll_officer(http, site)
@@ -102,6 +114,20 @@ async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
     [figures] = regional.json()["projects"]
     assert (figures["attended_workers"], figures["paid_workers"]) == (2, 0)
     assert figures["open_wage_alerts"] >= 4 and figures["paid_ratio"] == 0.0
+
+    # The regulator's wage dashboard shows the project unpaid, the warnings and the charts.
+    await log_in(browser, stack, site.logins["regulator_gx"], PASSWORD, lands_on="region.html")
+    browser.find_element(By.ID, "wages-link").click()
+    browser.execute_script(f"document.getElementById('month').value = '{DUE:%Y-%m}'")
+    browser.find_element(By.ID, "show").click()
+    await until(browser, lambda b: site.project_a in text_of(b, "projects"))
+    row = row_of(browser, site.project_a)
+    assert "未建工资单" in row and "0.0%" in row
+    assert f"{DUE:%Y-%m} 工资未按时发放" in text_of(browser, "alerts")
+    for chart in ("trend-chart", "arrears-chart", "rules-chart"):
+        element = browser.find_element(By.ID, chart)
+        assert element.get_attribute("data-ready") == "yes"
+        assert element.find_elements(By.TAG_NAME, "canvas"), f"{chart} drew nothing"
 
     # The back month paid (recorded), the due month through the four steps.
     if BACK != DUE:
@@ -163,6 +189,9 @@ async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
     [figures] = paid.json()["projects"]
     assert (figures["paid_workers"], figures["paid_total"], figures["per_head"]) == (2, 4200, 2100)
     assert figures["sheet_states"] == ["reconciled"] and figures["open_wage_alerts"] == 0
+    browser.find_element(By.ID, "show").click()
+    await until(browser, lambda b: "已对账" in row_of(b, site.project_a))
+    assert "100.0%" in row_of(browser, site.project_a)
     mine = await http.get("/v1/me/wages?months=4", headers=worker1)
     months = {m["month"]: m for m in mine.json()["months"]}
     assert months[f"{DUE:%Y-%m}"]["paid"] == 2100 and months[f"{DUE:%Y-%m}"]["attended_days"] == 3
