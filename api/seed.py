@@ -16,11 +16,15 @@ from typing import Any
 
 import psycopg
 
+from alerts.profiles import RuleProfile
+from alerts.wage_rules import due_month
+from analytics.attendance_sink import AttendanceRecord
 from api.auth.passwords import hash_password
 from api.auth.principal import SCOPE_OF_ROLE, Role
 from api.identity import id_check_character, uscc_check_character
 from api.payroll.sealing import DataSealer
 from api.stores.workers import WORKER_COLUMNS, worker_state
+from streams.attendance.timeline import AttendanceDay
 
 DEMO_PASSWORD = "SitePulse2026"
 
@@ -329,15 +333,49 @@ def _fact(cur: psycopg.Cursor[Any], fact: str, data: dict[str, Any]) -> None:
     )
 
 
+def sample_pay_month(today: date) -> date:
+    """The month whose payroll the sample holds: the one due now by the default pay day."""
+    return due_month(today, RuleProfile().pay_day)
+
+
+def sample_attendance(
+    dsn: str, sample: SampleRegion, *, today: date, per_project: int = 30, extra: int = 6
+) -> list[AttendanceRecord]:
+    """Attendance days of the sample's pay month for the workers its payroll pays, and at
+    the second project a few more who are not on the payroll (so that month's wage
+    warnings have something to find): rows for ClickHouse's attendance_days."""
+    month = sample_pay_month(today)
+    month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    rng = random.Random(7)
+    records = []
+    with psycopg.connect(dsn) as conn:
+        for index, project in enumerate(sample.projects):
+            wanted = per_project + (extra if index % len(PAYROLL_STORIES) == 1 else 0)
+            rows = conn.execute(
+                "SELECT w.worker_id::text FROM workers w JOIN memberships m"
+                " ON m.worker_id = w.worker_id AND m.project_id = %s AND m.entry_date <= %s"
+                " ORDER BY w.worker_id LIMIT %s",
+                (project["project_id"], month_end, wanted),
+            ).fetchall()
+            for (worker,) in rows:
+                for offset in sorted(rng.sample(range(month_end.day), 18)):
+                    day = month + timedelta(days=offset)
+                    figures = AttendanceDay(day, None, None, 9 * 3600, 1, 2, 0, frozenset(), False)
+                    records.append(
+                        AttendanceRecord(project["project_id"], worker, "", "", figures, 1)
+                    )
+    return records
+
+
 def load_payroll_sample(
     dsn: str, sealer: DataSealer, sample: SampleRegion, *, today: date, per_project: int = 30
 ) -> dict[str, int]:
-    """Wage accounts, bound cards and last month's payroll: the first project paid, the
-    second with failed lines, the third not yet paid. Projects that have a wage account
-    already are left alone."""
+    """Wage accounts, bound cards and the payroll of the month now due (last month once its
+    pay day has passed): the first project paid, the second with failed lines, the third
+    not yet paid. Projects that have a wage account already are left alone."""
     rng = random.Random(len(sample.workers))
-    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    month_end = today.replace(day=1) - timedelta(days=1)
+    month = sample_pay_month(today)
+    month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     counts = {"wage_accounts": 0, "cards": 0, "sheets": 0, "lines": 0}
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         cur.executemany(

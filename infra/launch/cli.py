@@ -76,6 +76,9 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime
 
+    from analytics.attendance_sink import ATTENDANCE_COLUMNS
+    from analytics.clickhouse import connect as connect_clickhouse
+    from analytics.executor import DriverExecutor
     from api.payroll.sealing import DataSealer, new_bank_keypair
     from api.seed import (
         DEMO_PASSWORD,
@@ -83,6 +86,7 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         build_sample,
         load_payroll_sample,
         load_sample,
+        sample_attendance,
     )
     from infra.launch.stack import ensure_secrets
     from streams.local_time import BEIJING
@@ -95,6 +99,11 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     today = datetime.now(BEIJING).date()
     sealer = DataSealer(settings.data_key)
     counts |= load_payroll_sample(settings.postgres_dsn, sealer, sample, today=today)
+    days = sample_attendance(settings.postgres_dsn, sample, today=today)
+    DriverExecutor(connect_clickhouse(settings.clickhouse_url)).insert(
+        "attendance_days", ATTENDANCE_COLUMNS, [record.row() for record in days]
+    )
+    counts["attendance_days"] = len(days)
     public_key = settings.bank_keys / "ICBC.pem"
     if not public_key.exists():  # the demo's stand-in bank keeps its private key beside it
         private, public = new_bank_keypair()

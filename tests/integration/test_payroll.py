@@ -10,7 +10,7 @@ import io
 import json
 import random
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +19,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from psycopg import AsyncConnection
 from redis.asyncio import Redis
 
+from analytics.attendance_sink import ATTENDANCE_COLUMNS
+from analytics.clickhouse import connect
+from analytics.executor import DriverExecutor
 from api.payroll.sealing import open_bank_file
 from infra.settings import Settings
 from streams.channels import project_channel
@@ -28,6 +31,7 @@ from streams.topics import PAYROLL
 from .helpers import new_device, post_passes, topic_values, wait_until
 from .people import PASSWORD, Site, auth, worker_with_password
 from .receiver import StandInBank
+from .test_alerts import evaluate
 from .test_attendance_stream import YESTERDAY, attendance, swipe
 from .test_faces_end_to_end import b64, photo
 from .test_workers import new_id_number
@@ -516,7 +520,13 @@ async def test_the_sample_region_holds_payroll_in_three_states(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     from api.payroll.sealing import DataSealer
-    from api.seed import build_sample, load_payroll_sample, load_sample
+    from api.seed import (
+        build_sample,
+        load_payroll_sample,
+        load_sample,
+        sample_attendance,
+        sample_pay_month,
+    )
 
     sample = build_sample(projects=3, workers=90, seed=13)
     load_sample(stack.postgres_dsn, sample)
@@ -525,9 +535,9 @@ async def test_the_sample_region_holds_payroll_in_three_states(
     first = load_payroll_sample(stack.postgres_dsn, sealer, sample, today=today)
     again = load_payroll_sample(stack.postgres_dsn, sealer, sample, today=today)
     assert again == {"wage_accounts": 0, "cards": 0, "sheets": 0, "lines": 0}
-    last_month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    pay_month = f"{sample_pay_month(today):%Y-%m}"
     regulator = auth(site.tokens["regulator_gx"])
-    listed = await http.get(f"/v1/payroll/sheets?month={last_month}", headers=regulator)
+    listed = await http.get(f"/v1/payroll/sheets?month={pay_month}", headers=regulator)
     sample_ids = {"P001", "P002", "P003"}
     states = {s["project_id"]: s for s in listed.json()["items"] if s["project_id"] in sample_ids}
     assert first["wage_accounts"] == first["sheets"] == 3 and first["lines"] > 30
@@ -549,3 +559,29 @@ async def test_the_sample_region_holds_payroll_in_three_states(
     for sealed, last4 in sealed_cards:
         digits = sealer.open(bytes(sealed))
         assert digits.endswith(last4) and digits.encode() not in bytes(sealed)
+
+    # With the month's attendance in ClickHouse, the demo's wage warnings are there at once:
+    # the unpaid project is late, the one with failed payments paid short, the paid one calm.
+    days = sample_attendance(stack.postgres_dsn, sample, today=today)
+    db = DriverExecutor(connect(stack.clickhouse_url))
+    db.insert("attendance_days", ATTENDANCE_COLUMNS, [record.row() for record in days])
+
+    def sunk() -> bool:  # the seed's payroll facts, through the outbox and the wage sink
+        rows = db.rows(
+            "SELECT count() FROM wage_lines FINAL WHERE project_id = 'P001' AND status = 'paid'"
+        )
+        return bool(int(rows[0][0]) == states["P001"]["lines"])
+
+    await wait_until(sunk, 60)
+    evaluate(stack)
+    opened = {
+        (a["project_id"], a["rule"])
+        for a in (await http.get("/v1/alerts?status=open", headers=regulator)).json()["items"]
+        if a["project_id"] in sample_ids
+    }
+    assert ("P003", "payroll_late") in opened and ("P002", "wage_paid_headcount_short") in opened
+    assert not {rule for project, rule in opened if project == "P001"} & {
+        "payroll_late",
+        "wage_paid_headcount_short",
+        "wage_unrecorded_workers",
+    }
