@@ -120,7 +120,7 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from infra.launch.simulator import GateSimulator, SimulationPlan
+    from infra.launch.simulator import GateSimulator, Incidents, SimulationPlan
 
     plan = SimulationPlan(
         projects=args.projects,
@@ -131,6 +131,7 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         count=args.count,
         speed=args.speed,
         flat=args.flat,
+        incidents=Incidents() if args.incidents else None,
     )
     simulator = GateSimulator(settings, plan)
     gates = simulator.provision()
@@ -219,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated s per real s (default: ~3 passes per worker per simulated day)",
     )
     sim.add_argument("--flat", action="store_true", help="constant rate, no daily peaks")
+    sim.add_argument(
+        "--incidents",
+        action="store_true",
+        help="stage a burst of unknown faces and a silent gate, so alerts open and clear",
+    )
     sim.set_defaults(handler=_cmd_simulate)
 
     web = sub.add_parser("web-assets", help="fetch the pages' front-end files (ECharts)")

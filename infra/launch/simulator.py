@@ -29,6 +29,23 @@ CHINA_TIME = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
+class Incidents:
+    """What goes wrong on a demo's sites, in real seconds from the start, so that a visitor
+    sees alerts open and clear: a burst of unknown faces at the first project's first gate
+    (the streaming alert opens at once and clears once the window has passed), and the last
+    project's last gate silent for a while (its passes go through its other gates), which
+    the device alert reports and clears when the gate is back."""
+
+    burst_at_s: float = 20.0
+    burst_faces: int = 8
+    silent_from_s: float = 40.0
+    silent_for_s: float = 35 * 60.0
+
+    def silent(self, elapsed_s: float) -> bool:
+        return self.silent_from_s <= elapsed_s < self.silent_from_s + self.silent_for_s
+
+
+@dataclass(frozen=True)
 class SimulationPlan:
     projects: int = 3
     gates: int = 2
@@ -41,6 +58,7 @@ class SimulationPlan:
     batch_max: int = 50
     flush_s: float = 0.2
     seed: int = 7
+    incidents: Incidents | None = None
 
 
 PASSES_PER_WORKER_DAY = 3.0  # in, out, and now and then a lunch break
@@ -100,6 +118,7 @@ class GateSimulator:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._limit = asyncio.Semaphore(32)
         self.registered = 0  # workers taken from the registry by provision()
+        self._burst_sent = False
 
     def provision(self) -> int:
         """Register the gates (existing ones keep their secret); returns how many there are."""
@@ -167,6 +186,29 @@ class GateSimulator:
                 self._buffers[device_id] = []
                 self._buffer_since.pop(device_id, None)
 
+    def _stage_incidents(self, elapsed: float, moment: datetime) -> None:
+        incidents = self._plan.incidents
+        if incidents is None or self._burst_sent or elapsed < incidents.burst_at_s:
+            return
+        self._burst_sent = True
+        gate = self.sites[0].gates[0]
+        for _ in range(incidents.burst_faces):
+            self._buffers[gate.device_id].append(self._model.unknown_face(gate, moment))
+            self.progress.generated += 1
+        self._buffer_since.setdefault(gate.device_id, time.monotonic())
+
+    def _route_around_silence(self, gate: Gate, elapsed: float) -> Gate | None:
+        """The silent gate's passes go through another gate of its project (or nowhere)."""
+        incidents = self._plan.incidents
+        if incidents is None or not incidents.silent(elapsed) or gate != self.silent_gate:
+            return gate
+        others = [g for g in self.sites[-1].gates if g != gate]
+        return others[0] if others else None
+
+    @property
+    def silent_gate(self) -> Gate:
+        return self.sites[-1].gates[-1]
+
     def _done(self, elapsed: float) -> bool:
         plan = self._plan
         if plan.count is not None and self.progress.generated >= plan.count:
@@ -187,8 +229,15 @@ class GateSimulator:
                 factor = 1.0 if self._plan.flat else self._model.rate_factor(moment)
                 owed += self._plan.rate * factor * (now - last_tick)
                 last_tick = now
+                self._stage_incidents(now - started, moment)
                 while owed >= 1 and not self._done(now - started):
-                    gate, item = self._model.next_pass(moment)
+                    drawn, item = self._model.next_pass(moment)
+                    gate = self._route_around_silence(drawn, now - started)
+                    if gate is None:
+                        owed -= 1
+                        continue
+                    if gate != drawn:
+                        item = self._model.moved_to(gate, item)
                     self._buffers[gate.device_id].append(item)
                     self._buffer_since.setdefault(gate.device_id, now)
                     self.progress.generated += 1

@@ -94,6 +94,25 @@ class SiteModel:
         """How much busier than the daily average this moment is."""
         return intensity(self.hour_of(moment)) / MEAN_INTENSITY
 
+    def moved_to(self, gate: Gate, item: dict[str, Any]) -> dict[str, Any]:
+        """The item as ``gate`` sends it: with that gate's next serial."""
+        serial = self._serials.get(gate.device_id, self._serial_base) + 1
+        self._serials[gate.device_id] = serial
+        return {**item, "serial": serial}
+
+    def unknown_face(self, gate: Gate, moment: datetime) -> dict[str, Any]:
+        """A face the gate could not match to anyone (an incident of the demo)."""
+        serial = self._serials.get(gate.device_id, self._serial_base) + 1
+        self._serials[gate.device_id] = serial
+        return {
+            "serial": serial,
+            "occurred_at": moment.isoformat(timespec="milliseconds"),
+            "direction": "in",
+            "method": "face",
+            "worker_id": None,
+            "score": round(0.2 * self._rng.random(), 3),
+        }
+
     def next_pass(self, moment: datetime) -> tuple[Gate, dict[str, Any]]:
         """The gate and the device's JSON item for the next pass at ``moment``."""
         site = self._rng.choice(self.sites)
