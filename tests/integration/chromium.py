@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -39,7 +39,13 @@ async def until(browser: WebDriver, condition: object, timeout_s: float = 20) ->
     """Wait in a thread, so the test's event loop keeps serving meanwhile."""
 
     def wait() -> None:
-        WebDriverWait(browser, timeout_s, poll_frequency=0.2).until(condition)
+        # A page may redraw what a condition reads: a stale element is read again.
+        WebDriverWait(
+            browser,
+            timeout_s,
+            poll_frequency=0.2,
+            ignored_exceptions=(StaleElementReferenceException,),
+        ).until(condition)
 
     try:
         await asyncio.to_thread(wait)

@@ -67,8 +67,12 @@ def record_pay(
 
 
 def row_of(browser: WebDriver, project: str) -> str:
-    rows = browser.find_elements(By.CSS_SELECTOR, "tr.wage-row")
-    return next((str(r.text) for r in rows if r.text.startswith(project)), "")
+    """The project's row of the dashboard, read in one script call (the page may be
+    redrawing the table meanwhile)."""
+    texts = browser.execute_script(
+        "return [...document.querySelectorAll('tr.wage-row')].map((row) => row.innerText)"
+    )
+    return next((str(text) for text in texts if str(text).startswith(project)), "")
 
 
 def states(alerts: dict[str, dict[str, Any]], rule: str) -> list[str]:
