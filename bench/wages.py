@@ -134,6 +134,11 @@ def main() -> None:
             args.repeats,
         )
         timed(
+            "all 50 projects' month, counted in ClickHouse",
+            lambda: wq.month_counts(db, projects, october),
+            args.repeats,
+        )
+        timed(
             "every worker's paid total of a month",
             lambda: wq.worker_paid_totals(db, october, date(2026, 10, 31)),
             args.repeats,
@@ -141,7 +146,7 @@ def main() -> None:
         timed(
             "one worker's months (attendance vs pay)",
             lambda: wq.worker_months(
-                db, str(rng.randrange(WORKERS)), FIRST_DAY, date(2026, 11, 30)
+                db, str(rng.randrange(WORKERS)), [project()], FIRST_DAY, date(2026, 11, 30)
             ),
             args.repeats,
         )

@@ -15,6 +15,7 @@ from api.auth.access import visible_project_ids
 from api.auth.principal import ScopeKind
 from api.dependencies import Caller, Services
 from api.stores.alert_views import open_alert_counts
+from api.stores.attendance import projects_of_worker
 from api.stores.payroll_sheets import sheet_states
 from infra.errors import ForbiddenError
 from streams.local_time import BEIJING
@@ -77,26 +78,26 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 async def _figures(app: Services, projects: list[str], month: date) -> list[ProjectWages]:
-    figures = await app.clickhouse.run(wq.month_wages, projects, month)
+    figures = await app.clickhouse.run(wq.month_counts, projects, month)
     async with app.pool.connection() as conn:
         states = await sheet_states(conn, projects, month)
         open_alerts = await open_alert_counts(conn, projects, sorted(r.value for r in WAGE_RULES))
     items = []
     for project in projects:
         wages = figures[project]
-        per_head = wages.per_head_fen
+        per_head = wages.paid_total_fen // wages.paid_workers if wages.paid_workers else None
         items.append(
             ProjectWages(
                 project_id=project,
                 month=f"{month:%Y-%m}",
                 attended_workers=wages.attended_workers,
-                attended_days=sum(wages.attended.values()),
+                attended_days=wages.attended_days,
                 paid_workers=wages.paid_workers,
                 paid_total=wages.paid_total_fen / 100,
                 per_head=None if per_head is None else per_head / 100,
                 paid_ratio=_ratio(wages.paid_workers, wages.attended_workers),
-                unpaid_attended=len(wages.unpaid_attended),
-                unrecorded_attended=len(wages.unrecorded_attended),
+                unpaid_attended=wages.unpaid_attended,
+                unrecorded_attended=wages.unrecorded_attended,
                 failed_lines=wages.failed_lines,
                 sheet_states=states.get(project, []),
                 open_wage_alerts=open_alerts.get(project, 0),
@@ -147,7 +148,9 @@ async def my_wages(
     first = today.replace(day=1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    rows = await app.clickhouse.run(wq.worker_months, who.scope_id, first, today)
+    async with app.pool.connection() as conn:
+        projects = await projects_of_worker(conn, who, int(who.scope_id))
+    rows = await app.clickhouse.run(wq.worker_months, who.scope_id, projects, first, today)
     return MyWages(
         worker_id=int(who.scope_id),
         months=[
