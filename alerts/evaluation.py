@@ -13,7 +13,12 @@ from psycopg import AsyncConnection
 from redis.asyncio import Redis
 
 from alerts.lifecycle import plan
-from alerts.payroll_reads import failures_not_repaid, monitored_projects, regular_sheet_states
+from alerts.payroll_reads import (
+    failures_not_repaid,
+    monitored_projects,
+    recent_exits,
+    regular_sheet_states,
+)
 from alerts.profiles import RuleProfile, profile_for
 from alerts.registry_reads import key_position_holders
 from alerts.rules import (
@@ -28,7 +33,7 @@ from alerts.rules import (
     evaluate_project,
 )
 from alerts.store import Transition, apply_plan, load_alerts, load_overrides, mark_held
-from alerts.wage_rules import WageFacts, due_month, evaluate_wages, previous_month
+from alerts.wage_rules import ExitFact, WageFacts, due_month, evaluate_wages, previous_month
 from analytics import alert_queries as aq
 from analytics import attendance_queries as q
 from analytics import wage_queries as wq
@@ -159,6 +164,7 @@ async def wage_findings(
     profiles = {p: profile_for(region, overrides) for p, region, _, _ in projects}
     monitored = [p for p, _, _, account in projects if account]
     failures = await failures_not_repaid(conn, monitored)
+    exits = await recent_exits(conn, monitored, today - timedelta(days=120))
     overdue_months = [previous_month(previous_month(today))]
     for _ in range(2):
         overdue_months.append(previous_month(overdue_months[-1]))
@@ -197,6 +203,7 @@ async def wage_findings(
             stale_failures=[line for line, at in failures.get(project, []) if at < stale_before],
             worker_month_fen=month_totals.get(project, {}),
             worker_year_fen=year_totals.get(project, {}),
+            exits=[ExitFact(*left) for left in exits.get(project, [])],
         )
         findings.extend(evaluate_wages(facts, profile))
     evaluated = {(rule.value, project) for rule in WAGE_RULES for project, _, _, _ in projects}

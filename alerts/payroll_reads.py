@@ -52,3 +52,33 @@ async def failures_not_repaid(
     for project, line_id, settled_at in await cursor.fetchall():
         found.setdefault(str(project), []).append((int(line_id), settled_at))
     return found
+
+
+async def recent_exits(
+    conn: AsyncConnection[Any], projects: list[str], since: date
+) -> dict[str, list[tuple[str, date, bool, bool, bool]]]:
+    """Workers who left these projects since ``since``: (worker, exit date, whether their
+    exit month is paid, whether they confirmed a line of it, whether a dispute is open)."""
+    lines = (
+        "FROM payroll_lines l JOIN payroll_sheets s ON s.sheet_id = l.sheet_id"
+        " WHERE l.current AND l.worker_id = m.worker_id AND s.project_id = m.project_id"
+    )
+    cursor = await conn.execute(
+        "SELECT m.project_id, m.worker_id::text, m.exit_date,"
+        f" EXISTS (SELECT 1 {lines} AND s.month = date_trunc('month', m.exit_date)::date"
+        "  AND l.status = 'paid'),"
+        f" EXISTS (SELECT 1 {lines} AND s.month = date_trunc('month', m.exit_date)::date"
+        "  AND l.worker_confirmed_at IS NOT NULL),"
+        " EXISTS (SELECT 1 FROM pay_disputes d JOIN payroll_lines l ON l.line_id = d.line_id"
+        "  JOIN payroll_sheets s ON s.sheet_id = l.sheet_id WHERE d.worker_id = m.worker_id"
+        "  AND s.project_id = m.project_id AND d.status = 'open')"
+        " FROM memberships m WHERE m.status = 'exited' AND m.exit_date >= %s"
+        " AND m.project_id = ANY(%s)",
+        (since, projects),
+    )
+    found: dict[str, list[tuple[str, date, bool, bool, bool]]] = {}
+    for project, worker, left, settled, confirmed, disputed in await cursor.fetchall():
+        found.setdefault(str(project), []).append(
+            (str(worker), left, bool(settled), bool(confirmed), bool(disputed))
+        )
+    return found

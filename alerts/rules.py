@@ -37,6 +37,7 @@ class Rule(StrEnum):
     PAYROLL_LATE = "payroll_late"
     PAYMENT_NOT_REPAID = "payment_failure_not_repaid"
     NO_WAGE_ACCOUNT = "no_wage_account"
+    EXITED_UNSETTLED = "exited_worker_unsettled"
 
 
 class Severity(StrEnum):
@@ -57,6 +58,7 @@ WAGE_RULES = frozenset(
         Rule.PAYROLL_LATE,
         Rule.PAYMENT_NOT_REPAID,
         Rule.NO_WAGE_ACCOUNT,
+        Rule.EXITED_UNSETTLED,
     }
 )
 

@@ -32,6 +32,18 @@ def due_month(today: date, pay_day: int) -> date:
 
 
 @dataclass(frozen=True)
+class ExitFact:
+    """A worker who left the project: is their last month settled (paid), or have they
+    confirmed in the app that it is, or is a dispute of theirs being handled?"""
+
+    worker_id: str
+    exit_date: date
+    settled: bool
+    confirmed: bool
+    disputed: bool
+
+
+@dataclass(frozen=True)
 class WageFacts:
     project_id: str
     today: date
@@ -43,6 +55,7 @@ class WageFacts:
     stale_failures: list[int] = field(default_factory=list)  # failed lines not paid again
     worker_month_fen: dict[str, int] = field(default_factory=dict)  # due month, all projects
     worker_year_fen: dict[str, int] = field(default_factory=dict)  # the due month's year
+    exits: list[ExitFact] = field(default_factory=list)  # recent exits from the project
 
 
 _SETTLED = {"reconciled", "partly_failed"}
@@ -151,6 +164,21 @@ def evaluate_wages(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
             f"{len(facts.stale_failures)} 笔银行代发失败的工资"
             f"超过 {profile.repay_days} 天未重新发放",
             lines=facts.stale_failures[:50],
+        )
+    for left in facts.exits:
+        exit_month = left.exit_date.replace(day=1)
+        if exit_month > facts.due.month or left.settled or left.confirmed:
+            continue  # not due yet, paid, or the worker confirmed it is
+        level = Severity.WARNING if left.disputed else Severity.CRITICAL
+        add(
+            Rule.EXITED_UNSETTLED,
+            f"worker:{left.worker_id}@{project}",
+            f"{exit_month:%Y-%m}",
+            level,
+            f"工人 {left.worker_id} 已于 {left.exit_date} 退场，无工资结算且本人未确认结清"
+            + ("（工资异议处理中）" if left.disputed else ""),
+            exit_date=left.exit_date.isoformat(),
+            disputed=left.disputed,
         )
     for worker in sorted(set(due.paid_fen) | set(due.attended)):
         month_fen = facts.worker_month_fen.get(worker, 0)

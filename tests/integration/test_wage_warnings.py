@@ -102,9 +102,17 @@ async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
         record_days(stack, site.project_a, str(worker_id), DUE, 3)
         record_days(stack, site.project_a, str(worker_id), BACK, 2)
 
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        await conn.execute(  # w1 left in the due month (recorded), before being paid
+            "UPDATE memberships SET status = 'exited', entry_date = %s, exit_date = %s"
+            " WHERE worker_id = %s AND project_id = %s",
+            (BACK, DUE + timedelta(days=2), w1, site.project_a),
+        )
     evaluate(stack)
     token = site.tokens["officer_a"]
     fired = await alerts_of(http, token, site.project_a)
+    left = fired[f"exited_worker_unsettled|worker:{w1}@{site.project_a}"]
+    assert left["status"] == "open" and left["severity"] == "critical"
     for rule in ("payroll_late", "wage_paid_headcount_short", "wage_unrecorded_workers"):
         assert states(fired, rule) == ["open"], (rule, sorted(fired))
     assert states(fired, "wage_unpaid_two_months") == ["open"]
@@ -184,6 +192,7 @@ async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
         "wage_paid_headcount_short",
         "wage_unrecorded_workers",
         "wage_unpaid_two_months",
+        "exited_worker_unsettled",
     ):
         assert states(cleared, rule) == ["cleared"], (rule, states(cleared, rule))
     assert not states(cleared, "wage_per_head_below_minimum")  # 2,100 a head

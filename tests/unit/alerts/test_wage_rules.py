@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from alerts.profiles import RuleProfile
 from alerts.rules import Rule, Severity
-from alerts.wage_rules import WageFacts, due_month, evaluate_wages
+from alerts.wage_rules import ExitFact, WageFacts, due_month, evaluate_wages
 from analytics.wage_queries import MonthWages, WageLine, month_figures
 
 PROFILE = RuleProfile()
@@ -105,3 +105,15 @@ def test_figures_count_only_payments_that_arrived_in_time() -> None:
     assert figures.unpaid_attended == ["2", "3", "4"] and figures.unrecorded_attended == ["4"]
     assert figures.failed_lines == 1 and figures.per_head_fen == 500_000
     assert datetime(2026, 11, 30, tzinfo=UTC)  # the rules run on Beijing days
+
+
+def test_an_exited_worker_unsettled_is_red_and_yellow_while_a_dispute_is_handled() -> None:
+    left = ExitFact("7", date(2026, 10, 20), settled=False, confirmed=False, disputed=False)
+    [red] = rules(replace(HEALTHY, exits=[left]))[Rule.EXITED_UNSETTLED]
+    assert red.severity is Severity.CRITICAL and red.subject == "worker:7@P1"  # type: ignore[attr-defined]
+    [yellow] = rules(replace(HEALTHY, exits=[replace(left, disputed=True)]))[Rule.EXITED_UNSETTLED]
+    assert yellow.severity is Severity.WARNING  # type: ignore[attr-defined]
+    for settled in (replace(left, settled=True), replace(left, confirmed=True)):
+        assert rules(replace(HEALTHY, exits=[settled])) == {}
+    not_due_yet = replace(left, exit_date=date(2026, 11, 3))  # November's pay is due in December
+    assert rules(replace(HEALTHY, exits=[not_due_yet])) == {}
