@@ -73,6 +73,14 @@ const SP = (() => {
     row.appendChild(td);
     return td;
   }
+  // Draw (or redraw) an ECharts chart in the element with this id; marks it drawn.
+  function chart(id, option) {
+    const element = document.getElementById(id);
+    if (!element || typeof echarts === "undefined") return;
+    const instance = echarts.getInstanceByDom(element) || echarts.init(element);
+    instance.setOption(option, true);
+    element.dataset.ready = "yes";
+  }
   function logout() { sessionStorage.removeItem("sitepulse.token"); location.href = "/"; }
-  return {api, call, image, beijing, beijingDay, today, live, cell, claims, token, labels, logout};
+  return {api, call, image, beijing, beijingDay, today, live, cell, chart, claims, token, labels, logout};
 })();

@@ -22,6 +22,16 @@ from .people import PASSWORD, Site, auth, login, worker_with_password
 from .test_workers import new_id_number
 
 
+def drawn(browser: WebDriver, chart: str) -> bool:
+    return bool(browser.find_element(By.ID, chart).get_attribute("data-ready") == "yes")
+
+
+def assert_drawn(browser: WebDriver, chart: str) -> None:
+    element = browser.find_element(By.ID, chart)
+    assert element.get_attribute("data-ready") == "yes", f"{chart} was not drawn"
+    assert element.find_elements(By.TAG_NAME, "canvas"), f"{chart} has no canvas"
+
+
 async def test_the_project_page_follows_passes_and_refuses_other_projects(
     stack: Settings, site: Site, browser: WebDriver
 ) -> None:
@@ -79,6 +89,7 @@ async def test_the_regulator_overview_lists_the_region_and_updates_headcounts(
         browser,
         lambda b: b.find_element(By.CSS_SELECTOR, f"#{row_id} .headcount").text == "1",
     )
+    assert_drawn(browser, "projects-chart")  # roster against today's attendance, by project
 
 
 async def test_the_project_page_names_teams_and_trades_and_counts_the_whole_day(
@@ -120,6 +131,9 @@ async def test_the_project_page_names_teams_and_trades_and_counts_the_whole_day(
     await log_in(browser, stack, "officer-p001", DEMO_PASSWORD, lands_on="project.html")
     await until(browser, lambda b: text_of(b, "count").replace(",", "") == str(stored))
     await until(browser, lambda b: team in text_of(b, "teams"))
+    for chart in ("trend-chart", "headcount-chart"):  # 14 days of attendance; headcount
+        await until(browser, lambda b, c=chart: drawn(b, c))
+        assert_drawn(browser, chart)
     teams = text_of(browser, "teams")
     assert not any(line.split()[0].isdigit() for line in teams.splitlines() if line.strip())
     await until(browser, lambda b: trade in text_of(b, "trades"))
