@@ -19,6 +19,7 @@ import psycopg
 from alerts.profiles import RuleProfile
 from alerts.wage_rules import due_month
 from analytics.attendance_sink import AttendanceRecord
+from analytics.wage_queries import month_end
 from api.auth.passwords import hash_password
 from api.auth.principal import SCOPE_OF_ROLE, Role
 from api.identity import id_check_character, uscc_check_character
@@ -345,7 +346,7 @@ def sample_attendance(
     the second project a few more who are not on the payroll (so that month's wage
     warnings have something to find): rows for ClickHouse's attendance_days."""
     month = sample_pay_month(today)
-    month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    last_day = month_end(month)
     rng = random.Random(7)
     records = []
     with psycopg.connect(dsn) as conn:
@@ -355,10 +356,10 @@ def sample_attendance(
                 "SELECT w.worker_id::text FROM workers w JOIN memberships m"
                 " ON m.worker_id = w.worker_id AND m.project_id = %s AND m.entry_date <= %s"
                 " ORDER BY w.worker_id LIMIT %s",
-                (project["project_id"], month_end, wanted),
+                (project["project_id"], last_day, wanted),
             ).fetchall()
             for (worker,) in rows:
-                for offset in sorted(rng.sample(range(month_end.day), 18)):
+                for offset in sorted(rng.sample(range(last_day.day), 18)):
                     day = month + timedelta(days=offset)
                     figures = AttendanceDay(day, None, None, 9 * 3600, 1, 2, 0, frozenset(), False)
                     records.append(
@@ -375,7 +376,7 @@ def load_payroll_sample(
     not yet paid. Projects that have a wage account already are left alone."""
     rng = random.Random(len(sample.workers))
     month = sample_pay_month(today)
-    month_end = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    last_day = month_end(month)
     counts = {"wage_accounts": 0, "cards": 0, "sheets": 0, "lines": 0}
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         cur.executemany(
@@ -415,7 +416,7 @@ def load_payroll_sample(
                 "SELECT w.worker_id, w.name FROM workers w JOIN memberships m"
                 " ON m.worker_id = w.worker_id AND m.project_id = %s AND m.entry_date <= %s"
                 " ORDER BY w.worker_id LIMIT %s",
-                (project_id, month_end, per_project),
+                (project_id, last_day, per_project),
             )
             workers = cur.fetchall()
             story = PAYROLL_STORIES[index % len(PAYROLL_STORIES)]

@@ -199,17 +199,22 @@ def bench_queries(url: str, rows: int, repeats: int = 30) -> None:
     }
     print(f"dashboard queries, {repeats} runs each (ClickHouse 18.16, FINAL reads):")
     for name, run in queries.items():
-        run()  # warm-up
-        timings = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            run()
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        print(
-            f"  {name:<38} p50 {statistics.median(timings):7.1f} ms"
-            f"   p95 {timings[int(0.95 * (len(timings) - 1))]:7.1f} ms"
-        )
+        timed(name, run, repeats)
+
+
+def timed(name: str, run: Callable[[], Any], repeats: int, width: int = 38) -> None:
+    """Print the p50 and p95 of ``repeats`` runs of ``run`` after one warm-up run."""
+    run()
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    print(
+        f"  {name:<{width}} p50 {statistics.median(timings):7.1f} ms"
+        f"   p95 {timings[int(0.95 * (len(timings) - 1))]:7.1f} ms"
+    )
 
 
 def main() -> None:

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attendance import DAYS, FIRST_DAY, PROJECTS, WORKERS, fill  # bench/attendance.py
+from attendance import DAYS, FIRST_DAY, PROJECTS, WORKERS, fill, timed  # bench/attendance.py
 
 from analytics import attendance_queries as q
 from analytics import wage_queries as wq
@@ -56,20 +53,6 @@ def fill_wages(url: str, rows: int) -> float:
         f" FROM system.numbers LIMIT {rows}"
     )
     return time.perf_counter() - started
-
-
-def timed(name: str, run: Callable[[], Any], repeats: int) -> None:
-    run()  # warm-up
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    print(
-        f"  {name:<44} p50 {statistics.median(timings):7.1f} ms"
-        f"   p95 {timings[int(0.95 * (len(timings) - 1))]:7.1f} ms"
-    )
 
 
 def main() -> None:
@@ -105,11 +88,13 @@ def main() -> None:
                 {"p": project(), "m": october},
             ),
             args.repeats,
+            width=44,
         )
         timed(
             "attendance: project by day (100 days)",
             lambda: q.project_attendance(db, project(), FIRST_DAY, last_day.replace(month=11)),
             args.repeats,
+            width=44,
         )
         timed(
             "attendance: update rate (30 days)",
@@ -121,27 +106,32 @@ def main() -> None:
                 date(2026, 10, 30),
             ),
             args.repeats,
+            width=44,
         )
         print(" wage monitoring:")
         timed(
             "one project's month (attended vs paid)",
             lambda: wq.month_wages(db, [project()], october),
             args.repeats,
+            width=44,
         )
         timed(
             "all 50 projects' month (region overview)",
             lambda: wq.month_wages(db, projects, october),
             args.repeats,
+            width=44,
         )
         timed(
             "all 50 projects' month, counted in ClickHouse",
             lambda: wq.month_counts(db, projects, october),
             args.repeats,
+            width=44,
         )
         timed(
             "every worker's paid total of a month",
             lambda: wq.worker_paid_totals(db, october, date(2026, 10, 31)),
             args.repeats,
+            width=44,
         )
         timed(
             "one worker's months (attendance vs pay)",
@@ -149,6 +139,7 @@ def main() -> None:
                 db, str(rng.randrange(WORKERS)), [project()], FIRST_DAY, date(2026, 11, 30)
             ),
             args.repeats,
+            width=44,
         )
         print(f"(pattern: {PROJECTS} projects × {WORKERS} workers × {DAYS} days / {MONTHS} months)")
 

@@ -25,18 +25,20 @@ from api.payroll.bank_files import DEFAULT_PROFILE, PROFILES
 from api.payroll.sealing import load_public_key, seal_for_bank
 from api.payroll.wage_table import read_lines, read_table
 from api.stores.bank_cards import card_number
+from api.stores.payroll_bank import (
+    create_supplementary,
+    export_bank_file,
+    import_return,
+    pay_messages,
+)
 from api.stores.payroll_sheets import (
     SheetDetail,
     SheetView,
     confirm_table,
     create_sheet,
-    create_supplementary,
-    export_bank_file,
     get_sheet,
-    import_return,
     list_sheets,
     month_bounds,
-    pay_messages,
     replace_table,
     sheet_detail,
     sign_by_workers,

@@ -3,13 +3,14 @@ month; and a worker's own attendance against their pay."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from alerts.rules import WAGE_RULES
+from alerts.wage_rules import previous_month
 from analytics import wage_queries as wq
 from api.auth.access import visible_project_ids
 from api.auth.principal import ScopeKind
@@ -70,7 +71,7 @@ def _month(value: str | None) -> date:
     if value:
         return date.fromisoformat(value + "-01")
     today = datetime.now(BEIJING).date()
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return previous_month(today)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -147,7 +148,7 @@ async def my_wages(
     today = datetime.now(BEIJING).date()
     first = today.replace(day=1)
     for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
+        first = previous_month(first)
     async with app.pool.connection() as conn:
         projects = await projects_of_worker(conn, who, int(who.scope_id))
     rows = await app.clickhouse.run(wq.worker_months, who.scope_id, projects, first, today)
