@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from redis.asyncio import Redis
 
 from alerts.lifecycle import plan
 from alerts.payroll_reads import (
+    MonitoredProject,
     failures_not_repaid,
     monitored_projects,
     recent_exits,
@@ -33,7 +35,14 @@ from alerts.rules import (
     evaluate_project,
 )
 from alerts.store import Transition, apply_plan, load_alerts, load_overrides, mark_held
-from alerts.wage_rules import ExitFact, WageFacts, due_month, evaluate_wages, previous_month
+from alerts.wage_rules import (
+    ARREARS_MONTHS,
+    ExitFact,
+    WageFacts,
+    due_month,
+    evaluate_wages,
+    previous_month,
+)
 from analytics import alert_queries as aq
 from analytics import attendance_queries as q
 from analytics import wage_queries as wq
@@ -161,53 +170,74 @@ async def wage_findings(
     """The wage warnings of every running project, and the (rule, project) pairs judged."""
     today = now.astimezone(BEIJING).date()
     projects = await monitored_projects(conn)
-    profiles = {p: profile_for(region, overrides) for p, region, _, _ in projects}
-    monitored = [p for p, _, _, account in projects if account]
+    profiles = {p.project_id: _wage_profile(p, overrides) for p in projects}
+    monitored = [p.project_id for p in projects if p.has_wage_account]
     failures = await failures_not_repaid(conn, monitored)
     exits = await recent_exits(conn, monitored, today - timedelta(days=120))
-    overdue_months = [previous_month(previous_month(today))]
-    for _ in range(2):
-        overdue_months.append(previous_month(overdue_months[-1]))
-    overdue = [
-        await asyncio.to_thread(wq.month_wages, db, monitored, month) for month in overdue_months
-    ]
+    last_month = previous_month(today)
+    first_month = last_month
+    for _ in range(ARREARS_MONTHS - 1):
+        first_month = previous_month(first_month)
+    history = await asyncio.to_thread(wq.months_wages, db, monitored, first_month, last_month)
     by_due: dict[date, list[str]] = {}
-    for project in monitored:
-        by_due.setdefault(due_month(today, profiles[project].pay_day), []).append(project)
-    dues: dict[str, wq.MonthWages] = {}
+    for pid in monitored:
+        by_due.setdefault(due_month(today, profiles[pid].pay_day), []).append(pid)
     states: dict[str, list[str]] = {}
     month_totals: dict[str, dict[str, int]] = {}
     year_totals: dict[str, dict[str, int]] = {}
+    elsewhere: dict[str, dict[str, dict[str, int]]] = {}  # project -> worker -> other days
+    everyone = [p.project_id for p in projects]
     for month, group in by_due.items():
-        dues |= await asyncio.to_thread(wq.month_wages, db, group, month)
         states |= await regular_sheet_states(conn, group, month)
         end = wq.month_end(month)
         per_month = await asyncio.to_thread(wq.worker_paid_totals, db, month, end)
         per_year = await asyncio.to_thread(wq.worker_paid_totals, db, month.replace(month=1), end)
-        for project in group:
-            month_totals[project] = {w: sum(t.values()) for w, t in per_month.items()}
-            year_totals[project] = {w: sum(t.values()) for w, t in per_year.items()}
+        days = await asyncio.to_thread(wq.attended_days, db, everyone, month, end)
+        for pid in group:
+            month_totals[pid] = {w: sum(t.values()) for w, t in per_month.items()}
+            year_totals[pid] = {w: sum(t.values()) for w, t in per_year.items()}
+            elsewhere[pid] = _days_elsewhere(pid, days, history[month][pid])
     findings: list[Finding] = []
-    for project, _, start, account in projects:
-        profile = profiles[project]
+    for project in projects:
+        pid, profile = project.project_id, profiles[project.project_id]
         stale_before = now - timedelta(days=profile.repay_days)
-        empty = wq.MonthWages(project, due_month(today, profile.pay_day))
+        due = due_month(today, profile.pay_day)
         facts = WageFacts(
-            project_id=project,
+            project_id=pid,
             today=today,
-            start_date=start,
-            has_wage_account=account,
-            due=dues.get(project, empty),
-            overdue=[month[project] for month in overdue if project in month],
-            due_sheet_states=states.get(project, []),
-            stale_failures=[line for line, at in failures.get(project, []) if at < stale_before],
-            worker_month_fen=month_totals.get(project, {}),
-            worker_year_fen=year_totals.get(project, {}),
-            exits=[ExitFact(*left) for left in exits.get(project, [])],
+            start_date=project.start_date,
+            has_wage_account=project.has_wage_account,
+            due=history[due][pid] if pid in history.get(due, {}) else wq.MonthWages(pid, due),
+            past=[history[m][pid] for m in sorted(history, reverse=True) if pid in history[m]],
+            due_sheet_states=states.get(pid, []),
+            stale_failures=[line for line, at in failures.get(pid, []) if at < stale_before],
+            worker_month_fen=month_totals.get(pid, {}),
+            worker_year_fen=year_totals.get(pid, {}),
+            exits=[ExitFact(*left) for left in exits.get(pid, [])],
+            elsewhere_days=elsewhere.get(pid, {}),
         )
         findings.extend(evaluate_wages(facts, profile))
-    evaluated = {(rule.value, project) for rule in WAGE_RULES for project, _, _, _ in projects}
+    evaluated = {(rule.value, p.project_id) for rule in WAGE_RULES for p in projects}
     return findings, evaluated
+
+
+def _wage_profile(project: MonitoredProject, overrides: dict[str, dict[str, Any]]) -> RuleProfile:
+    """The project's region's profile, with the project's own pay day if it has one."""
+    profile = profile_for(project.region_code, overrides)
+    return profile if project.pay_day is None else replace(profile, pay_day=project.pay_day)
+
+
+def _days_elsewhere(
+    project: str, days: dict[str, dict[str, int]], month: wq.MonthWages
+) -> dict[str, dict[str, int]]:
+    """For each worker paid on ``project`` in the month, their days on other projects."""
+    found: dict[str, dict[str, int]] = {}
+    for other, workers in days.items():
+        if other == project:
+            continue
+        for worker in month.paid_fen.keys() & workers.keys():
+            found.setdefault(worker, {})[other] = workers[worker]
+    return found
 
 
 async def evaluate_all(

@@ -1,7 +1,8 @@
 """What an evaluation changes about the stored alerts (pure).
 
 - a finding with no alert yet opens one;
-- a finding for an open or acknowledged alert refreshes its evidence;
+- a finding for an open or acknowledged alert refreshes its evidence and level; a higher
+  level (arrears growing older: yellow, orange, red) is raised, which is notified;
 - a finding for a cleared alert reopens it (the condition came back in the same window);
   one a person resolved stays resolved for that window;
 - an open or acknowledged alert whose rule was evaluated for its project and found nothing
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from alerts.rules import Finding
+from alerts.rules import Finding, Severity
 
 Key = tuple[str, str, str]  # rule, subject, window
 
@@ -41,12 +42,14 @@ class StoredAlert:
     evidence: dict[str, Any]
     opened_at: datetime
     escalated: bool
+    severity: Severity = Severity.WARNING
 
 
 @dataclass
 class Plan:
     open: list[Finding] = field(default_factory=list)
     refresh: list[tuple[int, Finding]] = field(default_factory=list)
+    raised: list[int] = field(default_factory=list)  # refreshed to a higher level
     reopen: list[tuple[int, Finding]] = field(default_factory=list)
     clear: list[int] = field(default_factory=list)
     escalate: list[int] = field(default_factory=list)
@@ -71,8 +74,10 @@ def plan(
         if alert is None:
             result.open.append(finding)
         elif alert.status in ACTIVE:
-            if alert.evidence != finding.evidence:
+            if alert.evidence != finding.evidence or alert.severity != finding.severity:
                 result.refresh.append((alert.alert_id, finding))
+            if finding.severity.rank > alert.severity.rank:
+                result.raised.append(alert.alert_id)
         elif alert.status is Status.CLEARED:
             result.reopen.append((alert.alert_id, finding))
     for key, alert in by_key.items():

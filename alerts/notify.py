@@ -26,9 +26,12 @@ from streams.live_messages import alert_text
 TRANSITION_ZH = {
     "opened": "新告警",
     "reopened": "告警复现",
+    "raised": "预警级别提高",
     "cleared": "已消警",
     "escalated": "告警升级",
 }
+
+LEVEL_ZH = {"warning": "黄色（一般）", "major": "橙色（较重）", "critical": "红色（严重）"}
 
 
 def alert_payload(conn: Connection[Any], alert_id: int, transition: str) -> dict[str, Any]:
@@ -147,7 +150,7 @@ def email_text(payload: dict[str, Any]) -> str:
     lines = [
         payload["title_zh"],
         f"项目：{payload['project_id']}",
-        f"级别：{'严重' if payload['severity'] == 'critical' else '一般'}",
+        f"级别：{LEVEL_ZH.get(payload['severity'], payload['severity'])}",
         f"发生时间：{payload['opened_at']}",
         "",
         "详情：" + json.dumps(payload["evidence"], ensure_ascii=False, default=str),

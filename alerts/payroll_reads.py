@@ -3,23 +3,33 @@ payroll stores of the API write these tables; alerts only reads them)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from psycopg import AsyncConnection
 
 
-async def monitored_projects(
-    conn: AsyncConnection[Any],
-) -> list[tuple[str, str, date | None, bool]]:
-    """Running projects: id, region, start date, whether they have a wage account."""
+@dataclass(frozen=True)
+class MonitoredProject:
+    project_id: str
+    region_code: str
+    start_date: date | None
+    has_wage_account: bool
+    pay_day: int | None  # the project's own, else its region's
+
+
+async def monitored_projects(conn: AsyncConnection[Any]) -> list[MonitoredProject]:
+    """Running projects, and whether they have a wage account."""
     cursor = await conn.execute(
         "SELECT p.project_id, p.region_code, p.start_date,"
-        " EXISTS (SELECT 1 FROM wage_accounts a WHERE a.project_id = p.project_id)"
+        " EXISTS (SELECT 1 FROM wage_accounts a WHERE a.project_id = p.project_id), p.pay_day"
         " FROM projects p WHERE p.status IN ('preparing', 'active', 'suspended')"
         " ORDER BY p.project_id"
     )
-    return [(str(p), str(r), s, bool(a)) for p, r, s, a in await cursor.fetchall()]
+    return [
+        MonitoredProject(str(p), str(r), s, bool(a), d) for p, r, s, a, d in await cursor.fetchall()
+    ]
 
 
 async def regular_sheet_states(

@@ -38,6 +38,14 @@ class RuleProfile:
     pay_day: int = 15  # a month's payroll is reconciled by this day of the next month
     repay_days: int = 7  # a failed payment is paid again within this many days
     wage_account_grace_days: int = 30  # after the project's start, it has a wage account
+    # Arrears age bands (欠薪三色预警), counted from the pay day: yellow under the first,
+    # orange from it, red beyond the second (a month is taken as 30 days).
+    arrears_orange_months: int = 1
+    arrears_red_months: int = 2
+    # Cross-project checks (no published figure; SitePulse's defaults): pay of at least
+    # ``few_days_pay_min`` CNY for at most ``few_days_max`` days on site is yellow.
+    few_days_max: int = 3
+    few_days_pay_min: int = 10_000
 
 
 DEFAULT = RuleProfile()
@@ -81,6 +89,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "pay_day": (1, 28),
     "repay_days": (1, 60),
     "wage_account_grace_days": (0, 180),
+    "arrears_orange_months": (1, 12),
+    "arrears_red_months": (1, 24),
+    "few_days_max": (1, 15),
+    "few_days_pay_min": (1_000, 100_000),
 }
 _VERSION_MAX = 64
 

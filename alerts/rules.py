@@ -38,11 +38,19 @@ class Rule(StrEnum):
     PAYMENT_NOT_REPAID = "payment_failure_not_repaid"
     NO_WAGE_ACCOUNT = "no_wage_account"
     EXITED_UNSETTLED = "exited_worker_unsettled"
+    WAGE_ARREARS = "wage_arrears"
+    WAGE_PAID_ELSEWHERE = "wage_paid_for_other_project_days"
+    WAGE_HIGH_FOR_FEW_DAYS = "wage_high_for_few_days"
 
 
 class Severity(StrEnum):
-    WARNING = "warning"
-    CRITICAL = "critical"
+    WARNING = "warning"  # yellow (黄色)
+    MAJOR = "major"  # orange (橙色)
+    CRITICAL = "critical"  # red (红色)
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
 
 
 ATTENDANCE_RULES = frozenset(
@@ -59,6 +67,9 @@ WAGE_RULES = frozenset(
         Rule.PAYMENT_NOT_REPAID,
         Rule.NO_WAGE_ACCOUNT,
         Rule.EXITED_UNSETTLED,
+        Rule.WAGE_ARREARS,
+        Rule.WAGE_PAID_ELSEWHERE,
+        Rule.WAGE_HIGH_FOR_FEW_DAYS,
     }
 )
 

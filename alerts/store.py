@@ -11,10 +11,11 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from alerts.lifecycle import Plan, Status, StoredAlert
-from alerts.rules import Finding
+from alerts.rules import Finding, Severity
 from infra.errors import ConflictError, NotFoundError
 
-Transition = tuple[int, str]  # alert_id, "opened" | "reopened" | "cleared" | "escalated"
+# alert_id, "opened" | "reopened" | "raised" | "cleared" | "escalated"
+Transition = tuple[int, str]
 
 
 async def load_alerts(
@@ -26,7 +27,7 @@ async def load_alerts(
     )
     cursor = await conn.execute(
         "SELECT alert_id, rule, subject, window_key, project_id, status, evidence, opened_at,"
-        " escalated_at IS NOT NULL FROM alerts"
+        " escalated_at IS NOT NULL, severity FROM alerts"
         " WHERE (project_id = ANY(%s) AND status IN ('open', 'acknowledged'))"
         " OR (rule, subject, window_key) IN"
         " (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
@@ -34,7 +35,14 @@ async def load_alerts(
     )
     return [
         StoredAlert(
-            row[0], (row[1], row[2], row[3]), row[4], Status(row[5]), row[6], row[7], row[8]
+            row[0],
+            (row[1], row[2], row[3]),
+            row[4],
+            Status(row[5]),
+            row[6],
+            row[7],
+            row[8],
+            Severity(row[9]),
         )
         for row in await cursor.fetchall()
     ]
@@ -75,6 +83,9 @@ async def apply_plan(conn: AsyncConnection[Any], plan: Plan, now: datetime) -> l
         for alert_id, finding in plan.refresh:
             await _update(conn, alert_id, finding, now, None)
             await _event(conn, alert_id, "evidence", "system", finding.evidence)
+        for alert_id in plan.raised:
+            await _event(conn, alert_id, "raised", "system", {})
+            transitions.append((alert_id, "raised"))
         for alert_id, finding in plan.reopen:
             await _update(conn, alert_id, finding, now, Status.OPEN)
             await _event(conn, alert_id, "reopened", "system", finding.evidence)
@@ -134,11 +145,11 @@ async def _update(
     status: Status | None,
 ) -> None:
     await conn.execute(
-        "UPDATE alerts SET evidence = %s, message_zh = %s, updated_at = %s,"
+        "UPDATE alerts SET evidence = %s, message_zh = %s, severity = %s, updated_at = %s,"
         " status = COALESCE(%s::text, status),"
         " cleared_at = CASE WHEN %s::text IS NULL THEN cleared_at END"
         " WHERE alert_id = %s",
-        (_json(finding), finding.message_zh, now, status, status, alert_id),
+        (_json(finding), finding.message_zh, finding.severity.value, now, status, status, alert_id),
     )
 
 

@@ -5,7 +5,9 @@ clears them: 消警 when the money arrives).
 Which month is judged: a month's payroll is due by ``pay_day`` of the next month, so the
 *due month* is last month once that day has passed, else the month before. The "nothing
 paid in M or M+1" rule judges the months two to four back from today (so it fires from the
-first day of M+2, and stays until the money arrives).
+first day of M+2, and stays until the money arrives). Arrears (欠薪) are judged on every
+month of the last year whose pay day has passed, banded by their age (三色预警); their
+evidence names the workers owed, and each of them is notified.
 Only projects under wage monitoring are judged: those with a wage account (工资专户); a
 project without one past its grace period gets the no-account warning instead.
 """
@@ -50,12 +52,35 @@ class WageFacts:
     start_date: date | None
     has_wage_account: bool
     due: MonthWages  # the due month
-    overdue: list[MonthWages] = field(default_factory=list)  # 2 to 4 months back
+    past: list[MonthWages] = field(default_factory=list)  # the months before this one
     due_sheet_states: list[str] = field(default_factory=list)  # regular sheets of the due month
     stale_failures: list[int] = field(default_factory=list)  # failed lines not paid again
     worker_month_fen: dict[str, int] = field(default_factory=dict)  # due month, all projects
     worker_year_fen: dict[str, int] = field(default_factory=dict)  # the due month's year
     exits: list[ExitFact] = field(default_factory=list)  # recent exits from the project
+    # The due month's workers paid here: their days on other projects' sites.
+    elsewhere_days: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+ARREARS_MONTHS = 12  # how far back arrears are judged
+
+
+def months_back(month: date, today: date) -> int:
+    return (today.year - month.year) * 12 + today.month - month.month
+
+
+def pay_date(month: date, pay_day: int) -> date:
+    """The day a month's payroll is due: ``pay_day`` of the next month."""
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=pay_day)
+
+
+def arrears_band(age_days: int, profile: RuleProfile) -> tuple[Severity, str]:
+    """The colour of arrears this many days past their pay day (a month is 30 days)."""
+    if age_days > profile.arrears_red_months * 30:
+        return Severity.CRITICAL, "红色"
+    if age_days >= profile.arrears_orange_months * 30:
+        return Severity.MAJOR, "橙色"
+    return Severity.WARNING, "黄色"
 
 
 _SETTLED = {"reconciled", "partly_failed"}
@@ -141,8 +166,8 @@ def evaluate_wages(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
             per_head_yuan=per_head / 100,
             paid_workers=due.paid_workers,
         )
-    for back in facts.overdue:
-        if not back.unpaid_attended:
+    for back in facts.past:
+        if not back.unpaid_attended or not 2 <= months_back(back.month, facts.today) <= 4:
             continue
         back_month = f"{back.month:%Y-%m}"
         add(
@@ -165,6 +190,8 @@ def evaluate_wages(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
             f"超过 {profile.repay_days} 天未重新发放",
             lines=facts.stale_failures[:50],
         )
+    found.extend(_arrears(facts, profile))
+    found.extend(_paid_against_days(facts, profile))
     for left in facts.exits:
         exit_month = left.exit_date.replace(day=1)
         if exit_month > facts.due.month or left.settled or left.confirmed:
@@ -202,5 +229,79 @@ def evaluate_wages(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
                 f"工人 {worker} {facts.due.month:%Y} 年累计工资 {_yuan(year_fen)} 元，"
                 f"超过 {profile.worker_year_max} 元",
                 year_yuan=year_fen / 100,
+            )
+    return found
+
+
+def _arrears(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
+    """Each past month with attended workers not yet paid, by the age of the debt."""
+    found = []
+    for month in facts.past:
+        due_on = pay_date(month.month, profile.pay_day)
+        owed = month.unpaid_attended
+        if facts.today <= due_on or not owed:
+            continue
+        age = (facts.today - due_on).days
+        severity, colour = arrears_band(age, profile)
+        label = f"{month.month:%Y-%m}"
+        found.append(
+            Finding(
+                Rule.WAGE_ARREARS,
+                f"project:{facts.project_id}",
+                label,
+                facts.project_id,
+                severity,
+                f"{label} 工资拖欠 {len(owed)} 人，已逾期 {age} 天（{colour}预警）",
+                {
+                    "owed_workers": len(owed),
+                    "notify_workers": owed,
+                    "pay_date": due_on.isoformat(),
+                    "age_days": age,
+                    "band": severity.value,
+                    "profile": profile.version,
+                },
+            )
+        )
+    return found
+
+
+def _paid_against_days(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
+    """The cross-project checks on the due month: pay for days spent on another project's
+    site, and high pay for very few days on site."""
+    found = []
+    due, label = facts.due, f"{facts.due.month:%Y-%m}"
+    for worker, paid in sorted(due.paid_fen.items()):
+        days = due.attended.get(worker, 0)
+        elsewhere = facts.elsewhere_days.get(worker, {})
+        subject = f"worker:{worker}@{facts.project_id}"
+        evidence: dict[str, Any] = {
+            "paid_yuan": paid / 100,
+            "days_here": days,
+            "profile": profile.version,
+        }
+        if days == 0 and elsewhere:
+            found.append(
+                Finding(
+                    Rule.WAGE_PAID_ELSEWHERE,
+                    subject,
+                    label,
+                    facts.project_id,
+                    Severity.CRITICAL,
+                    f"工人 {worker} {label} 在本项目无考勤却领取工资 {_yuan(paid)} 元，"
+                    f"其考勤在项目 {'、'.join(sorted(elsewhere))}",
+                    evidence | {"days_elsewhere": dict(sorted(elsewhere.items()))},
+                )
+            )
+        elif days <= profile.few_days_max and paid >= profile.few_days_pay_min * 100:
+            found.append(
+                Finding(
+                    Rule.WAGE_HIGH_FOR_FEW_DAYS,
+                    subject,
+                    label,
+                    facts.project_id,
+                    Severity.WARNING,
+                    f"工人 {worker} {label} 出勤 {days} 天，工资 {_yuan(paid)} 元，出勤少而工资高",
+                    evidence,
+                )
             )
     return found

@@ -78,16 +78,45 @@ def attended_days(
     return found
 
 
-def wage_lines(db: Executor, projects: Sequence[str], month: date) -> list[WageLine]:
-    """The current lines of every sheet of the month (regular and supplementary)."""
+def attended_days_by_month(
+    db: Executor, projects: Sequence[str], first: date, last: date
+) -> dict[date, dict[str, dict[str, int]]]:
+    """Per month, per project, each worker's days with attendance in [first, last]."""
     if not projects:
-        return []
+        return {}
     rows = db.rows(
-        "SELECT project_id, worker_id, amount_fen, status, paid_on FROM wage_lines FINAL"
-        " WHERE project_id IN %(projects)s AND month = %(month)s AND current = 1",
-        {"projects": tuple(projects), "month": month.replace(day=1)},
+        "SELECT toStartOfMonth(day) AS month, project_id, worker_id, uniqExact(day)"
+        " FROM attendance_days FINAL WHERE project_id IN %(projects)s"
+        " AND day >= %(first)s AND day <= %(last)s GROUP BY month, project_id, worker_id",
+        {"projects": tuple(projects), "first": first, "last": last},
     )
-    return [WageLine(str(p), str(w), int(a), str(s), d) for p, w, a, s, d in rows]
+    found: dict[date, dict[str, dict[str, int]]] = {}
+    for month, project, worker, days in rows:
+        found.setdefault(month, {}).setdefault(str(project), {})[str(worker)] = int(days)
+    return found
+
+
+def wage_lines(
+    db: Executor, projects: Sequence[str], month: date, last_month: date | None = None
+) -> dict[date, list[WageLine]]:
+    """Per month from ``month`` to ``last_month`` (or just ``month``), the current lines of
+    every sheet (regular and supplementary)."""
+    if not projects:
+        return {}
+    rows = db.rows(
+        "SELECT month, project_id, worker_id, amount_fen, status, paid_on FROM wage_lines"
+        " FINAL WHERE project_id IN %(projects)s AND month >= %(first)s AND month <= %(last)s"
+        " AND current = 1",
+        {
+            "projects": tuple(projects),
+            "first": month.replace(day=1),
+            "last": (last_month or month).replace(day=1),
+        },
+    )
+    found: dict[date, list[WageLine]] = {}
+    for m, p, w, a, status, paid_on in rows:
+        found.setdefault(m, []).append(WageLine(str(p), str(w), int(a), str(status), paid_on))
+    return found
 
 
 def month_wages(
@@ -97,8 +126,23 @@ def month_wages(
     count as paid."""
     first = month.replace(day=1)
     attended = attended_days(db, projects, first, month_end(first))
-    lines = wage_lines(db, projects, first)
+    lines = wage_lines(db, projects, first).get(first, [])
     return month_figures(projects, first, attended, lines, paid_by=paid_by)
+
+
+def months_wages(
+    db: Executor, projects: Sequence[str], first: date, last: date
+) -> dict[date, dict[str, MonthWages]]:
+    """Each project's months from ``first`` to ``last`` (two queries, whatever the span)."""
+    first, last = first.replace(day=1), last.replace(day=1)
+    attended = attended_days_by_month(db, projects, first, month_end(last))
+    lines = wage_lines(db, projects, first, last)
+    found = {}
+    month = first
+    while month <= last:
+        found[month] = month_figures(projects, month, attended.get(month, {}), lines.get(month, []))
+        month = month_end(month) + timedelta(days=1)
+    return found
 
 
 def month_figures(

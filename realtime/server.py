@@ -51,7 +51,7 @@ from realtime.subscriptions import (
     authorize,
     parse_subscribe,
     region_channels,
-    worker_of_subject,
+    workers_of_alert,
 )
 from streams.channels import presence_key, project_channel_pattern, project_of_channel
 from streams.live_messages import (
@@ -276,12 +276,16 @@ class RealtimeService:
             for region_channel in region_channels(region) if region else []:
                 delivered += self.hub.publish(region_channel, data)
             alert = message.alert
-            worker = worker_of_subject(alert.subject)
-            if worker is not None:  # an alert about a worker is also their notification
-                note = NotificationMessage(
-                    alert_id=alert.alert_id, title_zh=alert.title_zh, project_id=project_id
+            # An alert about workers (or owing them pay) is also their notification.
+            workers = workers_of_alert(alert.subject, alert.evidence)
+            if workers:
+                note = to_text(
+                    NotificationMessage(
+                        alert_id=alert.alert_id, title_zh=alert.title_zh, project_id=project_id
+                    )
                 )
-                delivered += self.hub.publish(f"worker:{worker}", to_text(note))
+                for worker in workers:
+                    delivered += self.hub.publish(f"worker:{worker}", note)
         if isinstance(message, PassMessage):
             event = message.event
             self._replay.record(channel, event.event_id, data)

@@ -50,6 +50,7 @@ class AlertPayload(BaseModel):
     subject: str = ""
     transition: str = ""
     title_zh: str = ""
+    evidence: dict[str, Any] = {}
 
 
 class AlertMessage(_Message):

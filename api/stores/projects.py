@@ -25,7 +25,7 @@ from streams.records import NEW_ID_PATTERN, problems_from
 
 _PROJECT_COLUMNS = (
     "project_id, name, permit_number, region_code, address, latitude, longitude, geofence_m,"
-    " start_date, planned_completion, briefing_date, status"
+    " start_date, planned_completion, briefing_date, status, pay_day"
 )
 
 
@@ -44,6 +44,9 @@ class ProjectIn(BaseModel):
     planned_completion: date | None = None
     briefing_date: date | None = None
     status: str = Field(default="preparing", pattern=r"^(preparing|active|suspended|completed)$")
+    pay_day: int | None = Field(
+        default=None, ge=1, le=28, description="工资发放日: overrides the region's pay day"
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ProjectIn:
@@ -69,6 +72,7 @@ class ProjectPatch(BaseModel):
     planned_completion: date | None = None
     briefing_date: date | None = None
     status: str | None = Field(default=None, pattern=r"^(preparing|active|suspended|completed)$")
+    pay_day: int | None = Field(default=None, ge=1, le=28)
 
 
 class ProjectView(ProjectIn):
@@ -111,7 +115,7 @@ async def create_project(
             f"INSERT INTO projects ({_PROJECT_COLUMNS}) VALUES (%(project_id)s, %(name)s,"
             " %(permit_number)s, %(region_code)s, %(address)s, %(latitude)s, %(longitude)s,"
             " %(geofence_m)s, %(start_date)s, %(planned_completion)s, %(briefing_date)s,"
-            f" %(status)s) ON CONFLICT DO NOTHING RETURNING {_PROJECT_COLUMNS}",
+            f" %(status)s, %(pay_day)s) ON CONFLICT DO NOTHING RETURNING {_PROJECT_COLUMNS}",
             values,
         )
         row = await cursor.fetchone()
@@ -136,6 +140,7 @@ _CLEARABLE_PROJECT_FIELDS = frozenset(
         "start_date",
         "planned_completion",
         "briefing_date",
+        "pay_day",
     }
 )
 

@@ -15,12 +15,13 @@ from psycopg import AsyncConnection
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from alerts.wage_rules import due_month, previous_month
+from alerts.wage_rules import due_month, pay_date, previous_month
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
 from analytics.clickhouse import connect
 from analytics.executor import DriverExecutor
 from analytics.wage_sink import LINE_COLUMNS
 from infra.settings import Settings
+from realtime.client import LiveSubscriber
 from streams.attendance.timeline import AttendanceDay
 from streams.local_time import BEIJING
 
@@ -66,6 +67,17 @@ def record_pay(
     DriverExecutor(connect(stack.clickhouse_url)).insert("wage_lines", LINE_COLUMNS, [row])
 
 
+async def recorded_wage_account(stack: Settings, site: Site, project: str, number: str) -> None:
+    """A wage account as if opened and verified (the API's own steps are tested elsewhere)."""
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        await conn.execute(
+            "INSERT INTO wage_accounts (project_id, enterprise_id, bank_code, account_number,"
+            " account_name, opened_on, verification, verified_by) VALUES (%s, %s, 'ICBC',"
+            " %s, '专户', '2026-01-01', 'manual', 'test')",
+            (project, site.enterprise_id, number),
+        )
+
+
 def row_of(browser: WebDriver, project: str) -> str:
     """The project's row of the dashboard, read in one script call (the page may be
     redrawing the table meanwhile)."""
@@ -73,6 +85,15 @@ def row_of(browser: WebDriver, project: str) -> str:
         "return [...document.querySelectorAll('tr.wage-row')].map((row) => row.innerText)"
     )
     return next((str(text) for text in texts if str(text).startswith(project)), "")
+
+
+async def arrears_of(
+    http: httpx.AsyncClient, token: str, project: str
+) -> dict[str, dict[str, Any]]:
+    """The project's arrears alerts by month."""
+    response = await http.get(f"/v1/alerts?project_id={project}", headers=auth(token))
+    assert response.status_code == 200, response.text
+    return {a["window"]: a for a in response.json()["items"] if a["rule"] == "wage_arrears"}
 
 
 def states(alerts: dict[str, dict[str, Any]], rule: str) -> list[str]:
@@ -108,9 +129,21 @@ async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
             " WHERE worker_id = %s AND project_id = %s",
             (BACK, DUE + timedelta(days=2), w1, site.project_a),
         )
-    evaluate(stack)
+    url = f"ws://{stack.bind_host}:{stack.realtime_port}/ws"
+    worker2_token = worker2["authorization"].removeprefix("Bearer ")
+    async with LiveSubscriber(url, worker2_token, f"worker:{w2}") as inbox:
+        evaluate(stack)  # the worker owed pay hears of it on their own channel
+
+        def owed_notice() -> bool:
+            return any("工资拖欠" in m.get("title_zh", "") for m in inbox.messages)
+
+        await wait_until(owed_notice, 30)
     token = site.tokens["officer_a"]
     fired = await alerts_of(http, token, site.project_a)
+    arrears = (await arrears_of(http, token, site.project_a))[f"{DUE:%Y-%m}"]
+    assert arrears["status"] == "open" and arrears["evidence"]["owed_workers"] == 2
+    assert sorted(arrears["evidence"]["notify_workers"]) == sorted([str(w1), str(w2)])
+    assert arrears["evidence"]["pay_date"] == f"{pay_date(DUE, 15)}"
     left = fired[f"exited_worker_unsettled|worker:{w1}@{site.project_a}"]
     assert left["status"] == "open" and left["severity"] == "critical"
     for rule in ("payroll_late", "wage_paid_headcount_short", "wage_unrecorded_workers"):
@@ -195,6 +228,8 @@ async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
         "exited_worker_unsettled",
     ):
         assert states(cleared, rule) == ["cleared"], (rule, states(cleared, rule))
+    owed_months = await arrears_of(http, token, site.project_a)
+    assert {a["status"] for a in owed_months.values()} == {"cleared"}  # the due and back months
     assert not states(cleared, "wage_per_head_below_minimum")  # 2,100 a head
     paid = await http.get(
         f"/v1/wages?month={DUE:%Y-%m}&project_id={site.project_a}", headers=officer
@@ -214,13 +249,7 @@ async def test_per_head_and_one_workers_amount_fire_and_clear_on_recorded_pay(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     project = site.project_b  # Beijing: its regulator and the region's profile
-    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
-        await conn.execute(
-            "INSERT INTO wage_accounts (project_id, enterprise_id, bank_code, account_number,"
-            " account_name, opened_on, verification, verified_by) VALUES (%s, %s, 'ICBC',"
-            " '6212260000000001', '专户', '2026-01-01', 'manual', 'test')",
-            (project, site.enterprise_id),
-        )
+    await recorded_wage_account(stack, site, project, "6212260000000001")
     low, high = "910001", "910002"
     for worker in (low, high):
         record_days(stack, project, worker, DUE, 20)
@@ -248,3 +277,49 @@ async def test_per_head_and_one_workers_amount_fire_and_clear_on_recorded_pay(
         a["alert_id"] for k, a in settled.items() if k.startswith("wage_per_head_below_minimum|")
     )
     assert states(settled, "wage_per_head_below_minimum") == ["cleared"]
+
+
+async def test_pay_against_days_elsewhere_and_a_projects_own_pay_day(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    """Paid on B for days on A's site (red), high pay for two days (yellow): both clear when
+    the records are put right. A project's own pay day moves its arrears' due date."""
+    project = site.project_b
+    await recorded_wage_account(stack, site, project, "6212260000000002")
+    elsewhere, few, owed = "920001", "920002", "920003"
+    record_days(stack, site.project_a, elsewhere, DUE, 12)  # on A's site, paid by B
+    record_pay(stack, project, elsewhere, DUE, 4000, line=4 * 10**12 + 1, version=1)
+    record_days(stack, project, few, DUE, 2)
+    record_pay(stack, project, few, DUE, 12_000, line=4 * 10**12 + 2, version=1)
+    record_days(stack, project, owed, DUE, 5)  # attended, never paid
+    evaluate(stack)
+    regulator = site.tokens["regulator_bj"]
+    fired = await alerts_of(http, regulator, project)
+    paid_elsewhere = fired[f"wage_paid_for_other_project_days|worker:{elsewhere}@{project}"]
+    assert paid_elsewhere["status"] == "open" and paid_elsewhere["severity"] == "critical"
+    assert paid_elsewhere["evidence"]["days_elsewhere"] == {site.project_a: 12}
+    high = fired[f"wage_high_for_few_days|worker:{few}@{project}"]
+    assert high["status"] == "open" and high["evidence"]["days_here"] == 2
+    arrears = (await arrears_of(http, regulator, project))[f"{DUE:%Y-%m}"]
+    assert arrears["evidence"]["notify_workers"] == [owed]
+    assert arrears["evidence"]["pay_date"] == f"{pay_date(DUE, 15)}"
+
+    record_days(stack, project, elsewhere, DUE, 12)  # B's gate records arrive after all
+    record_pay(stack, project, few, DUE, 1200, line=4 * 10**12 + 2, version=2)  # corrected
+    evaluate(stack)
+    after = await alerts_of(http, regulator, project)
+    assert after[f"wage_paid_for_other_project_days|worker:{elsewhere}@{project}"]["status"] == (
+        "cleared"
+    )
+    assert after[f"wage_high_for_few_days|worker:{few}@{project}"]["status"] == "cleared"
+
+    path = f"/v1/projects/{project}"
+    beijing = auth(regulator)
+    refused = await http.patch(path, json={"pay_day": 29}, headers=beijing)
+    assert refused.status_code == 422 and "pay_day" in refused.text
+    moved = await http.patch(path, json={"pay_day": 1}, headers=beijing)
+    assert moved.status_code == 200 and moved.json()["pay_day"] == 1, moved.text
+    evaluate(stack)
+    moved_arrears = (await arrears_of(http, regulator, project))[f"{DUE:%Y-%m}"]
+    assert moved_arrears["evidence"]["pay_date"] == f"{pay_date(DUE, 1)}"
+    assert moved_arrears["alert_id"] == arrears["alert_id"]

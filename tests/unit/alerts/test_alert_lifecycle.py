@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from alerts.lifecycle import Status, StoredAlert, plan
@@ -69,3 +70,18 @@ def test_only_evaluated_rules_clear_and_old_unacknowledged_alerts_escalate() -> 
         findings, alerts, evaluated={(Rule.DEVICE_OFFLINE.value, "P1")}, now=NOW, escalate_after=DAY
     )
     assert again.clear == [] and again.escalate == [1]
+
+
+def test_a_higher_level_is_raised_and_a_lower_one_only_refreshed() -> None:
+    """Arrears growing older: yellow to orange is a transition people hear of."""
+    orange = replace(finding("device:G1"), severity=Severity.MAJOR)
+    yellow_stored = stored(1, "device:G1", Status.OPEN)
+    raised = plan([orange], [yellow_stored], evaluated=set(), now=NOW, escalate_after=DAY)
+    assert [alert_id for alert_id, _ in raised.refresh] == [1] and raised.raised == [1]
+    red_stored = replace(yellow_stored, severity=Severity.CRITICAL)
+    lowered = plan([orange], [red_stored], evaluated=set(), now=NOW, escalate_after=DAY)
+    assert [alert_id for alert_id, _ in lowered.refresh] == [1] and lowered.raised == []
+    same = plan(
+        [finding("device:G1")], [yellow_stored], evaluated=set(), now=NOW, escalate_after=DAY
+    )
+    assert same.refresh == [] and same.raised == []

@@ -25,7 +25,10 @@ HEALTHY = WageFacts(
     start_date=date(2026, 1, 1),
     has_wage_account=True,
     due=month("P1", OCT, {"1": 22, "2": 20}, {"1": 600_000, "2": 550_000}),
-    overdue=[month("P1", SEP, {"1": 20}, {"1": 500_000})],
+    past=[
+        month("P1", OCT, {"1": 22, "2": 20}, {"1": 600_000, "2": 550_000}),
+        month("P1", SEP, {"1": 20}, {"1": 500_000}),
+    ],
     due_sheet_states=["reconciled"],
 )
 
@@ -60,14 +63,16 @@ def test_each_wage_warning_fires_on_its_condition() -> None:
             HEALTHY, due=replace(HEALTHY.due, paid_fen={"1": 150_000, "2": 150_000})
         ),
         Rule.WAGE_UNPAID_TWO_MONTHS: replace(
-            HEALTHY, overdue=[month("P1", SEP, {"1": 20, "9": 3}, {"1": 500_000})]
+            HEALTHY, past=[month("P1", SEP, {"1": 20, "9": 3}, {"1": 500_000})]
         ),
         Rule.PAYMENT_NOT_REPAID: replace(HEALTHY, stale_failures=[41]),
         Rule.WAGE_WORKER_HIGH: replace(HEALTHY, worker_month_fen={"1": 5_000_001}),
     }
+    owing = {Rule.WAGE_UNPAID_TWO_MONTHS}  # September is owed, too (its "past" month)
     for rule, facts in cases.items():
         found = rules(facts)
-        assert set(found) == {rule}, (rule, set(found))
+        expected = {rule, Rule.WAGE_ARREARS} if rule in owing else {rule}
+        assert set(found) == expected, (rule, set(found))
     no_record = replace(
         HEALTHY,
         due=MonthWages(
@@ -117,3 +122,48 @@ def test_an_exited_worker_unsettled_is_red_and_yellow_while_a_dispute_is_handled
         assert rules(replace(HEALTHY, exits=[settled])) == {}
     not_due_yet = replace(left, exit_date=date(2026, 11, 3))  # November's pay is due in December
     assert rules(replace(HEALTHY, exits=[not_due_yet])) == {}
+
+
+def test_arrears_are_yellow_then_orange_then_red_as_they_age_and_name_the_workers_owed() -> None:
+    owed = month("P1", SEP, {"1": 20, "7": 5, "8": 2}, {"1": 500_000})
+    facts = replace(HEALTHY, past=[owed])  # September's pay was due on October 15
+
+    def arrears(today: date) -> list[object]:
+        return rules(replace(facts, today=today)).get(Rule.WAGE_ARREARS, [])
+
+    assert arrears(date(2026, 10, 15)) == []  # the pay day itself: not late yet
+    levels = {
+        date(2026, 10, 16): Severity.WARNING,  # 1 day
+        date(2026, 11, 14): Severity.MAJOR,  # 30 days
+        date(2026, 12, 14): Severity.MAJOR,  # 60 days
+        date(2026, 12, 15): Severity.CRITICAL,  # 61 days
+    }
+    for today, level in levels.items():
+        [finding] = arrears(today)
+        assert finding.severity is level, today  # type: ignore[attr-defined]
+    [finding] = arrears(date(2026, 11, 30))
+    assert finding.window == "2026-09" and finding.subject == "project:P1"  # type: ignore[attr-defined]
+    assert finding.evidence["notify_workers"] == ["7", "8"]  # type: ignore[attr-defined]
+    assert finding.evidence["age_days"] == 46  # type: ignore[attr-defined]
+    assert "橙色" in finding.message_zh  # type: ignore[attr-defined]
+    paid = month("P1", SEP, {"1": 20, "7": 5, "8": 2}, {"1": 500_000, "7": 1, "8": 1})
+    assert Rule.WAGE_ARREARS not in rules(replace(facts, past=[paid]))
+    later_pay_day = replace(PROFILE, pay_day=28)  # a project's own pay day moves the bands
+    [finding] = rules(replace(facts, today=date(2026, 11, 14)), later_pay_day)[Rule.WAGE_ARREARS]
+    assert finding.severity is Severity.WARNING  # type: ignore[attr-defined]
+
+
+def test_pay_for_days_on_another_site_and_high_pay_for_few_days() -> None:
+    due = month("P1", OCT, {"1": 22, "2": 2}, {"1": 600_000, "2": 1_200_000, "3": 500_000})
+    due = replace(due, attended={"1": 22, "2": 2})
+    facts = replace(HEALTHY, due=due, elsewhere_days={"3": {"P9": 18}})
+    found = rules(facts)
+    [elsewhere] = found[Rule.WAGE_PAID_ELSEWHERE]
+    assert elsewhere.subject == "worker:3@P1" and elsewhere.severity is Severity.CRITICAL  # type: ignore[attr-defined]
+    assert elsewhere.evidence["days_elsewhere"] == {"P9": 18}  # type: ignore[attr-defined]
+    [few] = found[Rule.WAGE_HIGH_FOR_FEW_DAYS]
+    assert few.subject == "worker:2@P1" and few.severity is Severity.WARNING  # type: ignore[attr-defined]
+    modest = replace(due, paid_fen={"1": 600_000, "2": 99_999})
+    assert not {Rule.WAGE_HIGH_FOR_FEW_DAYS, Rule.WAGE_PAID_ELSEWHERE} & set(
+        rules(replace(facts, due=modest))
+    )

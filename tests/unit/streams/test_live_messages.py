@@ -40,10 +40,12 @@ def test_each_message_reads_back_as_what_was_written() -> None:
     presence = PresenceMessage(project_id="P1", headcount=2, by_team={"3": 2}, workers=["1", "2"])
     assert parse_live(to_text(presence)) == presence
 
-    payload = {"alert_id": 5, "project_id": "P1", "subject": "worker:12@P1", "evidence": {"d": 3}}
+    payload = {"alert_id": 5, "project_id": "P1", "subject": "worker:12@P1", "window": "2026-10"}
+    payload["evidence"] = {"d": 3}
     alert = parse_live(alert_text(payload))
     assert isinstance(alert, AlertMessage) and alert.alert.subject == "worker:12@P1"
-    assert alert.alert.model_extra == {"evidence": {"d": 3}}  # the rest travels along
+    assert alert.alert.evidence == {"d": 3}
+    assert alert.alert.model_extra == {"window": "2026-10"}  # the rest travels along
 
     note = NotificationMessage(alert_id=5, title_zh="新告警", project_id="P1")
     assert parse_live(to_text(note)) == note
