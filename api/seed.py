@@ -28,6 +28,11 @@ from api.stores.workers import WORKER_COLUMNS, worker_state
 from streams.attendance.timeline import AttendanceDay
 
 DEMO_PASSWORD = "SitePulse2026"
+# The demo's thresholds for the sample city (钦州, 4507), set the way a regulator sets them
+# (alert_rule_overrides): short enough that a visitor sees the simulator's incidents open
+# and clear alerts within ten minutes (see infra.launch.simulator.Incidents).
+DEMO_REGION_PREFIX = "4507"
+DEMO_THRESHOLDS: dict[str, Any] = {"unknown_faces_minutes": 3, "device_offline_minutes": 5}
 
 REGIONS = [
     ("450000", "广西壮族自治区", "province", None),

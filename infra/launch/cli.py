@@ -73,6 +73,16 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _set_demo_thresholds(dsn: str) -> None:
+    from psycopg import AsyncConnection
+
+    from alerts.store import save_overrides
+    from api.seed import DEMO_REGION_PREFIX, DEMO_THRESHOLDS
+
+    async with await AsyncConnection.connect(dsn, autocommit=True) as conn:
+        await save_overrides(conn, DEMO_REGION_PREFIX, DEMO_THRESHOLDS, actor="seed")
+
+
 def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime
 
@@ -82,6 +92,8 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     from api.payroll.sealing import DataSealer, new_bank_keypair
     from api.seed import (
         DEMO_PASSWORD,
+        DEMO_REGION_PREFIX,
+        DEMO_THRESHOLDS,
         PAYROLL_PASSWORD,
         build_sample,
         load_payroll_sample,
@@ -110,6 +122,9 @@ def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         (settings.bank_keys / "private").mkdir(parents=True, exist_ok=True, mode=0o700)
         (settings.bank_keys / "private" / "ICBC.pem").write_bytes(private)
         public_key.write_bytes(public)
+    if not args.published_thresholds:
+        asyncio.run(_set_demo_thresholds(settings.postgres_dsn))
+        print(f"demo thresholds for region {DEMO_REGION_PREFIX}: {DEMO_THRESHOLDS}")
     print("seeded: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     print(
         f"accounts: regulator-gx, officer-p001 … (password {DEMO_PASSWORD}; payroll security"
@@ -204,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="load a sample region: projects, teams, workers, accounts")
     seed.add_argument("--projects", type=int, default=3)
     seed.add_argument("--workers", type=int, default=2000, help="workers in all")
+    seed.add_argument(
+        "--published-thresholds",
+        action="store_true",
+        help="keep the published alert thresholds for the sample city (default: the demo's"
+        " shorter ones, so incidents open and clear alerts within minutes)",
+    )
     seed.set_defaults(handler=_cmd_seed)
 
     sim = sub.add_parser("simulate", help="run virtual gates that post signed passes")
@@ -223,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--incidents",
         action="store_true",
-        help="stage a burst of unknown faces and a silent gate, so alerts open and clear",
+        help="stage a burst of unknown faces (20 s in) and a gate silent for 8 minutes (from"
+        " 40 s), so alerts open and clear within ten minutes with the seed's thresholds",
     )
     sim.set_defaults(handler=_cmd_simulate)
 

@@ -34,12 +34,17 @@ class Incidents:
     sees alerts open and clear: a burst of unknown faces at the first project's first gate
     (the streaming alert opens at once and clears once the window has passed), and the last
     project's last gate silent for a while (its passes go through its other gates), which
-    the device alert reports and clears when the gate is back."""
+    the device alert reports and clears when the gate is back.
+
+    With the seed's demo thresholds (unknown faces over 3 minutes, a gate offline after 5;
+    alerts evaluated every minute) the timeline is: the spike opens at 0:20 and clears by
+    about 4:30; the gate's alert opens between 5:40 and 6:40 and clears by about 9:10. The
+    seed's wage warnings (late and short payroll, arrears) are there from the first minute."""
 
     burst_at_s: float = 20.0
     burst_faces: int = 8
     silent_from_s: float = 40.0
-    silent_for_s: float = 35 * 60.0
+    silent_for_s: float = 7.5 * 60.0
 
     def silent(self, elapsed_s: float) -> bool:
         return self.silent_from_s <= elapsed_s < self.silent_from_s + self.silent_for_s
@@ -186,14 +191,17 @@ class GateSimulator:
                 self._buffers[device_id] = []
                 self._buffer_since.pop(device_id, None)
 
-    def _stage_incidents(self, elapsed: float, moment: datetime) -> None:
+    def _stage_incidents(self, elapsed: float) -> None:
         incidents = self._plan.incidents
         if incidents is None or self._burst_sent or elapsed < incidents.burst_at_s:
             return
         self._burst_sent = True
         gate = self.sites[0].gates[0]
+        # Stamped with the real time, not the fast simulated clock (which may be hours
+        # behind while it catches up): the alert rules judge a burst by when it happened.
+        now = datetime.now(CHINA_TIME)
         for _ in range(incidents.burst_faces):
-            self._buffers[gate.device_id].append(self._model.unknown_face(gate, moment))
+            self._buffers[gate.device_id].append(self._model.unknown_face(gate, now))
             self.progress.generated += 1
         self._buffer_since.setdefault(gate.device_id, time.monotonic())
 
@@ -229,7 +237,7 @@ class GateSimulator:
                 factor = 1.0 if self._plan.flat else self._model.rate_factor(moment)
                 owed += self._plan.rate * factor * (now - last_tick)
                 last_tick = now
-                self._stage_incidents(now - started, moment)
+                self._stage_incidents(now - started)
                 while owed >= 1 and not self._done(now - started):
                     drawn, item = self._model.next_pass(moment)
                     gate = self._route_around_silence(drawn, now - started)

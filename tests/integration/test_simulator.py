@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
+from psycopg import AsyncConnection
 
+from alerts.store import load_overrides, save_overrides
+from analytics.attendance_sink import ATTENDANCE_COLUMNS
 from analytics.clickhouse import connect
-from api.seed import build_sample, load_sample
+from analytics.executor import DriverExecutor
+from api.payroll.sealing import DataSealer
+from api.seed import (
+    DEMO_THRESHOLDS,
+    build_sample,
+    load_payroll_sample,
+    load_sample,
+    sample_attendance,
+)
 from infra.launch.simulator import GateSimulator, Incidents, SimulationPlan
 from infra.settings import Settings
+from streams.local_time import BEIJING
 
 from .helpers import wait_until
 from .people import Site, auth
+from .test_alerts import evaluate
 
 
 async def test_simulated_gates_post_signed_passes_that_all_arrive(stack: Settings) -> None:
@@ -41,12 +55,35 @@ async def test_simulated_gates_post_signed_passes_that_all_arrive(stack: Setting
     await wait_until(all_stored)
 
 
-async def test_the_demo_incidents_open_an_alert_and_silence_a_gate(
+async def test_the_demo_opens_an_attendance_and_a_wage_alert_and_clears_one(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
-    """The burst of unknown faces opens the streaming alert at once; the silent gate's
-    passes go through the project's other gate, so its device alert can follow."""
-    load_sample(stack.postgres_dsn, build_sample(projects=1, workers=12, seed=5))
+    """The demo's story, driven fast: the seed's region, payroll, attendance and demo
+    thresholds (the unknown-face window cut from 3 minutes to 1 to keep the test short) and
+    the simulator's incidents. The burst opens the streaming alert at once, the silent
+    gate's passes go through the project's other gate, the first evaluation shows the
+    seed's wage warnings, and the spike clears (消警) once its window has passed."""
+    today = datetime.now(BEIJING).date()
+    sample = build_sample(projects=3, workers=36, seed=5)
+    load_sample(stack.postgres_dsn, sample)
+    sealer = DataSealer("seed-test-key-" * 3)  # as the sample payroll test seals its cards
+    load_payroll_sample(stack.postgres_dsn, sealer, sample, today=today)
+    db = DriverExecutor(connect(stack.clickhouse_url))
+    days = sample_attendance(stack.postgres_dsn, sample, today=today)
+    db.insert("attendance_days", ATTENDANCE_COLUMNS, [record.row() for record in days])
+    region = "450702"  # P001's district; the seed sets its city, 4507
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        before = (await load_overrides(conn)).get(region, {})
+        fast = {**DEMO_THRESHOLDS, "unknown_faces_minutes": 1}
+        await save_overrides(conn, region, fast, actor="test")
+        try:
+            await _run_the_incidents(stack, http, site)
+        finally:
+            restored = {k: v for k, v in before.items() if k != "version"}
+            await save_overrides(conn, region, restored, actor="test")
+
+
+async def _run_the_incidents(stack: Settings, http: httpx.AsyncClient, site: Site) -> None:
     started = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
     incidents = Incidents(burst_at_s=0, burst_faces=8, silent_from_s=0, silent_for_s=3600)
     plan = SimulationPlan(
@@ -69,14 +106,36 @@ async def test_the_demo_incidents_open_an_alert_and_silence_a_gate(
 
     await wait_until(lambda: sum(by_gate().values()) == 60)
     assert silent not in by_gate()
+    regulator = auth(site.tokens["regulator_gx"])
+
+    async def spike() -> dict[str, Any]:
+        listed = await http.get("/v1/alerts?project_id=P001&limit=500", headers=regulator)
+        return next(
+            (
+                a
+                for a in listed.json()["items"]
+                if a["rule"] == "unknown_face_spike" and a["subject"] == f"device:{other}"
+            ),
+            {},
+        )
 
     async def spike_open() -> bool:
-        listed = await http.get(
-            "/v1/alerts?status=open&project_id=P001", headers=auth(site.tokens["regulator_gx"])
-        )
-        return any(
-            a["rule"] == "unknown_face_spike" and a["subject"] == f"device:{other}"
-            for a in listed.json()["items"]
-        )
+        return (await spike()).get("status") == "open"
 
-    await wait_until(spike_open, 60)
+    await wait_until(spike_open, 60)  # from the stream, before any evaluation
+    evaluate(stack)
+    listed = await http.get("/v1/alerts?status=open&limit=500", headers=regulator)
+    opened = {(a["project_id"], a["rule"]) for a in listed.json()["items"]}
+    assert ("P003", "payroll_late") in opened  # the seed's unpaid project
+    assert ("P002", "wage_paid_headcount_short") in opened  # the one with failed payments
+    assert ("P001", "unknown_face_spike") in opened
+
+    # The burst leaves the 1-minute window; the next evaluation finds no spike and clears it.
+    await asyncio.sleep(max(0.0, 61 - (datetime.now(UTC).replace(tzinfo=None) - started).seconds))
+
+    async def spike_cleared() -> bool:
+        evaluate(stack)
+        await asyncio.sleep(2)
+        return (await spike()).get("status") == "cleared"
+
+    await wait_until(spike_cleared, 60)
