@@ -287,3 +287,55 @@ def month_counts(db: Executor, projects: Sequence[str], month: date) -> dict[str
             int(failed or 0),
         )
     return found
+
+
+@dataclass(frozen=True)
+class GroupWages:
+    """A month's figures for one team, enterprise or worker of a project."""
+
+    group: str
+    attended_workers: int
+    attended_days: int
+    paid_workers: int
+    paid_total_fen: int
+    unpaid_attended: int
+
+
+def group_figures(month: MonthWages, group_of: dict[str, str]) -> list[GroupWages]:
+    """The month split by ``group_of`` (worker -> group; "" for a worker it does not
+    name), pure."""
+    members: dict[str, set[str]] = {}
+    for worker in set(month.attended) | set(month.paid_fen):
+        members.setdefault(group_of.get(worker, ""), set()).add(worker)
+    return [
+        GroupWages(
+            group,
+            sum(1 for w in workers if w in month.attended),
+            sum(month.attended.get(w, 0) for w in workers),
+            sum(1 for w in workers if w in month.paid_fen),
+            sum(month.paid_fen.get(w, 0) for w in workers),
+            sum(1 for w in workers if w in month.attended and w not in month.paid_fen),
+        )
+        for group, workers in sorted(members.items())
+    ]
+
+
+def teams_of_workers(db: Executor, project_id: str, month: date) -> dict[str, str]:
+    """Each worker's team in the month, as their attendance days record it."""
+    first = month.replace(day=1)
+    rows = db.rows(
+        "SELECT worker_id, any(team_id) FROM attendance_days FINAL WHERE project_id = %(p)s"
+        " AND day >= %(first)s AND day <= %(last)s GROUP BY worker_id",
+        {"p": project_id, "first": first, "last": month_end(first)},
+    )
+    return {str(worker): str(team) for worker, team in rows}
+
+
+def enterprises_of_workers(db: Executor, project_id: str, month: date) -> dict[str, str]:
+    """The enterprise whose wage sheet holds each worker's line for the month."""
+    rows = db.rows(
+        "SELECT worker_id, any(enterprise_id) FROM wage_lines FINAL WHERE project_id = %(p)s"
+        " AND month = %(month)s AND current = 1 GROUP BY worker_id",
+        {"p": project_id, "month": month.replace(day=1)},
+    )
+    return {str(worker): str(enterprise) for worker, enterprise in rows}

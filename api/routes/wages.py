@@ -4,7 +4,7 @@ month; and a worker's own attendance against their pay."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -13,6 +13,7 @@ from alerts.rules import WAGE_RULES
 from alerts.wage_rules import previous_month
 from analytics import wage_queries as wq
 from api.auth.access import visible_project_ids
+from api.auth.guards import require_visible_project
 from api.auth.principal import ScopeKind
 from api.dependencies import Caller, Services
 from api.stores.alert_views import open_alert_counts
@@ -52,6 +53,24 @@ class WagesOverview(BaseModel):
     paid_workers: int
     paid_total: float
     paid_ratio: float | None
+
+
+class GroupMonth(BaseModel):
+    group: str = Field(description="team id, enterprise id or worker id; empty: not known")
+    attended_workers: int
+    attended_days: int
+    paid_workers: int
+    paid_total: float = Field(description="CNY")
+    per_head: float | None
+    paid_ratio: float | None
+    unpaid_attended: int
+
+
+class ProjectGroups(BaseModel):
+    project_id: str
+    month: str
+    by: str
+    groups: list[GroupMonth]
 
 
 class WorkerMonth(BaseModel):
@@ -134,6 +153,45 @@ async def wages_overview(
         paid_total=round(sum(item.paid_total for item in items), 2),
         paid_ratio=_ratio(paid, attended),
     )
+
+
+@router.get("/v1/wages/groups", response_model=ProjectGroups)
+async def wages_by_group(
+    who: Caller,
+    app: Services,
+    project_id: Annotated[str, Query(min_length=1, max_length=64)],
+    by: Annotated[Literal["team", "enterprise", "worker"], Query()] = "team",
+    month: MonthQuery = None,
+) -> ProjectGroups:
+    """One project's month split by team (班组), paying enterprise or worker: attended
+    against paid. A worker's team is the one their attendance records; their enterprise
+    the one whose wage sheet holds their line."""
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers see their own wages at GET /v1/me/wages")
+    chosen = _month(month)
+    async with app.pool.connection() as conn:
+        await require_visible_project(conn, who, project_id)
+    figures = (await app.clickhouse.run(wq.month_wages, [project_id], chosen))[project_id]
+    if by == "team":
+        group_of = await app.clickhouse.run(wq.teams_of_workers, project_id, chosen)
+    elif by == "enterprise":
+        group_of = await app.clickhouse.run(wq.enterprises_of_workers, project_id, chosen)
+    else:
+        group_of = {w: w for w in set(figures.attended) | set(figures.paid_fen)}
+    groups = [
+        GroupMonth(
+            group=g.group,
+            attended_workers=g.attended_workers,
+            attended_days=g.attended_days,
+            paid_workers=g.paid_workers,
+            paid_total=g.paid_total_fen / 100,
+            per_head=g.paid_total_fen / g.paid_workers / 100 if g.paid_workers else None,
+            paid_ratio=_ratio(g.paid_workers, g.attended_workers),
+            unpaid_attended=g.unpaid_attended,
+        )
+        for g in wq.group_figures(figures, group_of)
+    ]
+    return ProjectGroups(project_id=project_id, month=f"{chosen:%Y-%m}", by=by, groups=groups)
 
 
 @router.get("/v1/me/wages", response_model=MyWages)

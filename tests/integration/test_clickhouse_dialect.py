@@ -113,6 +113,8 @@ def run_every_query(db: Executor) -> dict[str, Any]:
         "wages": wq.month_wages(db, ["P1"], NOV),
         "wages_paid_by_november": wq.month_wages(db, ["P1"], NOV, paid_by=date(2026, 11, 30)),
         "months": wq.months_wages(db, ["P1", "P2"], date(2026, 8, 1), NOV),
+        "teams": wq.teams_of_workers(db, "P1", NOV),
+        "enterprises": wq.enterprises_of_workers(db, "P1", NOV),
         "counts": wq.month_counts(db, ["P1", "P2"], NOV),
         "counts_all_paid": wq.month_counts(db, ["P1"], date(2026, 8, 1)),
         "worker_totals": wq.worker_paid_totals(db, date(2026, 11, 1), date(2026, 11, 30)),
@@ -228,6 +230,8 @@ def test_every_migration_and_query_agrees_on_18_16_and_current_clickhouse(
     assert november["P1"] == wages and november["P2"].unpaid_attended == ["7"]
     assert months[date(2026, 8, 1)]["P1"].attended == {"7": 1}
     assert months[date(2026, 9, 1)]["P1"] == wq.MonthWages("P1", date(2026, 9, 1))
+    assert set(old["teams"]) == {"7", "8", "9"} and set(old["teams"].values()) <= {"", "3"}
+    assert old["enterprises"] == {"7": "3", "8": "3"}
     assert old["counts"]["P1"] == wq.MonthCounts("P1", 3, 3, 1, 600000, 2, 1, 1)
     assert old["counts"]["P2"] == wq.MonthCounts("P2", 1, 1, 0, 0, 1, 1, 0)
     assert old["counts_all_paid"]["P1"] == wq.MonthCounts("P1", 1, 1, 0, 0, 1, 1, 0)

@@ -237,6 +237,25 @@ async def test_late_payroll_and_the_attendance_wage_rules_fire_and_clear(
     [figures] = paid.json()["projects"]
     assert (figures["paid_workers"], figures["paid_total"], figures["per_head"]) == (2, 4200, 2100)
     assert figures["sheet_states"] == ["reconciled"] and figures["open_wage_alerts"] == 0
+    groups = f"/v1/wages/groups?month={DUE:%Y-%m}&project_id={site.project_a}"
+    by_enterprise = (await http.get(f"{groups}&by=enterprise", headers=officer)).json()
+    assert by_enterprise["groups"] == [
+        {
+            "group": str(site.enterprise_id),
+            "attended_workers": 2,
+            "attended_days": 6,
+            "paid_workers": 2,
+            "paid_total": 4200.0,
+            "per_head": 2100.0,
+            "paid_ratio": 1.0,
+            "unpaid_attended": 0,
+        }
+    ]
+    by_worker = (await http.get(f"{groups}&by=worker", headers=officer)).json()["groups"]
+    assert {g["group"]: g["paid_total"] for g in by_worker} == {str(w1): 2100, str(w2): 2100}
+    elsewhere = await http.get(groups, headers=auth(site.tokens["officer_b"]))
+    assert elsewhere.status_code == 404  # another project's officer
+    assert (await http.get(f"{groups}&by=trade", headers=officer)).status_code == 422
     browser.find_element(By.ID, "show").click()
     await until(browser, lambda b: "已对账" in row_of(b, site.project_a))
     assert "100.0%" in row_of(browser, site.project_a)
