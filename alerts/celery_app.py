@@ -129,7 +129,11 @@ def deliver(
         if url and secret:
             attempt("webhook", url, lambda: send_webhook(url, secret, payload))
         people = recipients(
-            conn, payload["project_id"], severity=payload["severity"], transition=transition
+            conn,
+            payload["project_id"],
+            rule=payload["rule"],
+            severity=payload["severity"],
+            transition=transition,
         )
         text = email_text(payload)
         for person in people:

@@ -1,7 +1,8 @@
 """Who hears about an alert, and when (pure rules plus one PostgreSQL query).
 
 The project's labour officers and the contractors taking part hear of every transition;
-regulators covering the project's region hear of critical alerts and of escalations.
+regulators covering the project's region hear of critical alerts and of escalations. A late
+payroll is the managers' to put right first: regulators hear of it when it is escalated.
 Quiet hours (Beijing time) defer email and SMS to their end, except for critical alerts.
 """
 
@@ -15,6 +16,15 @@ from psycopg import Connection
 
 from streams.local_time import BEIJING
 from streams.regions import region_prefix
+
+#: Critical rules that go to the regulator only once escalated (unacknowledged too long).
+MANAGERS_FIRST = frozenset({"payroll_late"})
+
+
+def regulators_hear(rule: str, severity: str, transition: str) -> bool:
+    if transition == "escalated":
+        return True
+    return severity == "critical" and rule not in MANAGERS_FIRST
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ def quiet_until(recipient: Recipient, now: datetime) -> datetime | None:
 
 
 def recipients(
-    conn: Connection[Any], project_id: str, *, severity: str, transition: str
+    conn: Connection[Any], project_id: str, *, rule: str, severity: str, transition: str
 ) -> list[Recipient]:
     project = conn.execute(
         "SELECT region_code FROM projects WHERE project_id = %s", (project_id,)
@@ -68,7 +78,7 @@ def recipients(
     for user_id, login, role, scope_kind, scope_id, channels, email, phone, q_start, q_end in rows:
         if scope_kind == "region":
             covers = region.startswith(region_prefix(scope_id))
-            if not covers or (severity != "critical" and transition != "escalated"):
+            if not covers or not regulators_hear(rule, severity, transition):
                 continue
         chosen.append(
             Recipient(user_id, login, role, tuple(channels), email, phone, q_start, q_end)

@@ -34,7 +34,10 @@ class Incidents:
     sees alerts open and clear: a burst of unknown faces at the first project's first gate
     (the streaming alert opens at once and clears once the window has passed), and the last
     project's last gate silent for a while (its passes go through its other gates), which
-    the device alert reports and clears when the gate is back.
+    the device alert reports and clears when the gate is back. Also, from the start: a few
+    workers of the first project who enter and never pass out (reported once the shift has
+    ended, 22:00), and a share of the second project's roster who never come, so its update
+    rate sinks below 85 % while the others' climb above it as the day's workers arrive.
 
     With the seed's demo thresholds (unknown faces over 3 minutes, a gate offline after 5;
     alerts evaluated every minute) the timeline is: the spike opens at 0:20 and clears by
@@ -45,6 +48,8 @@ class Incidents:
     burst_faces: int = 8
     silent_from_s: float = 40.0
     silent_for_s: float = 7.5 * 60.0
+    stay_inside: int = 3
+    absent_share: float = 0.25
 
     def silent(self, elapsed_s: float) -> bool:
         return self.silent_from_s <= elapsed_s < self.silent_from_s + self.silent_for_s
@@ -136,7 +141,18 @@ class GateSimulator:
         if disabled:
             raise SitePulseError(f"these gates are disabled in the registry: {', '.join(disabled)}")
         self.registered = self._use_registered_workers()
+        self._stage_site_incidents()
         return len(self.secrets)
+
+    def _stage_site_incidents(self) -> None:
+        incidents = self._plan.incidents
+        if incidents is None:
+            return
+        first, sinking = self.sites[0], self.sites[1 % len(self.sites)]
+        first.stays.update(first.workers[: incidents.stay_inside])
+        absent = int(len(sinking.workers) * incidents.absent_share)
+        # Still on the roster; the gates never see them.
+        del sinking.workers[len(sinking.workers) - absent :]
 
     def _use_registered_workers(self) -> int:
         """Where a project has workers on its roster (``sitepulse seed``), its gates see them,

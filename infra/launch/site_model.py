@@ -43,6 +43,7 @@ class Project:
     gates: list[Gate]
     workers: list[str]
     on_site: set[str] = field(default_factory=set)
+    stays: set[str] = field(default_factory=set)  # once in, they never pass out
 
 
 def build_sites(projects: int, gates: int, workers: int) -> list[Project]:
@@ -118,7 +119,8 @@ class SiteModel:
         site = self._rng.choice(self.sites)
         wants_entry = self._rng.random() < entry_share(self.hour_of(moment))
         off_site = len(site.workers) - len(site.on_site)
-        if (wants_entry and off_site == 0) or (not wants_entry and not site.on_site):
+        leavers = site.on_site - site.stays
+        if (wants_entry and off_site == 0) or (not wants_entry and not leavers):
             wants_entry = not wants_entry
         if wants_entry:
             worker = self._rng.choice(site.workers)
@@ -126,7 +128,7 @@ class SiteModel:
                 worker = self._rng.choice(site.workers)
             site.on_site.add(worker)
         else:
-            worker = self._rng.choice(tuple(site.on_site))
+            worker = self._rng.choice(tuple(leavers))
             site.on_site.discard(worker)
         direction = "in" if wants_entry else "out"
         lanes = [g for g in site.gates if g.direction in (direction, "unknown")] or site.gates

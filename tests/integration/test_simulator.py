@@ -91,6 +91,9 @@ async def _run_the_incidents(stack: Settings, http: httpx.AsyncClient, site: Sit
     )
     simulator = GateSimulator(stack, plan)
     simulator.provision()
+    roster, simulated = simulator.registered, simulator.sites[0]
+    # A quarter of the roster never comes (the update rate sinks); three never pass out.
+    assert len(simulated.workers) == roster - roster // 4 and len(simulated.stays) == 3
     progress = await simulator.run(show_progress=False)
     assert (progress.generated, progress.accepted, progress.rejected) == (60, 60, 0)  # burst too
     silent, other = simulator.silent_gate.device_id, simulator.sites[0].gates[0].device_id

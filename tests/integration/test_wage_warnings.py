@@ -5,9 +5,11 @@ through the API's payroll steps and the streams worker's wage sink."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -28,7 +30,7 @@ from streams.local_time import BEIJING
 from .chromium import log_in, text_of, until
 from .helpers import wait_until
 from .people import PASSWORD, Site, auth
-from .receiver import StandInBank
+from .receiver import Mailbox, StandInBank
 from .test_alerts import alerts_of, evaluate
 from .test_payroll import (
     bank_keypair,
@@ -342,3 +344,46 @@ async def test_pay_against_days_elsewhere_and_a_projects_own_pay_day(
     moved_arrears = (await arrears_of(http, regulator, project))[f"{DUE:%Y-%m}"]
     assert moved_arrears["evidence"]["pay_date"] == f"{pay_date(DUE, 1)}"
     assert moved_arrears["alert_id"] == arrears["alert_id"]
+
+
+async def test_a_late_payroll_reaches_the_managers_at_once_and_the_regulator_when_escalated(
+    stack: Settings, http: httpx.AsyncClient, site: Site, mailbox: Mailbox
+) -> None:
+    project = site.project_a
+    officer_mail = f"officer-late-{project.lower()}@example.cn"
+    regulator_mail = f"regulator-late-{project.lower()}@example.cn"
+    for role, address in (("officer_a", officer_mail), ("regulator_gx", regulator_mail)):
+        saved = await http.put(
+            "/v1/me/notification-preferences",
+            json={"channels": ["email"], "email": address},
+            headers=auth(site.tokens[role]),
+        )
+        assert saved.status_code == 200, saved.text
+    await recorded_wage_account(stack, site, project, "6212260000000003")
+    record_days(stack, project, "930001", DUE, 4)  # attended, and no payroll at all
+
+    def late_mail(address: str) -> list[EmailMessage]:
+        return [
+            m
+            for m in mailbox.to(address)
+            if "工资未按时发放" in str(m["Subject"]) and project in m.get_content()
+        ]
+
+    evaluate(stack)
+    await wait_until(lambda: len(late_mail(officer_mail)) == 1, 60)
+    assert str(late_mail(officer_mail)[0]["Subject"]).startswith("新告警")
+    await asyncio.sleep(2)  # (the same delivery task would have mailed the regulator)
+    assert late_mail(regulator_mail) == []  # the managers' to put right first
+    late = next(
+        a
+        for k, a in (await alerts_of(http, site.tokens["officer_a"], project)).items()
+        if k.startswith("payroll_late|")
+    )
+    async with await AsyncConnection.connect(stack.postgres_dsn, autocommit=True) as conn:
+        await conn.execute(  # as if opened two days ago and never acknowledged
+            "UPDATE alerts SET opened_at = now() - interval '2 days' WHERE alert_id = %s",
+            (late["alert_id"],),
+        )
+    evaluate(stack)
+    await wait_until(lambda: len(late_mail(regulator_mail)) == 1, 60)
+    assert str(late_mail(regulator_mail)[0]["Subject"]).startswith("告警升级")

@@ -188,3 +188,13 @@ def test_dark_gates_hold_the_attendance_rules_only_for_a_while() -> None:
 def test_thresholds_that_would_switch_a_warning_off_are_refused(values: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(values))):
         validate_overrides(values)
+
+
+def test_regulators_hear_of_red_alerts_at_once_but_of_a_late_payroll_when_escalated() -> None:
+    from alerts.recipients import regulators_hear
+
+    assert regulators_hear("device_offline", "critical", "opened")
+    assert not regulators_hear("device_offline", "warning", "opened")
+    assert not regulators_hear("wage_arrears", "major", "raised")
+    assert not regulators_hear("payroll_late", "critical", "opened")
+    assert regulators_hear("payroll_late", "critical", "escalated")

@@ -46,3 +46,15 @@ def test_the_fast_clock_never_runs_ahead_of_real_time() -> None:
     real_now = start + timedelta(hours=1)
     assert model.sim_time(3, not_after=real_now) == start + timedelta(minutes=30)
     assert model.sim_time(60, not_after=real_now) == real_now  # 10 h simulated: caught up
+
+
+def test_workers_who_stay_never_pass_out() -> None:
+    sites = build_sites(projects=1, gates=2, workers=20)
+    stays = set(sites[0].workers[:3])
+    sites[0].stays.update(stays)
+    model = SiteModel(sites, seed=4, start=datetime(2026, 11, 21, 5, tzinfo=UTC), speed=60)
+    moment = datetime(2026, 11, 21, 6, tzinfo=UTC)
+    passes = [model.next_pass(moment + timedelta(minutes=step))[1] for step in range(600)]
+    out = {p["worker_id"] for p in passes if p["direction"] == "out"}
+    came = {p["worker_id"] for p in passes if p["direction"] == "in"}
+    assert stays <= came and not stays & out and len(out) > 10
