@@ -5,6 +5,9 @@ accepted whole or rejected whole: on 4xx nothing of it was published, so the dev
 can fix and resend it. ``event_id`` is ``<device_id>:<serial>``, which makes a resent
 batch harmless downstream.
 
+Vendor terminals speak their own protocols: ZKTeco PUSH at ``/iclock/*``
+(:mod:`ingest.zkteco_routes`).
+
 ``POST /v1/frames`` takes one signed capture (a base64 JPEG) from a face gate. The JPEG
 is decoded here, so a broken image gets its 422 at the edge; the snapshot is stored and
 the frame goes to ``gate.frames`` for matching.
@@ -36,12 +39,14 @@ from infra.snapshots import SnapshotStore, project_of, snapshot_ref
 from ingest.auth import DeviceAuthenticator
 from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.producer import EventPublisher, ProjectEvent
+from ingest.terminals import TerminalDirectory
+from ingest.zkteco_routes import zkteco_routes
 from streams.channels import device_seen_key
 from streams.event_time import EventTimeWindow
 from streams.faces.images import ImageDecodeError, decode_jpeg
 from streams.frame_records import FrameEvent, FrameUpload, parse_frame_upload
 from streams.records import PassEvent, parse_device_batch, parse_heartbeat
-from streams.topics import GATE_FRAMES, GATE_PASSES
+from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES
 
 log = logging.getLogger(__name__)
 _BYTES_PER_EVENT_LIMIT = 2048
@@ -108,6 +113,8 @@ def create_app(settings: Settings) -> Starlette:
         settings.topic(GATE_FRAMES),
         max_request_bytes=2 * settings.frame_max_bytes,
     )
+    letters = EventPublisher(settings.kafka_bootstrap, settings.topic(DEAD_LETTER))
+    terminals = TerminalDirectory(pool, ttl_s=settings.device_cache_ttl_s)
     snapshots = SnapshotStore(settings.snapshot_dir)
     window = EventTimeWindow.of(settings)
     max_batch_body = settings.ingest_max_batch * _BYTES_PER_EVENT_LIMIT
@@ -256,6 +263,7 @@ def create_app(settings: Settings) -> Starlette:
         await pool.open()
         await passes.start()
         await frames.start()
+        await letters.start()
         purger = asyncio.create_task(purge_snapshots())
         try:
             yield
@@ -263,13 +271,19 @@ def create_app(settings: Settings) -> Starlette:
             purger.cancel()
             with suppress(asyncio.CancelledError):
                 await purger
+            await letters.stop()
             await frames.stop()
             await passes.stop()
             await pool.close()
             await redis.aclose()
 
-    # Heartbeats and anything else: 4 KiB.
-    limits = {"/v1/passes": max_batch_body, "/v1/frames": max_frame_body}
+    # Heartbeats and anything else: 4 KiB. A terminal's push: a day's backlog, or a photo.
+    limits = {
+        "/v1/passes": max_batch_body,
+        "/v1/frames": max_frame_body,
+        "/iclock/cdata": max(settings.frame_max_bytes + 4096, 1 << 20),
+        "/iclock/devicecmd": 64 * 1024,
+    }
     return Starlette(
         middleware=[Middleware(BodyLimit, limit_for=lambda path: limits.get(path, 4096))],
         exception_handlers={Exception: outage_response},
@@ -277,6 +291,14 @@ def create_app(settings: Settings) -> Starlette:
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),
             Route("/v1/heartbeats", _refusing(post_heartbeat), methods=["POST"]),
+            *zkteco_routes(
+                settings,
+                pool=pool,
+                redis=redis,
+                terminals=terminals,
+                passes=passes,
+                letters=letters,
+            ),
             Route("/healthz", healthz),
             metrics_route(),
         ],

@@ -13,11 +13,15 @@ from api.stores.devices import (
     DeviceIn,
     DeviceView,
     IssuedCredential,
+    RosterGap,
+    UnknownDevice,
     device_project,
     disable_device,
     issue_device,
     list_devices,
+    roster_gaps,
     rotate_device,
+    unknown_devices,
 )
 from infra.errors import ConfirmationRequiredError, FieldProblem, ForbiddenError, InvalidInputError
 
@@ -77,3 +81,22 @@ async def post_device_disable(
         await require_visible_project(conn, who, await device_project(conn, device_id))
         await disable_device(conn, device_id, actor=actor_of(who), reason=body.reason)
     return Disabled(device_id=device_id, disabled=True)
+
+
+@router.get("/v1/projects/{project_id}/devices/roster", response_model=Items[RosterGap])
+async def get_roster_gaps(project_id: TextId, who: Caller, app: Services) -> Items[RosterGap]:
+    """人员下发: what each vendor terminal of the project still lacks of its roster."""
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot list devices")
+    async with app.pool.connection() as conn:
+        await require_visible_project(conn, who, project_id)
+        return Items[RosterGap](items=await roster_gaps(conn, project_id))
+
+
+@router.get("/v1/unknown-devices", response_model=Items[UnknownDevice])
+async def get_unknown_devices(who: Caller, app: Services) -> Items[UnknownDevice]:
+    """Vendor terminals that called and are not registered: a labour officer adopts one by
+    registering it in a project with its protocol and serial number."""
+    require_registrar(who, "adopt devices")
+    async with app.pool.connection() as conn:
+        return Items[UnknownDevice](items=await unknown_devices(conn))

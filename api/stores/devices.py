@@ -11,16 +11,21 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 from psycopg import AsyncConnection
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.stores.audit import audit
 from api.stores.outbox import record_change
+from api.stores.rows import reading
 from infra.errors import ConflictError, NotFoundError
 from streams.records import NEW_ID_PATTERN
+
+PROTOCOLS = ("sitepulse", "zkteco", "hikvision", "dahua", "httpv2")
 
 
 class DeviceIn(BaseModel):
@@ -30,6 +35,29 @@ class DeviceIn(BaseModel):
     direction: str = Field(default="unknown", pattern=r"^(in|out|unknown)$")
     vendor: str = Field(default="", max_length=64)
     model: str = Field(default="", max_length=64)
+    protocol: str = Field(
+        default="sitepulse",
+        pattern=r"^(sitepulse|zkteco|hikvision|dahua|httpv2)$",
+        description="how the terminal talks: SitePulse's signed JSON, or its vendor's protocol",
+    )
+    serial_number: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="the terminal's serial number (SN): how a vendor terminal is known",
+    )
+    timezone: str = Field(
+        default="Asia/Shanghai", max_length=64, description="the zone of the terminal's clock"
+    )
+
+    @model_validator(mode="after")
+    def _vendor_terminals_have_a_serial(self) -> DeviceIn:
+        if self.protocol != "sitepulse" and self.serial_number is None:
+            raise ValueError("a vendor terminal needs its serial_number")
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        return self
 
 
 class IssuedCredential(BaseModel):
@@ -69,12 +97,26 @@ async def issue_device(
     secret = new_secret()
     async with conn.transaction():
         cursor = await conn.execute(
-            "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING device_id",
-            (device.device_id, project_id, secret, device.direction, device.vendor, device.model),
+            "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model,"
+            " protocol, serial_number, timezone) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING RETURNING device_id",
+            (
+                device.device_id,
+                project_id,
+                secret,
+                device.direction,
+                device.vendor,
+                device.model,
+                device.protocol,
+                device.serial_number,
+                device.timezone,
+            ),
         )
         if await cursor.fetchone() is None:
-            raise ConflictError(f"device {device.device_id!r} already exists")
+            raise ConflictError(
+                f"device {device.device_id!r} (or serial {device.serial_number!r}) already exists"
+            )
+
         await audit(
             conn,
             actor=actor,
@@ -121,20 +163,19 @@ class DeviceView(BaseModel):
     vendor: str
     model: str
     disabled: bool
+    protocol: str = "sitepulse"
+    serial_number: str | None = None
+    timezone: str = "Asia/Shanghai"
 
 
 async def list_devices(conn: AsyncConnection[Any], project_id: str) -> list[DeviceView]:
-    cursor = await conn.execute(
+    cursor = await reading(conn, DeviceView).execute(
         "SELECT device_id, project_id, direction, vendor, model, disabled_at IS NOT NULL"
-        " FROM devices WHERE project_id = %s ORDER BY device_id",
+        " AS disabled, protocol, serial_number, timezone FROM devices WHERE project_id = %s"
+        " ORDER BY device_id",
         (project_id,),
     )
-    return [
-        DeviceView(
-            device_id=r[0], project_id=r[1], direction=r[2], vendor=r[3], model=r[4], disabled=r[5]
-        )
-        for r in await cursor.fetchall()
-    ]
+    return await cursor.fetchall()
 
 
 async def disable_device(
@@ -168,6 +209,7 @@ class DeviceRecord:
     direction: str = "unknown"
     vendor: str = "sitepulse-sim"
     model: str = "virtual-gate"
+    protocol: str = "sitepulse"  # a vendor terminal's serial number is its device id
 
 
 def provision_devices(dsn: str, devices: Iterable[DeviceRecord]) -> int:
@@ -191,12 +233,18 @@ def ensure_devices(dsn: str, devices: Iterable[DeviceRecord]) -> dict[str, str]:
     Existing devices keep their secret, so two simulators of one site can run side by side.
     """
     wanted = list(devices)
-    rows = [(d.device_id, d.project_id, d.secret, d.direction, d.vendor, d.model) for d in wanted]
+    rows = [
+        (d.device_id, d.project_id, d.secret, d.direction, d.vendor, d.model, d.protocol)
+        for d in wanted
+    ]
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
+        # A gate simulated in another protocol than last time keeps its id and secret.
         cursor.executemany(
-            "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (device_id) DO NOTHING",
-            rows,
+            "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model,"
+            " protocol, serial_number) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+            " CASE WHEN %s <> 'sitepulse' THEN %s END) ON CONFLICT (device_id) DO UPDATE SET"
+            " protocol = EXCLUDED.protocol, serial_number = EXCLUDED.serial_number",
+            [(*row, row[-1], row[0]) for row in rows],
         )
         cursor.execute(
             "SELECT device_id, secret FROM devices"
@@ -204,3 +252,59 @@ def ensure_devices(dsn: str, devices: Iterable[DeviceRecord]) -> dict[str, str]:
             ([d.device_id for d in wanted],),
         )
         return {device_id: secret for device_id, secret in cursor.fetchall()}
+
+
+class RosterGap(BaseModel):
+    device_id: str
+    protocol: str
+    lacking: int = Field(description="roster workers the terminal has not acknowledged")
+    extra: int = Field(description="departed workers the terminal still holds")
+    in_flight: int = Field(description="commands queued or sent, not yet answered")
+
+
+async def roster_gaps(conn: AsyncConnection[Any], project_id: str) -> list[RosterGap]:
+    """For each vendor terminal of the project, what it still lacks (人员下发): read from
+    ``device_commands``, which ingest writes as terminals poll and answer."""
+    cursor = await conn.execute(
+        "WITH latest AS (SELECT DISTINCT ON (device_id, worker_id) device_id, worker_id,"
+        "  action, state FROM device_commands ORDER BY device_id, worker_id, command_id DESC),"
+        " roster AS (SELECT worker_id FROM memberships"
+        "  WHERE project_id = %(p)s AND status = 'active')"
+        " SELECT d.device_id, d.protocol,"
+        " (SELECT count(*) FROM roster r WHERE NOT EXISTS (SELECT 1 FROM latest l"
+        "   WHERE l.device_id = d.device_id AND l.worker_id = r.worker_id"
+        "   AND l.action = 'add' AND l.state = 'done')),"
+        " (SELECT count(*) FROM latest l WHERE l.device_id = d.device_id AND l.action = 'add'"
+        "   AND l.state = 'done' AND l.worker_id NOT IN (SELECT worker_id FROM roster)),"
+        " (SELECT count(*) FROM latest l WHERE l.device_id = d.device_id"
+        "   AND l.state IN ('queued', 'sent'))"
+        " FROM devices d WHERE d.project_id = %(p)s AND d.protocol <> 'sitepulse'"
+        " AND d.disabled_at IS NULL ORDER BY d.device_id",
+        {"p": project_id},
+    )
+    return [
+        RosterGap(device_id=d, protocol=p, lacking=a, extra=b, in_flight=c)
+        for d, p, a, b, c in await cursor.fetchall()
+    ]
+
+
+class UnknownDevice(BaseModel):
+    protocol: str
+    serial_number: str
+    address: str
+    first_seen: datetime
+    last_seen: datetime
+    requests: int
+
+
+async def unknown_devices(conn: AsyncConnection[Any], limit: int = 500) -> list[UnknownDevice]:
+    """The latest unregistered callers (ingest notes them; those since registered are
+    left out)."""
+    cursor = await reading(conn, UnknownDevice).execute(
+        "SELECT u.protocol, u.serial_number, u.address, u.first_seen, u.last_seen, u.requests"
+        " FROM unknown_devices u WHERE NOT EXISTS (SELECT 1 FROM devices d"
+        "  WHERE d.protocol = u.protocol AND d.serial_number = u.serial_number)"
+        " ORDER BY u.last_seen DESC LIMIT %s",
+        (limit,),
+    )
+    return await cursor.fetchall()

@@ -147,6 +147,7 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         speed=args.speed,
         flat=args.flat,
         incidents=Incidents() if args.incidents else None,
+        protocol=args.protocol,
     )
     simulator = GateSimulator(settings, plan)
     gates = simulator.provision()
@@ -241,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulated s per real s (default: ~3 passes per worker per simulated day)",
     )
     sim.add_argument("--flat", action="store_true", help="constant rate, no daily peaks")
+    sim.add_argument(
+        "--protocol",
+        choices=["sitepulse", "zkteco"],
+        default="sitepulse",
+        help="what the gates speak: SitePulse's signed JSON, or ZKTeco PUSH (/iclock)",
+    )
     sim.add_argument(
         "--incidents",
         action="store_true",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from ingest.signing import (
 )
 
 from .helpers import new_device
+from .people import Site, auth
 
 JSON_SCALARS = (
     st.none()
@@ -143,6 +145,56 @@ def test_random_headers_get_no_server_error(stack: Settings) -> None:
         encoded = {name: value.encode("latin-1") for name, value in headers.items()}
         response = client.post(path, content=body, headers=encoded)  # type: ignore[arg-type]
         assert response.status_code < 500, (path, headers, response.text)
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        check()
+
+
+ATTLOG_LINE = st.lists(
+    st.sampled_from(["1001", "2026-11-30 07:58:12", "0", "15", "255", "", "张三"])
+    | st.text(max_size=20),
+    max_size=8,
+).map("\t".join)
+
+
+async def test_a_zkteco_terminal_sending_anything_gets_no_server_error(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    """Whatever a registered terminal pushes or answers (lines, bytes, GBK, NULs), ingest
+    answers 200 (every line acknowledged) and never a 5xx; an odd serial gets a 4xx."""
+    officer = auth(site.tokens["officer_a"])
+    serial = f"FUZZ{uuid.uuid4().hex[:8].upper()}"
+    registered = await http.post(
+        f"/v1/projects/{site.project_a}/devices",
+        json={"device_id": f"zk-{serial}", "protocol": "zkteco", "serial_number": serial},
+        headers=officer,
+    )
+    assert registered.status_code == 201, registered.text
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    bodies = (
+        st.lists(ATTLOG_LINE, max_size=6).map(lambda lines: "\n".join(lines).encode())
+        | st.binary(max_size=200)
+        | st.text(max_size=80).map(lambda text: text.encode("gb18030"))
+    )
+
+    @settings(
+        max_examples=120, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    @given(
+        path=st.sampled_from(["/iclock/cdata", "/iclock/devicecmd", "/iclock/getrequest"]),
+        table=st.sampled_from(["ATTLOG", "OPERLOG", "ATTPHOTO", ""]) | st.text(max_size=10),
+        body=bodies,
+        odd_serial=st.none() | st.text(max_size=70),
+    )
+    def check(path: str, table: str, body: bytes, odd_serial: str | None) -> None:
+        params = {"SN": serial if odd_serial is None else odd_serial, "table": table}
+        if path == "/iclock/getrequest":
+            response = client.get(path, params=params)
+        else:
+            response = client.post(path, params=params, content=body)
+        assert response.status_code < 500, (path, table, body[:200], response.text)
+        if odd_serial is None:
+            assert response.status_code == 200, (path, response.text)
 
     with httpx.Client(base_url=base, timeout=30) as client:
         check()

@@ -1,0 +1,66 @@
+"""Vendor terminals as ingest knows them: looked up by protocol and serial number (through a
+short cache), and the serials that call without being registered, kept for a labour
+officer to adopt into a project."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from psycopg_pool import AsyncConnectionPool
+
+from streams.records import Direction
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class Terminal:
+    device_id: str
+    project_id: str
+    direction: Direction
+    zone: ZoneInfo
+
+
+class TerminalDirectory:
+    """``find`` answers None for a serial that is not registered (or is disabled), and
+    notes it in ``unknown_devices``."""
+
+    def __init__(self, pool: AsyncConnectionPool, *, ttl_s: float) -> None:
+        self._pool = pool
+        self._ttl_s = ttl_s
+        self._cache: dict[tuple[str, str], tuple[float, Terminal | None]] = {}
+
+    async def find(self, protocol: str, serial_number: str, address: str) -> Terminal | None:
+        key = (protocol, serial_number)
+        cached = self._cache.get(key)
+        if cached and time.monotonic() - cached[0] < self._ttl_s:
+            return cached[1]
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT device_id, project_id, direction, timezone FROM devices"
+                " WHERE protocol = %s AND serial_number = %s AND disabled_at IS NULL",
+                key,
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                await conn.execute(
+                    "INSERT INTO unknown_devices (protocol, serial_number, address)"
+                    " VALUES (%s, %s, %s) ON CONFLICT (protocol, serial_number) DO UPDATE"
+                    " SET last_seen = now(), address = EXCLUDED.address,"
+                    " requests = unknown_devices.requests + 1",
+                    (protocol, serial_number, address[:64]),
+                )
+        terminal = None
+        if row is not None:
+            terminal = Terminal(str(row[0]), str(row[1]), Direction(row[2]), _zone(str(row[3])))
+        self._cache[key] = (time.monotonic(), terminal)
+        return terminal
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return _SHANGHAI

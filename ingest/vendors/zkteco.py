@@ -1,0 +1,181 @@
+"""ZKTeco's PUSH protocol (ADMS, "iclock"), the pure part: what a terminal sends, read
+into passes, and what the server answers, written as the terminal expects it.
+
+A terminal polls the server over plain HTTP and is known by its serial number (``SN``):
+
+- ``GET /iclock/cdata?SN=..&options=all`` opens a session; the reply sets its options
+  (which tables to push, how often, its time zone).
+- ``POST /iclock/cdata?SN=..&table=ATTLOG`` pushes attendance records, one per line, tab
+  separated: ``PIN  YYYY-MM-DD HH:MM:SS  status  verify  workcode  reserved...``, in the
+  terminal's local time with no zone. The reply is ``OK: <records taken>``.
+- ``table=OPERLOG`` pushes operation and user records; ``table=ATTPHOTO`` a capture photo
+  after a few header lines.
+- ``GET /iclock/getrequest?SN=..`` is the heartbeat and the command poll: the reply is
+  ``OK`` or commands, one per line, ``C:<id>:<command>``.
+- ``POST /iclock/devicecmd?SN=..`` reports command results: ``ID=<id>&Return=<code>&CMD=..``
+  lines (``Return=0`` is success).
+
+Records have no id of their own: a pass is identified by terminal, person and time, which
+makes a backlog the terminal sends again after a reconnect harmless downstream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from streams.records import Direction, PassMethod
+
+#: ATTLOG status: 0 check-in, 1 check-out, 2 break-out, 3 break-in, 4 overtime-in,
+#: 5 overtime-out; anything else (255: not set) takes the terminal's own direction.
+_STATUS_DIRECTION = {
+    "0": Direction.IN,
+    "1": Direction.OUT,
+    "2": Direction.OUT,
+    "3": Direction.IN,
+    "4": Direction.IN,
+    "5": Direction.OUT,
+}
+#: ATTLOG verify mode: 15 face, 4 card (with 3/11 password and card variants); a
+#: fingerprint or password pass is still the person's own: it counts as a card pass.
+_VERIFY_METHOD = {"15": PassMethod.FACE, "25": PassMethod.FACE}
+_MAX_PIN = 24
+
+
+@dataclass(frozen=True)
+class AttRecord:
+    """One readable ATTLOG line, as a pass of the person the terminal knows as ``pin``."""
+
+    pin: str
+    occurred_at: datetime  # aware
+    direction: Direction
+    method: PassMethod
+    line: str
+
+    @property
+    def serial(self) -> int:
+        """A stable number for terminal-independent identity: person + local time."""
+        digest = hashlib.sha256(f"{self.pin}|{self.occurred_at.isoformat()}".encode()).digest()
+        return int.from_bytes(digest[:7], "big")
+
+
+@dataclass(frozen=True)
+class BadLine:
+    number: int  # 1-based
+    line: str
+    reason: str
+
+
+def decode(body: bytes) -> str:
+    """Terminals write UTF-8 or, on older Chinese firmware, GBK; names may be either."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("gb18030", errors="replace")
+
+
+def parse_attlog(
+    body: bytes, *, zone: ZoneInfo, default: Direction
+) -> tuple[list[AttRecord], list[BadLine]]:
+    """The records of an ATTLOG push and the lines that are not records (total: every
+    line is one or the other; blank lines and trailing NULs are neither)."""
+    records: list[AttRecord] = []
+    bad: list[BadLine] = []
+    for number, raw in enumerate(decode(body).replace("\x00", "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        fields = [part.strip() for part in line.split("\t")]
+        if len(fields) < 2:
+            fields = line.split()  # some firmware separates with spaces
+            fields = [fields[0], " ".join(fields[1:3]), *fields[3:]] if len(fields) >= 3 else []
+        if len(fields) < 2:
+            bad.append(BadLine(number, line, "not PIN<TAB>time"))
+            continue
+        pin = fields[0]
+        if not pin.isascii() or not pin.isalnum() or len(pin) > _MAX_PIN:
+            bad.append(BadLine(number, line, "the person number is not 1-24 letters or digits"))
+            continue
+        try:
+            local = datetime.strptime(fields[1], "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            bad.append(BadLine(number, line, "the time is not YYYY-MM-DD HH:MM:SS"))
+            continue
+        status = fields[2] if len(fields) > 2 else ""
+        verify = fields[3] if len(fields) > 3 else ""
+        records.append(
+            AttRecord(
+                pin=pin,
+                occurred_at=local.replace(tzinfo=zone),
+                direction=_STATUS_DIRECTION.get(status, default),
+                method=_VERIFY_METHOD.get(verify, PassMethod.CARD),
+                line=line,
+            )
+        )
+    return records, bad
+
+
+def options_reply(serial_number: str, *, utc_offset_hours: int, poll_s: int = 10) -> str:
+    """The reply to the session's opening: push attendance and photos in real time."""
+    lines = [
+        f"GET OPTION FROM: {serial_number}",
+        "ATTLOGStamp=None",
+        "OPERLOGStamp=9999",
+        "ATTPHOTOStamp=None",
+        "ErrorDelay=30",
+        f"Delay={poll_s}",
+        "TransTimes=00:00;14:05",
+        "TransInterval=1",
+        "TransFlag=TransData AttLog\tOpLog\tAttPhoto\tEnrollUser\tChgUser\tUserPic",
+        f"TimeZone={utc_offset_hours}",
+        "Realtime=1",
+        "Encrypt=None",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command_id: int
+    code: int  # 0: done; negative: the terminal's error
+    command: str
+
+
+def parse_command_results(body: bytes) -> list[CommandResult]:
+    """``ID=..&Return=..&CMD=..`` lines; lines without a numeric id and code are skipped."""
+    found = []
+    for line in decode(body).replace("\x00", "").splitlines():
+        values = dict(parse_qsl(line.strip(), keep_blank_values=True))
+        try:
+            found.append(
+                CommandResult(int(values["ID"]), int(values["Return"]), values.get("CMD", ""))
+            )
+        except (KeyError, ValueError):
+            continue
+    return found
+
+
+def _field(value: str) -> str:
+    """A value safe inside a tab-separated command: no tabs, line breaks or NULs."""
+    return "".join(" " if ch in "\t\r\n\x00" else ch for ch in value)[:64]
+
+
+def user_command(command_id: int, pin: str, name: str, card: str | None) -> str:
+    """Add or update a person on the terminal (人员下发)."""
+    fields = [f"PIN={_field(pin)}", f"Name={_field(name)}", "Pri=0", "Passwd="]
+    fields.append(f"Card={_field(card or '')}")
+    fields += ["Grp=1", "TZ=0000000000000000"]
+    return f"C:{command_id}:DATA UPDATE USERINFO " + "\t".join(fields)
+
+
+def delete_user_command(command_id: int, pin: str) -> str:
+    return f"C:{command_id}:DATA DELETE USERINFO PIN={_field(pin)}"
+
+
+def commands_reply(commands: Iterable[str]) -> str:
+    lines = list(commands)
+    return "\n".join(lines) + "\n" if lines else "OK"

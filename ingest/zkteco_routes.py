@@ -1,0 +1,186 @@
+"""The ``/iclock`` endpoints a ZKTeco terminal in PUSH (ADMS) mode calls: the session's
+options, attendance pushes, the heartbeat and command poll, and command results
+(protocol in :mod:`ingest.vendors.zkteco`).
+
+A terminal is known by its serial number; an unregistered one is refused with 403 and
+listed for adoption. Every line of a push is acknowledged, so the terminal moves on: the
+readable ones become passes on ``gate.passes``, the others, and passes outside the event
+time window, go to the dead letters with their raw text. Only an outage (Kafka not
+answering) is refused with 503, and then the terminal sends the same lines again, which
+is harmless: a pass's id is terminal + person + time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from infra.metrics import DEAD_LETTERS, ERRORS, EVENTS, observe_delay
+from infra.settings import Settings
+from ingest.producer import EventPublisher
+from ingest.roster_sync import reconcile, record_results, take_commands
+from ingest.terminals import Terminal, TerminalDirectory
+from ingest.vendors import zkteco
+from streams.channels import device_seen_key
+from streams.event_time import EventTimeWindow
+from streams.records import DeadLetter, DevicePass, PassEvent
+
+PROTOCOL = "zkteco"
+_SERIAL = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_COMMANDS_PER_POLL = 20
+_RESEND_AFTER = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """A value for :class:`EventPublisher`, keyed by ``project_id``."""
+
+    project_id: str
+    value: bytes
+
+    def to_json(self) -> bytes:
+        return self.value
+
+
+class Unavailable(Exception):
+    """Kafka did not take the passes: the terminal must send them again."""
+
+
+def text(body: str, status: int = 200) -> Response:
+    return PlainTextResponse(body, status_code=status)
+
+
+def zkteco_routes(
+    settings: Settings,
+    *,
+    pool: AsyncConnectionPool,
+    redis: Redis,
+    terminals: TerminalDirectory,
+    passes: EventPublisher,
+    letters: EventPublisher,
+) -> list[Route]:
+    window = EventTimeWindow.of(settings)
+
+    async def terminal_of(request: Request) -> Terminal | Response:
+        serial = request.query_params.get("SN", "")
+        if not _SERIAL.match(serial):
+            ERRORS.labels("ingest", "zkteco_no_serial").inc()
+            return text("SN must be the terminal's serial number", 400)
+        address = request.client.host if request.client else ""
+        terminal = await terminals.find(PROTOCOL, serial, address)
+        if terminal is None:
+            ERRORS.labels("ingest", "unknown_terminal").inc()
+            return text(f"unknown terminal {serial}: register it in SitePulse first", 403)
+        await redis.hset(device_seen_key(settings.namespace), terminal.device_id, str(time.time()))
+        return terminal
+
+    async def dead_letter(terminal: Terminal, kind: str, reason: str, raw: str) -> None:
+        letter = DeadLetter.for_payload(
+            f"{PROTOCOL}:{terminal.device_id}",
+            reason,
+            raw.encode(),
+            failed_at=datetime.now(UTC),
+            kind=kind,
+        )
+        await letters.publish([_Keyed(terminal.project_id, letter.to_json())])
+        DEAD_LETTERS.labels("ingest", kind).inc()
+
+    async def attlog(terminal: Terminal, body: bytes) -> int:
+        records, bad = zkteco.parse_attlog(body, zone=terminal.zone, default=terminal.direction)
+        received_at = datetime.now(UTC)
+        events: list[PassEvent] = []
+        for record in records:
+            problem = window.problem("time", record.occurred_at, received_at)
+            if problem is not None:
+                await dead_letter(terminal, "event_time", problem.reason, record.line)
+                continue
+            item = DevicePass(
+                serial=record.serial,
+                occurred_at=record.occurred_at,
+                direction=record.direction,
+                method=record.method,
+                worker_id=record.pin,
+            )
+            events.append(
+                PassEvent.from_device(
+                    item,
+                    device_id=terminal.device_id,
+                    project_id=terminal.project_id,
+                    received_at=received_at,
+                )
+            )
+        try:
+            await asyncio.wait_for(passes.publish(events), settings.ingest_publish_timeout_s)
+        except Exception as exc:
+            ERRORS.labels("ingest", "kafka").inc()
+            raise Unavailable(type(exc).__name__) from None
+        for line in bad:
+            await dead_letter(terminal, "invalid", f"line {line.number}: {line.reason}", line.line)
+        for event in events:
+            observe_delay("ingested", event.occurred_at, received_at)
+        EVENTS.labels("ingest", "accepted").inc(len(events))
+        return len(records) + len(bad)
+
+    async def cdata(request: Request) -> Response:
+        found = await terminal_of(request)
+        if isinstance(found, Response):
+            return found
+        if request.method == "GET":  # the session opens: its options
+            offset = found.zone.utcoffset(datetime.now(UTC).replace(tzinfo=None))
+            hours = int(offset.total_seconds() // 3600) if offset is not None else 8
+            return text(zkteco.options_reply(request.query_params["SN"], utc_offset_hours=hours))
+        table = request.query_params.get("table", "")
+        body = await request.body()
+        if table == "ATTLOG":
+            try:
+                taken = await attlog(found, body)
+            except Unavailable as exc:
+                return text(f"unavailable ({exc}); send again", 503)
+            return text(f"OK: {taken}")
+        # Operation logs, user records and photos are taken and counted; nothing to keep.
+        EVENTS.labels("ingest", f"zkteco_{table.lower() or 'unnamed'}"[:40]).inc()
+        lines = [line for line in zkteco.decode(body).splitlines() if line.strip()]
+        return text(f"OK: {len(lines)}")
+
+    async def getrequest(request: Request) -> Response:
+        """The heartbeat, and the terminal's chance to take its commands."""
+        found = await terminal_of(request)
+        if isinstance(found, Response):
+            return found
+        EVENTS.labels("ingest", "heartbeat").inc()
+        async with pool.connection() as conn:
+            await reconcile(conn, found.device_id, found.project_id, resend_after=_RESEND_AFTER)
+            commands = await take_commands(
+                conn, found.device_id, limit=_COMMANDS_PER_POLL, resend_after=_RESEND_AFTER
+            )
+        lines = [
+            zkteco.user_command(c.command_id, str(c.worker_id), c.name, None)
+            if c.action == "add"
+            else zkteco.delete_user_command(c.command_id, str(c.worker_id))
+            for c in commands
+        ]
+        return text(zkteco.commands_reply(lines))
+
+    async def devicecmd(request: Request) -> Response:
+        found = await terminal_of(request)
+        if isinstance(found, Response):
+            return found
+        results = zkteco.parse_command_results(await request.body())
+        async with pool.connection() as conn:
+            await record_results(conn, found.device_id, [(r.command_id, r.code) for r in results])
+        return text("OK")
+
+    return [
+        Route("/iclock/cdata", cdata, methods=["GET", "POST"]),
+        Route("/iclock/getrequest", getrequest, methods=["GET"]),
+        Route("/iclock/devicecmd", devicecmd, methods=["POST"]),
+    ]

@@ -1,0 +1,148 @@
+"""A ZKTeco terminal in PUSH mode, on the real stack: it is refused until registered, its
+session opens with the options, its attendance lines reach ClickHouse and the live
+dashboard once however often they are resent, a bad line is dead-lettered and still
+acknowledged, and the project's roster reaches it on its next poll."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from analytics.clickhouse import connect
+from api.seed import build_sample, load_sample
+from infra.launch.simulator import GateSimulator, SimulationPlan
+from infra.settings import Settings
+
+from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
+from .people import Site, auth, register_worker
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def iclock(stack: Settings) -> str:
+    return f"http://{stack.bind_host}:{stack.ingest_port}/iclock"
+
+
+async def test_a_zkteco_terminal_pushes_passes_once_and_takes_the_roster(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    serial = f"CJDE{uuid.uuid4().hex[:10].upper()}"
+    officer = auth(site.tokens["officer_a"])
+    worker = await register_worker(http, officer, site.project_a)
+    async with httpx.AsyncClient(base_url=iclock(stack), timeout=30) as terminal:
+        refused = await terminal.get("/cdata", params={"SN": serial, "options": "all"})
+        assert refused.status_code == 403 and serial in refused.text
+        unknown = await http.get("/v1/unknown-devices", headers=officer)
+        assert serial in {d["serial_number"] for d in unknown.json()["items"]}
+
+        registered = await http.post(
+            f"/v1/projects/{site.project_a}/devices",
+            json={
+                "device_id": f"zk-{serial}",
+                "protocol": "zkteco",
+                "serial_number": serial,
+                "direction": "in",
+                "vendor": "ZKTeco",
+            },
+            headers=officer,
+        )
+        assert registered.status_code == 201, registered.text
+        no_serial = await http.post(
+            f"/v1/projects/{site.project_a}/devices",
+            json={"device_id": f"zk2-{serial}", "protocol": "zkteco"},
+            headers=officer,
+        )
+        assert no_serial.status_code == 422
+        # (a refused serial is remembered for the credential cache's lifetime)
+        await wait_until(lambda: _opens(stack, serial), stack.device_cache_ttl_s + 30)
+        options = await terminal.get("/cdata", params={"SN": serial, "options": "all"})
+        assert options.text.startswith(f"GET OPTION FROM: {serial}")
+        assert "TimeZone=8" in options.text and "Realtime=1" in options.text
+
+        now = datetime.now(SHANGHAI).replace(microsecond=0)
+        came, left = now - timedelta(minutes=30), now - timedelta(minutes=1)
+        lines = [
+            f"{worker}\t{came:%Y-%m-%d %H:%M:%S}\t0\t15\t0\t0\t0",  # in, face
+            f"{worker}\t{left:%Y-%m-%d %H:%M:%S}\t1\t15\t0\t0\t0",  # out, face
+            f"{worker}\tyesterday-ish\t0\t15",  # unreadable
+        ]
+        body = ("\n".join(lines) + "\n").encode()
+        async with dashboard(stack, site.project_a) as live:
+            pushed = await terminal.post(
+                "/cdata", params={"SN": serial, "table": "ATTLOG", "Stamp": "1"}, content=body
+            )
+            assert pushed.status_code == 200 and pushed.text == "OK: 3"
+            await wait_until(lambda: sum(m["type"] == "pass" for m in live.messages) >= 2, 30)
+        passes = [m["event"] for m in live.messages if m["type"] == "pass"]
+        assert {p["direction"] for p in passes} == {"in", "out"}
+        assert {p["worker_id"] for p in passes} == {str(worker)}
+        assert {p["method"] for p in passes} == {"face"}
+        entered = next(p for p in passes if p["direction"] == "in")
+        assert datetime.fromisoformat(entered["occurred_at"]) == came  # read in Shanghai time
+
+        again = await terminal.post(
+            "/cdata", params={"SN": serial, "table": "ATTLOG", "Stamp": "1"}, content=body
+        )
+        assert again.text == "OK: 3"  # a backlog resent after a reconnect
+        mine = f"zk-{serial}:"
+        await wait_until(
+            lambda: (
+                len([e for e in stored_event_ids(stack, site.project_a) if e.startswith(mine)]) == 2
+            )
+        )
+        letters = await dead_letters_about(stack, {"yesterday-ish"})
+        assert letters["yesterday-ish"]["source_topic"] == f"zkteco:zk-{serial}"
+
+        poll = await terminal.get("/getrequest", params={"SN": serial})
+        commands = [line for line in poll.text.splitlines() if line.startswith("C:")]
+        [add] = [c for c in commands if f"PIN={worker}\t" in c]
+        assert "DATA UPDATE USERINFO" in add and "Name=" in add
+        command_id = add.split(":")[1]
+        gaps = await http.get(f"/v1/projects/{site.project_a}/devices/roster", headers=officer)
+        [gap] = gaps.json()["items"]
+        assert gap["lacking"] == 1 and gap["in_flight"] == 1
+        answered = await terminal.post(
+            "/devicecmd",
+            params={"SN": serial},
+            content=f"ID={command_id}&Return=0&CMD=DATA\n".encode(),
+        )
+        assert answered.text == "OK"
+        gaps = await http.get(f"/v1/projects/{site.project_a}/devices/roster", headers=officer)
+        assert gaps.json()["items"][0] | {"in_flight": 0} == gap | {"lacking": 0, "in_flight": 0}
+        quiet = await terminal.get("/getrequest", params={"SN": serial})
+        assert quiet.text == "OK"  # nothing left to send
+
+
+def _opens(stack: Settings, serial: str) -> bool:
+    reply = httpx.get(f"{iclock(stack)}/cdata", params={"SN": serial, "options": "all"})
+    return reply.status_code == 200
+
+
+async def test_the_simulator_drives_zkteco_gates_through_the_adapter(stack: Settings) -> None:
+    """``sitepulse simulate --protocol zkteco``: the gates push ATTLOG lines and take the
+    roster from their polls; every line they push is stored."""
+    load_sample(stack.postgres_dsn, build_sample(projects=1, workers=12, seed=5))
+    started = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
+    plan = SimulationPlan(
+        projects=1, gates=2, workers=12, rate=20, duration_s=4, flat=True, protocol="zkteco"
+    )
+    simulator = GateSimulator(stack, plan)
+    simulator.provision()
+    progress = await simulator.run(show_progress=False)
+    assert progress.accepted > 10 and not progress.last_error, progress.last_error
+    assert progress.roster_commands >= simulator.registered  # both gates took the roster
+    gates = tuple(gate.device_id for gate in simulator.sites[0].gates)
+    client = connect(stack.clickhouse_url)
+
+    def stored() -> int:
+        rows = client.execute(
+            "SELECT uniqExact(event_id) FROM gate_passes WHERE received_at >= %(t)s"
+            " AND device_id IN %(gates)s",
+            {"t": started, "gates": gates},
+        )
+        return int(rows[0][0])
+
+    await wait_until(lambda: stored() == progress.accepted, 60)
