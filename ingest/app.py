@@ -6,7 +6,8 @@ can fix and resend it. ``event_id`` is ``<device_id>:<serial>``, which makes a r
 batch harmless downstream.
 
 Vendor terminals speak their own protocols: ZKTeco PUSH at ``/iclock/*``
-(:mod:`ingest.zkteco_routes`).
+(:mod:`ingest.zkteco_routes`), Hikvision ISAPI at ``/isapi/<serial>/events``
+(:mod:`ingest.hikvision_routes`).
 
 ``POST /v1/frames`` takes one signed capture (a base64 JPEG) from a face gate. The JPEG
 is decoded here, so a broken image gets its 422 at the edge; the snapshot is stored and
@@ -38,7 +39,9 @@ from infra.settings import Settings
 from infra.snapshots import SnapshotStore, project_of, snapshot_ref
 from ingest.auth import DeviceAuthenticator
 from ingest.devices import DeviceCredential, DeviceDirectory
+from ingest.hikvision_routes import hikvision_routes
 from ingest.producer import EventPublisher, ProjectEvent
+from ingest.terminal_intake import TerminalIntake
 from ingest.terminals import TerminalDirectory
 from ingest.zkteco_routes import zkteco_routes
 from streams.channels import device_seen_key
@@ -116,6 +119,9 @@ def create_app(settings: Settings) -> Starlette:
     letters = EventPublisher(settings.kafka_bootstrap, settings.topic(DEAD_LETTER))
     terminals = TerminalDirectory(pool, ttl_s=settings.device_cache_ttl_s)
     snapshots = SnapshotStore(settings.snapshot_dir)
+    intake = TerminalIntake(
+        settings, redis=redis, terminals=terminals, passes=passes, letters=letters
+    )
     window = EventTimeWindow.of(settings)
     max_batch_body = settings.ingest_max_batch * _BYTES_PER_EVENT_LIMIT
     # base64 grows the image by 4/3; the rest of the JSON is small.
@@ -284,21 +290,24 @@ def create_app(settings: Settings) -> Starlette:
         "/iclock/cdata": max(settings.frame_max_bytes + 4096, 1 << 20),
         "/iclock/devicecmd": 64 * 1024,
     }
+    limit_of = {"/iclock/": 1 << 20, "/isapi/": settings.frame_max_bytes + 64 * 1024}
     return Starlette(
-        middleware=[Middleware(BodyLimit, limit_for=lambda path: limits.get(path, 4096))],
+        middleware=[
+            Middleware(
+                BodyLimit,
+                limit_for=lambda path: (
+                    limits.get(path)
+                    or next((n for p, n in limit_of.items() if path.startswith(p)), 4096)
+                ),
+            )
+        ],
         exception_handlers={Exception: outage_response},
         routes=[
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),
             Route("/v1/heartbeats", _refusing(post_heartbeat), methods=["POST"]),
-            *zkteco_routes(
-                settings,
-                pool=pool,
-                redis=redis,
-                terminals=terminals,
-                passes=passes,
-                letters=letters,
-            ),
+            *zkteco_routes(intake, pool),
+            *hikvision_routes(intake, snapshots),
             Route("/healthz", healthz),
             metrics_route(),
         ],

@@ -12,96 +12,46 @@ is harmless: a pass's id is terminal + person + time.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from infra.metrics import DEAD_LETTERS, ERRORS, EVENTS, observe_delay
-from infra.settings import Settings
-from ingest.producer import EventPublisher
+from infra.metrics import ERRORS, EVENTS
 from ingest.roster_sync import reconcile, record_results, take_commands
-from ingest.terminals import Terminal, TerminalDirectory
+from ingest.terminal_intake import SERIAL_PATTERN, TerminalIntake, Unavailable, text
+from ingest.terminals import Terminal
 from ingest.vendors import zkteco
-from streams.channels import device_seen_key
-from streams.event_time import EventTimeWindow
-from streams.records import DeadLetter, DevicePass, PassEvent
+from streams.records import DevicePass, PassEvent
 
 PROTOCOL = "zkteco"
-_SERIAL = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_SERIAL = re.compile(SERIAL_PATTERN)
 _COMMANDS_PER_POLL = 20
 _RESEND_AFTER = timedelta(minutes=2)
+_OTHER_TABLES = frozenset({"OPERLOG", "ATTPHOTO", "USERINFO", "BIODATA", "OPLOG"})
 
 
-@dataclass(frozen=True)
-class _Keyed:
-    """A value for :class:`EventPublisher`, keyed by ``project_id``."""
-
-    project_id: str
-    value: bytes
-
-    def to_json(self) -> bytes:
-        return self.value
-
-
-class Unavailable(Exception):
-    """Kafka did not take the passes: the terminal must send them again."""
-
-
-def text(body: str, status: int = 200) -> Response:
-    return PlainTextResponse(body, status_code=status)
-
-
-def zkteco_routes(
-    settings: Settings,
-    *,
-    pool: AsyncConnectionPool,
-    redis: Redis,
-    terminals: TerminalDirectory,
-    passes: EventPublisher,
-    letters: EventPublisher,
-) -> list[Route]:
-    window = EventTimeWindow.of(settings)
-
+def zkteco_routes(intake: TerminalIntake, pool: AsyncConnectionPool) -> list[Route]:
     async def terminal_of(request: Request) -> Terminal | Response:
         serial = request.query_params.get("SN", "")
         if not _SERIAL.match(serial):
             ERRORS.labels("ingest", "zkteco_no_serial").inc()
             return text("SN must be the terminal's serial number", 400)
-        address = request.client.host if request.client else ""
-        terminal = await terminals.find(PROTOCOL, serial, address)
-        if terminal is None:
-            ERRORS.labels("ingest", "unknown_terminal").inc()
-            return text(f"unknown terminal {serial}: register it in SitePulse first", 403)
-        await redis.hset(device_seen_key(settings.namespace), terminal.device_id, str(time.time()))
-        return terminal
-
-    async def dead_letter(terminal: Terminal, kind: str, reason: str, raw: str) -> None:
-        letter = DeadLetter.for_payload(
-            f"{PROTOCOL}:{terminal.device_id}",
-            reason,
-            raw.encode(),
-            failed_at=datetime.now(UTC),
-            kind=kind,
-        )
-        await letters.publish([_Keyed(terminal.project_id, letter.to_json())])
-        DEAD_LETTERS.labels("ingest", kind).inc()
+        return await intake.terminal(request, PROTOCOL, serial)
 
     async def attlog(terminal: Terminal, body: bytes) -> int:
         records, bad = zkteco.parse_attlog(body, zone=terminal.zone, default=terminal.direction)
         received_at = datetime.now(UTC)
         events: list[PassEvent] = []
         for record in records:
-            problem = window.problem("time", record.occurred_at, received_at)
+            problem = intake.window.problem("time", record.occurred_at, received_at)
             if problem is not None:
-                await dead_letter(terminal, "event_time", problem.reason, record.line)
+                await intake.dead_letter(
+                    PROTOCOL, terminal, "event_time", problem.reason, record.line.encode()
+                )
                 continue
             item = DevicePass(
                 serial=record.serial,
@@ -110,24 +60,11 @@ def zkteco_routes(
                 method=record.method,
                 worker_id=record.pin,
             )
-            events.append(
-                PassEvent.from_device(
-                    item,
-                    device_id=terminal.device_id,
-                    project_id=terminal.project_id,
-                    received_at=received_at,
-                )
-            )
-        try:
-            await asyncio.wait_for(passes.publish(events), settings.ingest_publish_timeout_s)
-        except Exception as exc:
-            ERRORS.labels("ingest", "kafka").inc()
-            raise Unavailable(type(exc).__name__) from None
+            events.append(intake.pass_event(terminal, item, received_at))
+        await intake.publish(events, received_at)
         for line in bad:
-            await dead_letter(terminal, "invalid", f"line {line.number}: {line.reason}", line.line)
-        for event in events:
-            observe_delay("ingested", event.occurred_at, received_at)
-        EVENTS.labels("ingest", "accepted").inc(len(events))
+            reason = f"line {line.number}: {line.reason}"
+            await intake.dead_letter(PROTOCOL, terminal, "invalid", reason, line.line.encode())
         return len(records) + len(bad)
 
     async def cdata(request: Request) -> Response:
@@ -147,7 +84,8 @@ def zkteco_routes(
                 return text(f"unavailable ({exc}); send again", 503)
             return text(f"OK: {taken}")
         # Operation logs, user records and photos are taken and counted; nothing to keep.
-        EVENTS.labels("ingest", f"zkteco_{table.lower() or 'unnamed'}"[:40]).inc()
+        known = table if table in _OTHER_TABLES else "other"
+        EVENTS.labels("ingest", f"zkteco_{known.lower()}").inc()
         lines = [line for line in zkteco.decode(body).splitlines() if line.strip()]
         return text(f"OK: {len(lines)}")
 

@@ -86,3 +86,27 @@ async def exit_worker(
         headers=officer,
     )
     assert exited.status_code == 200, exited.text
+
+
+async def adopt_terminal(
+    http: httpx.AsyncClient,
+    officer: dict[str, str],
+    project_id: str,
+    protocol: str,
+    serial: str,
+    **more: str,
+) -> str:
+    """Check the terminal's serial is listed as unknown, register it in the project (its
+    device id: ``<protocol>-<serial>``) and return the device id."""
+    unknown = await http.get("/v1/unknown-devices", headers=officer)
+    assert (protocol, serial) in {
+        (d["protocol"], d["serial_number"]) for d in unknown.json()["items"]
+    }
+    device_id = f"{protocol}-{serial}"
+    registered = await http.post(
+        f"/v1/projects/{project_id}/devices",
+        json={"device_id": device_id, "protocol": protocol, "serial_number": serial, **more},
+        headers=officer,
+    )
+    assert registered.status_code == 201, registered.text
+    return device_id

@@ -198,3 +198,65 @@ async def test_a_zkteco_terminal_sending_anything_gets_no_server_error(
 
     with httpx.Client(base_url=base, timeout=30) as client:
         check()
+
+
+async def test_a_hikvision_terminal_sending_anything_gets_no_server_error(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    """Whatever a registered terminal posts (JSON, XML, multipart with any boundary, bytes),
+    ingest acknowledges it with 200, dead-lettering what it cannot read; never a 5xx."""
+    serial = f"HFUZZ{uuid.uuid4().hex[:8].upper()}"
+    registered = await http.post(
+        f"/v1/projects/{site.project_a}/devices",
+        json={"device_id": f"hik-{serial}", "protocol": "hikvision", "serial_number": serial},
+        headers=auth(site.tokens["officer_a"]),
+    )
+    assert registered.status_code == 201, registered.text
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    access = st.fixed_dictionaries(
+        {
+            "majorEventType": st.sampled_from([5, "5", 3]) | JSON_SCALARS,
+            "subEventType": st.sampled_from([75, 76, 1, 38, 21]) | JSON_SCALARS,
+            "serialNo": st.integers(min_value=-5, max_value=2**70) | JSON_SCALARS,
+            "employeeNoString": st.sampled_from(["1001", "", "../x"]) | JSON_SCALARS,
+        }
+    )
+    events = st.fixed_dictionaries(
+        {
+            "eventType": st.sampled_from(["AccessControllerEvent", "heartBeat"]) | JSON_SCALARS,
+            "dateTime": TIMES,
+            "AccessControllerEvent": access | ANY_JSON,
+        }
+    ).map(lambda value: json.dumps(value).encode())
+    types = (
+        st.sampled_from(
+            [
+                "application/json",
+                "application/xml",
+                "multipart/form-data; boundary=MIME_boundary",
+                "multipart/form-data",
+                "",
+            ]
+        )
+        | HEADER_VALUES
+    )
+    bodies = (
+        events
+        | events.map(
+            lambda json_part: b"--MIME_boundary\r\n\r\n" + json_part + b"\r\n--MIME_boundary--"
+        )
+        | st.binary(max_size=200)
+        | st.sampled_from([b"<EventNotificationAlert><eventType>x</eventType>", b"<a><b/></a>"])
+    )
+
+    @settings(
+        max_examples=120, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    @given(content_type=types, body=bodies)
+    def check(content_type: str, body: bytes) -> None:
+        headers = {"content-type": content_type.encode("latin-1")}
+        response = client.post(f"/isapi/{serial}/events", content=body, headers=headers)  # type: ignore[arg-type]
+        assert response.status_code == 200, (content_type, body[:200], response.text)
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        check()

@@ -17,7 +17,7 @@ from infra.launch.simulator import GateSimulator, SimulationPlan
 from infra.settings import Settings
 
 from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
-from .people import Site, auth, register_worker
+from .people import Site, adopt_terminal, auth, register_worker
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -35,21 +35,9 @@ async def test_a_zkteco_terminal_pushes_passes_once_and_takes_the_roster(
     async with httpx.AsyncClient(base_url=iclock(stack), timeout=30) as terminal:
         refused = await terminal.get("/cdata", params={"SN": serial, "options": "all"})
         assert refused.status_code == 403 and serial in refused.text
-        unknown = await http.get("/v1/unknown-devices", headers=officer)
-        assert serial in {d["serial_number"] for d in unknown.json()["items"]}
-
-        registered = await http.post(
-            f"/v1/projects/{site.project_a}/devices",
-            json={
-                "device_id": f"zk-{serial}",
-                "protocol": "zkteco",
-                "serial_number": serial,
-                "direction": "in",
-                "vendor": "ZKTeco",
-            },
-            headers=officer,
+        device = await adopt_terminal(
+            http, officer, site.project_a, "zkteco", serial, direction="in", vendor="ZKTeco"
         )
-        assert registered.status_code == 201, registered.text
         no_serial = await http.post(
             f"/v1/projects/{site.project_a}/devices",
             json={"device_id": f"zk2-{serial}", "protocol": "zkteco"},
@@ -87,14 +75,14 @@ async def test_a_zkteco_terminal_pushes_passes_once_and_takes_the_roster(
             "/cdata", params={"SN": serial, "table": "ATTLOG", "Stamp": "1"}, content=body
         )
         assert again.text == "OK: 3"  # a backlog resent after a reconnect
-        mine = f"zk-{serial}:"
+        mine = f"{device}:"
         await wait_until(
             lambda: (
                 len([e for e in stored_event_ids(stack, site.project_a) if e.startswith(mine)]) == 2
             )
         )
         letters = await dead_letters_about(stack, {"yesterday-ish"})
-        assert letters["yesterday-ish"]["source_topic"] == f"zkteco:zk-{serial}"
+        assert letters["yesterday-ish"]["source_topic"] == f"zkteco:{device}"
 
         poll = await terminal.get("/getrequest", params={"SN": serial})
         commands = [line for line in poll.text.splitlines() if line.startswith("C:")]

@@ -1,0 +1,81 @@
+"""``POST /isapi/{serial}/events``: where a Hikvision terminal's HTTP listening (事件上传 →
+HTTP 监听) sends its events (protocol in :mod:`ingest.vendors.hikvision`).
+
+Each terminal is configured with its own URL, which names its serial number. An access
+event becomes a pass (a stranger's with nobody, never attendance), its picture a snapshot;
+a heartbeat marks the terminal seen. Whatever cannot be read is acknowledged (200) and
+dead-lettered, so the terminal does not send it forever; only an outage answers 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from infra.metrics import EVENTS
+from infra.snapshots import SnapshotStore, snapshot_ref
+from ingest.terminal_intake import SERIAL_PATTERN, TerminalIntake, Unavailable, text
+from ingest.vendors import hikvision
+from streams.records import DevicePass
+
+PROTOCOL = "hikvision"
+_SERIAL = re.compile(SERIAL_PATTERN)
+_OK = {"statusCode": 1, "statusString": "OK", "subStatusCode": "ok"}
+
+
+def hikvision_routes(intake: TerminalIntake, snapshots: SnapshotStore) -> list[Route]:
+    async def events(request: Request) -> Response:
+        serial = request.path_params["serial"]
+        if not _SERIAL.match(serial):
+            return text("the URL must name the terminal's serial number", 400)
+        terminal = await intake.terminal(request, PROTOCOL, serial)
+        if isinstance(terminal, Response):
+            return terminal
+        body = await request.body()
+        try:
+            pushed = hikvision.parse_push(
+                request.headers.get("content-type", ""),
+                body,
+                zone=terminal.zone,
+                default=terminal.direction,
+            )
+        except hikvision.HikvisionError as exc:
+            await intake.dead_letter(PROTOCOL, terminal, "invalid", str(exc), body)
+            return JSONResponse(_OK)
+        if isinstance(pushed, hikvision.Heartbeat):
+            EVENTS.labels("ingest", "heartbeat").inc()
+            return JSONResponse(_OK)
+        if isinstance(pushed, hikvision.Ignored):
+            EVENTS.labels("ingest", "hikvision_other_event").inc()
+            return JSONResponse(_OK)
+        received_at = datetime.now(UTC)
+        problem = intake.window.problem("dateTime", pushed.occurred_at, received_at)
+        if problem is not None:
+            raw = body if pushed.picture is None else body.replace(pushed.picture, b"<picture>")
+            await intake.dead_letter(PROTOCOL, terminal, "event_time", problem.reason, raw)
+            return JSONResponse(_OK)
+        event_id = f"{terminal.device_id}:{pushed.serial}"
+        reference = None
+        if pushed.picture is not None:
+            reference = snapshot_ref(terminal.project_id, event_id, pushed.occurred_at)
+            await asyncio.to_thread(snapshots.save, reference, pushed.picture)
+        item = DevicePass(
+            serial=pushed.serial,
+            occurred_at=pushed.occurred_at,
+            direction=pushed.direction,
+            method=pushed.method,
+            worker_id=pushed.worker_id,
+            snapshot_ref=reference,
+        )
+        try:
+            await intake.publish([intake.pass_event(terminal, item, received_at)], received_at)
+        except Unavailable as exc:
+            return text(f"unavailable ({exc}); send again", 503)
+        return JSONResponse(_OK)
+
+    return [Route("/isapi/{serial}/events", events, methods=["POST"])]

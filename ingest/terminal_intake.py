@@ -1,0 +1,107 @@
+"""What every vendor protocol's endpoints share: knowing the terminal by its serial (and
+refusing, and listing, an unknown one), marking it seen, publishing its passes, and
+dead-lettering what it sent that cannot be used, with the raw text and the reason."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from infra.metrics import DEAD_LETTERS, ERRORS, EVENTS, observe_delay
+from infra.settings import Settings
+from ingest.producer import EventPublisher
+from ingest.terminals import Terminal, TerminalDirectory
+from streams.channels import device_seen_key
+from streams.event_time import EventTimeWindow
+from streams.records import DeadLetter, DevicePass, PassEvent
+
+SERIAL_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+_LETTER_BYTES = 4096  # of a raw body kept in a dead letter (a picture is not)
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """A value for :class:`EventPublisher`, keyed by ``project_id``."""
+
+    project_id: str
+    value: bytes
+
+    def to_json(self) -> bytes:
+        return self.value
+
+
+class Unavailable(Exception):
+    """Kafka did not take the passes: the terminal must send them again."""
+
+
+def text(body: str, status: int = 200) -> Response:
+    return PlainTextResponse(body, status_code=status)
+
+
+class TerminalIntake:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        redis: Redis,
+        terminals: TerminalDirectory,
+        passes: EventPublisher,
+        letters: EventPublisher,
+    ) -> None:
+        self._settings = settings
+        self._redis = redis
+        self._terminals = terminals
+        self._passes = passes
+        self._letters = letters
+        self.window = EventTimeWindow.of(settings)
+
+    async def terminal(self, request: Request, protocol: str, serial: str) -> Terminal | Response:
+        """The registered terminal (now marked seen), or the refusal to answer with."""
+        address = request.client.host if request.client else ""
+        found = await self._terminals.find(protocol, serial, address)
+        if found is None:
+            ERRORS.labels("ingest", "unknown_terminal").inc()
+            return text(f"unknown terminal {serial}: register it in SitePulse first", 403)
+        seen = device_seen_key(self._settings.namespace)
+        await self._redis.hset(seen, found.device_id, str(time.time()))
+        return found
+
+    async def dead_letter(
+        self, protocol: str, terminal: Terminal, kind: str, reason: str, raw: bytes
+    ) -> None:
+        letter = DeadLetter.for_payload(
+            f"{protocol}:{terminal.device_id}",
+            reason,
+            raw[:_LETTER_BYTES],
+            failed_at=datetime.now(UTC),
+            kind=kind,
+        )
+        await self._letters.publish([_Keyed(terminal.project_id, letter.to_json())])
+        DEAD_LETTERS.labels("ingest", kind).inc()
+
+    def pass_event(self, terminal: Terminal, item: DevicePass, received_at: datetime) -> PassEvent:
+        return PassEvent.from_device(
+            item,
+            device_id=terminal.device_id,
+            project_id=terminal.project_id,
+            received_at=received_at,
+        )
+
+    async def publish(self, events: list[PassEvent], received_at: datetime) -> None:
+        """Publish, or raise :class:`Unavailable` when Kafka does not take them in time."""
+        try:
+            await asyncio.wait_for(
+                self._passes.publish(events), self._settings.ingest_publish_timeout_s
+            )
+        except Exception as exc:
+            ERRORS.labels("ingest", "kafka").inc()
+            raise Unavailable(type(exc).__name__) from None
+        for event in events:
+            observe_delay("ingested", event.occurred_at, received_at)
+        EVENTS.labels("ingest", "accepted").inc(len(events))

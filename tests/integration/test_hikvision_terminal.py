@@ -1,0 +1,89 @@
+"""A Hikvision face terminal pushing ISAPI events, on the real stack: refused until
+registered, a face pass with its picture reaches the live dashboard and ClickHouse once
+however often it is sent, a stranger is kept with the picture and is nobody's pass, a
+heartbeat marks the terminal seen, and an unreadable push is acknowledged and
+dead-lettered."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from infra.redis_client import sync_redis
+from infra.settings import Settings
+from ingest.hikvision_client import HikvisionTerminal, access_event
+from streams.channels import device_seen_key
+
+from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
+from .people import Site, adopt_terminal, auth, register_worker
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+JPEG = b"\xff\xd8\xff\xe0" + b"\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
+
+
+async def test_a_hikvision_terminal_pushes_passes_strangers_and_heartbeats(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    serial = f"DS-K1T671M{uuid.uuid4().hex[:8].upper()}"
+    officer = auth(site.tokens["officer_a"])
+    worker = await register_worker(http, officer, site.project_a)
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        terminal = HikvisionTerminal(client, serial)
+        now = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(minutes=2)
+        face = access_event(
+            {"serial": 901, "occurred_at": now.isoformat(), "direction": "in", "worker_id": worker}
+        )
+        refused = await terminal.send(face, JPEG)
+        assert refused.status_code == 403
+        device = await adopt_terminal(
+            http, officer, site.project_a, "hikvision", serial, vendor="Hikvision"
+        )
+
+        async def accepted() -> bool:
+            return (await terminal.send(face, JPEG)).status_code == 200
+
+        async with dashboard(stack, site.project_a) as live:
+            await wait_until(accepted, stack.device_cache_ttl_s + 30)
+            stranger = access_event(
+                {"serial": 902, "occurred_at": now.isoformat(), "direction": "in"}
+            )
+            assert (await terminal.send(stranger, JPEG)).status_code == 200
+            await wait_until(lambda: sum(m["type"] == "pass" for m in live.messages) >= 2, 30)
+        passes = {m["event"]["event_id"]: m["event"] for m in live.messages if m["type"] == "pass"}
+        known, nobody = passes[f"{device}:901"], passes[f"{device}:902"]
+        assert known["worker_id"] == str(worker) and known["method"] == "face"
+        assert known["direction"] == "in" and nobody["worker_id"] is None
+        assert datetime.fromisoformat(known["occurred_at"]) == now.astimezone(UTC)
+        picture = await http.get(f"/v1/snapshots/{nobody['snapshot_ref']}", headers=officer)
+        assert picture.status_code == 200 and picture.content == JPEG  # the stranger's face
+
+        assert (await terminal.send(face, JPEG)).status_code == 200  # sent again
+        mine = f"{device}:"
+        await wait_until(
+            lambda: (
+                sorted(e for e in stored_event_ids(stack, site.project_a) if e.startswith(mine))
+                == [f"{mine}901", f"{mine}902"]
+            )
+        )
+
+        with sync_redis(stack.redis_url) as redis:
+            redis.hdel(device_seen_key(stack.namespace), device)
+            beat = await client.post(
+                f"/isapi/{serial}/events",
+                json={"eventType": "heartBeat", "dateTime": now.isoformat()},
+            )
+            assert beat.status_code == 200
+            assert redis.hget(device_seen_key(stack.namespace), device) is not None
+
+        garbage = await client.post(
+            f"/isapi/{serial}/events",
+            content=b'{"eventType": "AccessControllerEvent", "marker": "hik-garbage-7"',
+            headers={"content-type": "application/json"},
+        )
+        assert garbage.status_code == 200  # acknowledged, so the terminal moves on
+        letters = await dead_letters_about(stack, {"hik-garbage-7"})
+        assert letters["hik-garbage-7"]["source_topic"] == f"hikvision:{device}"
