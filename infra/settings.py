@@ -56,6 +56,8 @@ class Settings(BaseModel):
     # sends it again; event ids make the repeat harmless).
     ingest_publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     device_cache_ttl_s: float = Field(default=30.0, ge=0)
+    # How often ingest re-reads the Dahua terminals it holds event streams of.
+    dahua_refresh_s: float = Field(default=30.0, gt=0, le=3600)
 
     # Capture-gate frames and faces.
     frame_max_bytes: int = Field(default=256 * 1024, ge=1024, le=700 * 1024)

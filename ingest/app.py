@@ -38,6 +38,7 @@ from infra.redis_client import async_redis
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore, project_of, snapshot_ref
 from ingest.auth import DeviceAuthenticator
+from ingest.dahua_connector import DahuaConnectors
 from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.hikvision_routes import hikvision_routes
 from ingest.producer import EventPublisher, ProjectEvent
@@ -122,6 +123,7 @@ def create_app(settings: Settings) -> Starlette:
     intake = TerminalIntake(
         settings, redis=redis, terminals=terminals, passes=passes, letters=letters
     )
+    dahua = DahuaConnectors(intake, pool, refresh_s=settings.dahua_refresh_s)
     window = EventTimeWindow.of(settings)
     max_batch_body = settings.ingest_max_batch * _BYTES_PER_EVENT_LIMIT
     # base64 grows the image by 4/3; the rest of the JSON is small.
@@ -271,12 +273,14 @@ def create_app(settings: Settings) -> Starlette:
         await frames.start()
         await letters.start()
         purger = asyncio.create_task(purge_snapshots())
+        connectors = asyncio.create_task(dahua.run(), name="dahua-connectors")
         try:
             yield
         finally:
-            purger.cancel()
-            with suppress(asyncio.CancelledError):
-                await purger
+            for task in (purger, connectors):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
             await letters.stop()
             await frames.stop()
             await passes.stop()

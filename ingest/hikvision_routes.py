@@ -21,7 +21,6 @@ from infra.metrics import EVENTS
 from infra.snapshots import SnapshotStore, snapshot_ref
 from ingest.terminal_intake import SERIAL_PATTERN, TerminalIntake, Unavailable, text
 from ingest.vendors import hikvision
-from streams.records import DevicePass
 
 PROTOCOL = "hikvision"
 _SERIAL = re.compile(SERIAL_PATTERN)
@@ -64,7 +63,9 @@ def hikvision_routes(intake: TerminalIntake, snapshots: SnapshotStore) -> list[R
         if pushed.picture is not None:
             reference = snapshot_ref(terminal.project_id, event_id, pushed.occurred_at)
             await asyncio.to_thread(snapshots.save, reference, pushed.picture)
-        item = DevicePass(
+        event = intake.pass_event(
+            terminal,
+            received_at,
             serial=pushed.serial,
             occurred_at=pushed.occurred_at,
             direction=pushed.direction,
@@ -73,7 +74,7 @@ def hikvision_routes(intake: TerminalIntake, snapshots: SnapshotStore) -> list[R
             snapshot_ref=reference,
         )
         try:
-            await intake.publish([intake.pass_event(terminal, item, received_at)], received_at)
+            await intake.publish([event], received_at)
         except Unavailable as exc:
             return text(f"unavailable ({exc}); send again", 503)
         return JSONResponse(_OK)

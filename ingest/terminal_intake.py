@@ -19,7 +19,7 @@ from ingest.producer import EventPublisher
 from ingest.terminals import Terminal, TerminalDirectory
 from streams.channels import device_seen_key
 from streams.event_time import EventTimeWindow
-from streams.records import DeadLetter, DevicePass, PassEvent
+from streams.records import DeadLetter, DevicePass, Direction, PassEvent, PassMethod
 
 SERIAL_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 _LETTER_BYTES = 4096  # of a raw body kept in a dead letter (a picture is not)
@@ -68,9 +68,13 @@ class TerminalIntake:
         if found is None:
             ERRORS.labels("ingest", "unknown_terminal").inc()
             return text(f"unknown terminal {serial}: register it in SitePulse first", 403)
-        seen = device_seen_key(self._settings.namespace)
-        await self._redis.hset(seen, found.device_id, str(time.time()))
+        await self.seen(found)
         return found
+
+    async def seen(self, terminal: Terminal) -> None:
+        """The terminal is alive (the device-offline alert reads this)."""
+        seen = device_seen_key(self._settings.namespace)
+        await self._redis.hset(seen, terminal.device_id, str(time.time()))
 
     async def dead_letter(
         self, protocol: str, terminal: Terminal, kind: str, reason: str, raw: bytes
@@ -85,7 +89,27 @@ class TerminalIntake:
         await self._letters.publish([_Keyed(terminal.project_id, letter.to_json())])
         DEAD_LETTERS.labels("ingest", kind).inc()
 
-    def pass_event(self, terminal: Terminal, item: DevicePass, received_at: datetime) -> PassEvent:
+    def pass_event(
+        self,
+        terminal: Terminal,
+        received_at: datetime,
+        *,
+        serial: int,
+        occurred_at: datetime,
+        direction: Direction,
+        method: PassMethod,
+        worker_id: str | None,
+        snapshot_ref: str | None = None,
+    ) -> PassEvent:
+        """The pass of one of the terminal's records."""
+        item = DevicePass(
+            serial=serial,
+            occurred_at=occurred_at,
+            direction=direction,
+            method=method,
+            worker_id=worker_id,
+            snapshot_ref=snapshot_ref,
+        )
         return PassEvent.from_device(
             item,
             device_id=terminal.device_id,

@@ -54,12 +54,15 @@ class TerminalDirectory:
                 )
         terminal = None
         if row is not None:
-            terminal = Terminal(str(row[0]), str(row[1]), Direction(row[2]), _zone(str(row[3])))
+            terminal = Terminal(
+                str(row[0]), str(row[1]), Direction(row[2]), zone_named(str(row[3]))
+            )
         self._cache[key] = (time.monotonic(), terminal)
         return terminal
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone_named(name: str) -> ZoneInfo:
+    """The zone, or Shanghai for a name this system does not know."""
     try:
         return ZoneInfo(name)
     except (ValueError, ZoneInfoNotFoundError):

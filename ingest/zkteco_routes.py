@@ -25,7 +25,7 @@ from ingest.roster_sync import reconcile, record_results, take_commands
 from ingest.terminal_intake import SERIAL_PATTERN, TerminalIntake, Unavailable, text
 from ingest.terminals import Terminal
 from ingest.vendors import zkteco
-from streams.records import DevicePass, PassEvent
+from streams.records import PassEvent
 
 PROTOCOL = "zkteco"
 _SERIAL = re.compile(SERIAL_PATTERN)
@@ -53,14 +53,17 @@ def zkteco_routes(intake: TerminalIntake, pool: AsyncConnectionPool) -> list[Rou
                     PROTOCOL, terminal, "event_time", problem.reason, record.line.encode()
                 )
                 continue
-            item = DevicePass(
-                serial=record.serial,
-                occurred_at=record.occurred_at,
-                direction=record.direction,
-                method=record.method,
-                worker_id=record.pin,
+            events.append(
+                intake.pass_event(
+                    terminal,
+                    received_at,
+                    serial=record.serial,
+                    occurred_at=record.occurred_at,
+                    direction=record.direction,
+                    method=record.method,
+                    worker_id=record.pin,
+                )
             )
-            events.append(intake.pass_event(terminal, item, received_at))
         await intake.publish(events, received_at)
         for line in bad:
             reason = f"line {line.number}: {line.reason}"

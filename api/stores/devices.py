@@ -48,11 +48,22 @@ class DeviceIn(BaseModel):
     timezone: str = Field(
         default="Asia/Shanghai", max_length=64, description="the zone of the terminal's clock"
     )
+    address: str | None = Field(
+        default=None,
+        pattern=r"^https?://[A-Za-z0-9.:\[\]_-]{1,200}/?$",
+        description="where the platform connects to the terminal (Dahua): http(s)://host[:port]",
+    )
+    username: str | None = Field(default=None, min_length=1, max_length=64)
+    password: str | None = Field(
+        default=None, min_length=1, max_length=128, description="kept, never shown again"
+    )
 
     @model_validator(mode="after")
     def _vendor_terminals_have_a_serial(self) -> DeviceIn:
         if self.protocol != "sitepulse" and self.serial_number is None:
             raise ValueError("a vendor terminal needs its serial_number")
+        if self.protocol == "dahua" and (self.address is None or self.password is None):
+            raise ValueError("a Dahua terminal needs its address and password: ingest connects")
         try:
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError):
@@ -98,7 +109,8 @@ async def issue_device(
     async with conn.transaction():
         cursor = await conn.execute(
             "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model,"
-            " protocol, serial_number, timezone) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " protocol, serial_number, timezone, address, username, login_password)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT DO NOTHING RETURNING device_id",
             (
                 device.device_id,
@@ -110,6 +122,9 @@ async def issue_device(
                 device.protocol,
                 device.serial_number,
                 device.timezone,
+                device.address,
+                (device.username or "admin") if device.address else None,
+                device.password,
             ),
         )
         if await cursor.fetchone() is None:

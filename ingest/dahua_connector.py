@@ -1,0 +1,165 @@
+"""Dahua terminals do not call the platform: the platform holds each one's event stream
+open (protocol in :mod:`ingest.vendors.dahua`). The ingest service runs one connector per
+registered Dahua terminal, re-read from the registry every ``refresh_s`` seconds; each
+reconnects with backoff when the terminal or the network drops it.
+
+What the stream brings: a heartbeat marks the terminal seen; an access record becomes a
+pass (``<device>:<RecNo>``, so the records a terminal replays after a reconnect are
+stored once); what cannot be read, or lies outside the event-time window, is
+dead-lettered. When Kafka does not take a pass the connector waits and tries again,
+holding the stream: the terminal's records are not lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from psycopg_pool import AsyncConnectionPool
+
+from infra.metrics import ERRORS, EVENTS
+from ingest.terminal_intake import TerminalIntake, Unavailable
+from ingest.terminals import Terminal, zone_named
+from ingest.vendors import dahua
+from streams.records import Direction
+
+log = logging.getLogger(__name__)
+PROTOCOL = "dahua"
+_HEARTBEAT_S = 5
+_ATTACH = "/cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl]&heartbeat="
+
+
+@dataclass(frozen=True)
+class DahuaTerminal:
+    terminal: Terminal
+    address: str  # http(s)://host[:port]
+    username: str
+    password: str
+
+
+class DahuaConnectors:
+    def __init__(
+        self, intake: TerminalIntake, pool: AsyncConnectionPool, *, refresh_s: float
+    ) -> None:
+        self._intake = intake
+        self._pool = pool
+        self._refresh_s = refresh_s
+        self._held: dict[str, tuple[DahuaTerminal, asyncio.Task[None]]] = {}
+
+    async def run(self) -> None:
+        try:
+            while True:
+                try:
+                    await self._refresh()
+                except Exception:
+                    ERRORS.labels("ingest", "dahua_registry").inc()
+                    log.exception("reading the Dahua terminals failed; trying again")
+                await asyncio.sleep(self._refresh_s)
+        finally:
+            for _, task in self._held.values():
+                task.cancel()
+            for _, task in self._held.values():
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    async def _refresh(self) -> None:
+        wanted = {t.terminal.device_id: t for t in await self._registered()}
+        for device_id, (known, task) in list(self._held.items()):
+            if wanted.get(device_id) != known:  # removed, disabled or changed
+                task.cancel()
+                del self._held[device_id]
+        for device_id, terminal in wanted.items():
+            if device_id not in self._held:
+                task = asyncio.create_task(self._hold(terminal), name=f"dahua:{device_id}")
+                self._held[device_id] = (terminal, task)
+
+    async def _registered(self) -> list[DahuaTerminal]:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT device_id, project_id, direction, timezone, address, username,"
+                " coalesce(login_password, '')"
+                " FROM devices WHERE protocol = 'dahua' AND disabled_at IS NULL"
+                " AND address IS NOT NULL"
+            )
+            rows = await cursor.fetchall()
+        return [
+            DahuaTerminal(
+                Terminal(str(d), str(p), Direction(direction), zone_named(str(zone))),
+                str(address),
+                str(user or "admin"),
+                str(secret),
+            )
+            for d, p, direction, zone, address, user, secret in rows
+        ]
+
+    async def _hold(self, device: DahuaTerminal) -> None:
+        """Keep the terminal's stream open, for as long as it is registered."""
+        delay = 1.0
+        url = device.address.rstrip("/") + _ATTACH + str(_HEARTBEAT_S)
+        timeout = httpx.Timeout(10.0, read=_HEARTBEAT_S * 4)
+        auth = httpx.DigestAuth(device.username, device.password)
+        while True:
+            try:
+                async with (
+                    httpx.AsyncClient(auth=auth, timeout=timeout) as client,
+                    client.stream("GET", url) as response,
+                ):
+                    if response.status_code != 200:
+                        ERRORS.labels("ingest", f"dahua_{response.status_code // 100}xx").inc()
+                        log.warning(
+                            "Dahua terminal %s answered %d",
+                            device.terminal.device_id,
+                            response.status_code,
+                        )
+                    else:
+                        delay = 1.0
+                        content_type = response.headers.get("content-type", "")
+                        reader = dahua.PartReader(dahua.boundary_of(content_type))
+                        async for chunk in response.aiter_bytes():
+                            for body in reader.feed(chunk):
+                                await self._take(device.terminal, body)
+            except httpx.HTTPError as exc:
+                ERRORS.labels("ingest", "dahua_connection").inc()
+                log.info("Dahua terminal %s: %s", device.terminal.device_id, type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+    async def _take(self, terminal: Terminal, body: bytes) -> None:
+        try:
+            part = dahua.parse_part(body, zone=terminal.zone, default=terminal.direction)
+        except dahua.DahuaError as exc:
+            await self._intake.dead_letter(PROTOCOL, terminal, "invalid", str(exc), body)
+            return
+        if isinstance(part, dahua.Beat):
+            EVENTS.labels("ingest", "heartbeat").inc()
+            await self._intake.seen(terminal)
+            return
+        if isinstance(part, dahua.Other):
+            return
+        await self._intake.seen(terminal)
+        received_at = datetime.now(UTC)
+        problem = self._intake.window.problem("UTC", part.occurred_at, received_at)
+        if problem is not None:
+            await self._intake.dead_letter(PROTOCOL, terminal, "event_time", problem.reason, body)
+            return
+        event = self._intake.pass_event(
+            terminal,
+            received_at,
+            serial=part.record_no,
+            occurred_at=part.occurred_at,
+            direction=part.direction,
+            method=part.method,
+            worker_id=part.worker_id,
+        )
+        delay = 0.5
+        while True:  # an outage: hold the stream until Kafka takes the pass
+            try:
+                await self._intake.publish([event], received_at)
+                return
+            except Unavailable:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
