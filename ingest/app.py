@@ -7,7 +7,9 @@ batch harmless downstream.
 
 Vendor terminals speak their own protocols: ZKTeco PUSH at ``/iclock/*``
 (:mod:`ingest.zkteco_routes`), Hikvision ISAPI at ``/isapi/<serial>/events``
-(:mod:`ingest.hikvision_routes`).
+(:mod:`ingest.hikvision_routes`), HTTPv2 terminals at ``/Device/Keepalive`` and
+``/Record/UploadIdentifyRecord`` (:mod:`ingest.httpv2_routes`); ingest holds Dahua
+terminals' event streams (:mod:`ingest.dahua_connector`).
 
 ``POST /v1/frames`` takes one signed capture (a base64 JPEG) from a face gate. The JPEG
 is decoded here, so a broken image gets its 422 at the edge; the snapshot is stored and
@@ -41,6 +43,7 @@ from ingest.auth import DeviceAuthenticator
 from ingest.dahua_connector import DahuaConnectors
 from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.hikvision_routes import hikvision_routes
+from ingest.httpv2_routes import httpv2_routes
 from ingest.producer import EventPublisher, ProjectEvent
 from ingest.terminal_intake import TerminalIntake
 from ingest.terminals import TerminalDirectory
@@ -121,7 +124,12 @@ def create_app(settings: Settings) -> Starlette:
     terminals = TerminalDirectory(pool, ttl_s=settings.device_cache_ttl_s)
     snapshots = SnapshotStore(settings.snapshot_dir)
     intake = TerminalIntake(
-        settings, redis=redis, terminals=terminals, passes=passes, letters=letters
+        settings,
+        redis=redis,
+        terminals=terminals,
+        passes=passes,
+        letters=letters,
+        snapshots=snapshots,
     )
     dahua = DahuaConnectors(intake, pool, refresh_s=settings.dahua_refresh_s)
     window = EventTimeWindow.of(settings)
@@ -294,7 +302,8 @@ def create_app(settings: Settings) -> Starlette:
         "/iclock/cdata": max(settings.frame_max_bytes + 4096, 1 << 20),
         "/iclock/devicecmd": 64 * 1024,
     }
-    limit_of = {"/iclock/": 1 << 20, "/isapi/": settings.frame_max_bytes + 64 * 1024}
+    photo_post = settings.frame_max_bytes + 64 * 1024
+    limit_of = {"/iclock/": 1 << 20, "/isapi/": photo_post, "/Record/": photo_post}
     return Starlette(
         middleware=[
             Middleware(
@@ -311,7 +320,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),
             Route("/v1/heartbeats", _refusing(post_heartbeat), methods=["POST"]),
             *zkteco_routes(intake, pool),
-            *hikvision_routes(intake, snapshots),
+            *hikvision_routes(intake),
+            *httpv2_routes(intake),
             Route("/healthz", healthz),
             metrics_route(),
         ],

@@ -16,7 +16,6 @@ import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
@@ -141,24 +140,19 @@ class DahuaConnectors:
         if isinstance(part, dahua.Other):
             return
         await self._intake.seen(terminal)
-        received_at = datetime.now(UTC)
-        problem = self._intake.window.problem("UTC", part.occurred_at, received_at)
-        if problem is not None:
-            await self._intake.dead_letter(PROTOCOL, terminal, "event_time", problem.reason, body)
-            return
-        event = self._intake.pass_event(
-            terminal,
-            received_at,
-            serial=part.record_no,
-            occurred_at=part.occurred_at,
-            direction=part.direction,
-            method=part.method,
-            worker_id=part.worker_id,
-        )
         delay = 0.5
         while True:  # an outage: hold the stream until Kafka takes the pass
             try:
-                await self._intake.publish([event], received_at)
+                await self._intake.take(
+                    PROTOCOL,
+                    terminal,
+                    body,
+                    serial=part.record_no,
+                    occurred_at=part.occurred_at,
+                    direction=part.direction,
+                    method=part.method,
+                    worker_id=part.worker_id,
+                )
                 return
             except Unavailable:
                 await asyncio.sleep(delay)

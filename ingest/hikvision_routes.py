@@ -9,16 +9,13 @@ dead-lettered, so the terminal does not send it forever; only an outage answers 
 
 from __future__ import annotations
 
-import asyncio
 import re
-from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.metrics import EVENTS
-from infra.snapshots import SnapshotStore, snapshot_ref
 from ingest.terminal_intake import SERIAL_PATTERN, TerminalIntake, Unavailable, text
 from ingest.vendors import hikvision
 
@@ -27,7 +24,7 @@ _SERIAL = re.compile(SERIAL_PATTERN)
 _OK = {"statusCode": 1, "statusString": "OK", "subStatusCode": "ok"}
 
 
-def hikvision_routes(intake: TerminalIntake, snapshots: SnapshotStore) -> list[Route]:
+def hikvision_routes(intake: TerminalIntake) -> list[Route]:
     async def events(request: Request) -> Response:
         serial = request.path_params["serial"]
         if not _SERIAL.match(serial):
@@ -52,29 +49,18 @@ def hikvision_routes(intake: TerminalIntake, snapshots: SnapshotStore) -> list[R
         if isinstance(pushed, hikvision.Ignored):
             EVENTS.labels("ingest", "hikvision_other_event").inc()
             return JSONResponse(_OK)
-        received_at = datetime.now(UTC)
-        problem = intake.window.problem("dateTime", pushed.occurred_at, received_at)
-        if problem is not None:
-            raw = body if pushed.picture is None else body.replace(pushed.picture, b"<picture>")
-            await intake.dead_letter(PROTOCOL, terminal, "event_time", problem.reason, raw)
-            return JSONResponse(_OK)
-        event_id = f"{terminal.device_id}:{pushed.serial}"
-        reference = None
-        if pushed.picture is not None:
-            reference = snapshot_ref(terminal.project_id, event_id, pushed.occurred_at)
-            await asyncio.to_thread(snapshots.save, reference, pushed.picture)
-        event = intake.pass_event(
-            terminal,
-            received_at,
-            serial=pushed.serial,
-            occurred_at=pushed.occurred_at,
-            direction=pushed.direction,
-            method=pushed.method,
-            worker_id=pushed.worker_id,
-            snapshot_ref=reference,
-        )
         try:
-            await intake.publish([event], received_at)
+            await intake.take(
+                PROTOCOL,
+                terminal,
+                body,
+                serial=pushed.serial,
+                occurred_at=pushed.occurred_at,
+                direction=pushed.direction,
+                method=pushed.method,
+                worker_id=pushed.worker_id,
+                picture=pushed.picture,
+            )
         except Unavailable as exc:
             return text(f"unavailable ({exc}); send again", 503)
         return JSONResponse(_OK)

@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from infra.metrics import DEAD_LETTERS, ERRORS, EVENTS, observe_delay
 from infra.settings import Settings
+from infra.snapshots import SnapshotStore, snapshot_ref
 from ingest.producer import EventPublisher
 from ingest.terminals import Terminal, TerminalDirectory
 from streams.channels import device_seen_key
@@ -53,8 +54,10 @@ class TerminalIntake:
         terminals: TerminalDirectory,
         passes: EventPublisher,
         letters: EventPublisher,
+        snapshots: SnapshotStore,
     ) -> None:
         self._settings = settings
+        self._snapshots = snapshots
         self._redis = redis
         self._terminals = terminals
         self._passes = passes
@@ -63,11 +66,18 @@ class TerminalIntake:
 
     async def terminal(self, request: Request, protocol: str, serial: str) -> Terminal | Response:
         """The registered terminal (now marked seen), or the refusal to answer with."""
+        found = await self.find(request, protocol, serial)
+        if found is None:
+            return text(f"unknown terminal {serial}: register it in SitePulse first", 403)
+        return found
+
+    async def find(self, request: Request, protocol: str, serial: str) -> Terminal | None:
+        """The registered terminal, now marked seen; None (and listed) when unknown."""
         address = request.client.host if request.client else ""
         found = await self._terminals.find(protocol, serial, address)
         if found is None:
             ERRORS.labels("ingest", "unknown_terminal").inc()
-            return text(f"unknown terminal {serial}: register it in SitePulse first", 403)
+            return None
         await self.seen(found)
         return found
 
@@ -129,3 +139,44 @@ class TerminalIntake:
         for event in events:
             observe_delay("ingested", event.occurred_at, received_at)
         EVENTS.labels("ingest", "accepted").inc(len(events))
+
+    async def take(
+        self,
+        protocol: str,
+        terminal: Terminal,
+        raw: bytes,
+        *,
+        serial: int,
+        occurred_at: datetime,
+        direction: Direction,
+        method: PassMethod,
+        worker_id: str | None,
+        picture: bytes | None = None,
+    ) -> bool:
+        """One record as a pass: its picture kept as the snapshot, the pass published
+        (:class:`Unavailable` on an outage). A record outside the event-time window is
+        dead-lettered instead (with ``raw``, the picture left out); returns whether the
+        pass was published."""
+        received_at = datetime.now(UTC)
+        problem = self.window.problem("time", occurred_at, received_at)
+        if problem is not None:
+            kept = raw if picture is None else raw.replace(picture, b"<picture>")
+            await self.dead_letter(protocol, terminal, "event_time", problem.reason, kept)
+            return False
+        reference = None
+        if picture is not None:
+            event_id = f"{terminal.device_id}:{serial}"
+            reference = snapshot_ref(terminal.project_id, event_id, occurred_at)
+            await asyncio.to_thread(self._snapshots.save, reference, picture)
+        event = self.pass_event(
+            terminal,
+            received_at,
+            serial=serial,
+            occurred_at=occurred_at,
+            direction=direction,
+            method=method,
+            worker_id=worker_id,
+            snapshot_ref=reference,
+        )
+        await self.publish([event], received_at)
+        return True

@@ -21,12 +21,11 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
+from ingest.vendors.form_parts import FormError, form_parts
 from streams.records import Direction, PassMethod
 
 _PASSED = {75: PassMethod.FACE, 1: PassMethod.CARD, 38: PassMethod.CARD}
@@ -82,21 +81,19 @@ def _payload(content_type: str, body: bytes) -> tuple[dict[str, Any], bytes | No
     """The event's fields (JSON, or XML turned into the same shape) and its picture."""
     if "multipart" not in content_type.lower():
         return _fields(body), None
-    header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
-    message = message_from_bytes(header + body, policy=policy.default)
-    if not isinstance(message, EmailMessage) or not message.is_multipart():
-        raise HikvisionError("a multipart body without parts (check the boundary)")
+    try:
+        parts = form_parts(content_type, body)
+    except FormError as exc:
+        raise HikvisionError(str(exc)) from None
     fields: dict[str, Any] | None = None
     picture = None
-    for part in message.iter_parts():
-        data = part.get_payload(decode=True)
-        if not isinstance(data, bytes) or not data:
+    for part in parts:
+        if not part.data:
             continue
-        kind = part.get_content_type()
-        if kind.startswith("image/") or data[:3] == b"\xff\xd8\xff":
-            picture = picture or data
+        if part.content_type.startswith("image/") or part.data[:3] == b"\xff\xd8\xff":
+            picture = picture or part.data
         elif fields is None:
-            fields = _fields(data)
+            fields = _fields(part.data)
     if fields is None:
         raise HikvisionError("no event_log or AccessControllerEvent part")
     return fields, picture

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infra.settings import Settings
+from ingest.httpv2_client import upload_body
 from ingest.signing import (
     sign_headers,
 )
@@ -257,6 +258,60 @@ async def test_a_hikvision_terminal_sending_anything_gets_no_server_error(
         headers = {"content-type": content_type.encode("latin-1")}
         response = client.post(f"/isapi/{serial}/events", content=body, headers=headers)  # type: ignore[arg-type]
         assert response.status_code == 200, (content_type, body[:200], response.text)
+
+    with httpx.Client(base_url=base, timeout=30) as client:
+        check()
+
+
+async def test_an_httpv2_terminal_sending_anything_gets_no_server_error(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    """Whatever a terminal posts to the HTTPv2 endpoints, ingest answers HTTP 200 with the
+    protocol's Success code (1, 400 or 401), never a 5xx."""
+    serial = f"FC-FUZZ{uuid.uuid4().hex[:8].upper()}"
+    registered = await http.post(
+        f"/v1/projects/{site.project_a}/devices",
+        json={"device_id": f"httpv2-{serial}", "protocol": "httpv2", "serial_number": serial},
+        headers=auth(site.tokens["officer_a"]),
+    )
+    assert registered.status_code == 201, registered.text
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    records = st.fixed_dictionaries(
+        {
+            "RecordID": st.integers(min_value=-5, max_value=2**70) | JSON_SCALARS,
+            "RecordType": st.integers(min_value=0, max_value=60) | JSON_SCALARS,
+            "RecordDate": st.integers(min_value=-(2**40), max_value=2**40) | JSON_SCALARS,
+        },
+        optional={"UserID": st.text(max_size=30) | JSON_SCALARS, "IsEntry": JSON_SCALARS},
+    )
+
+    @settings(
+        max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
+    @given(
+        record=records | ANY_JSON,
+        compress=st.booleans(),
+        raw=st.none() | st.binary(max_size=120),
+        keepalive=st.booleans(),
+    )
+    def check(record: Any, compress: bool, raw: bytes | None, keepalive: bool) -> None:
+        if keepalive:
+            body = raw if raw is not None else json.dumps({"SN": serial, "x": record}).encode()
+            response = client.post("/Device/Keepalive", content=body)
+        else:
+            content_type, body = upload_body(
+                serial,
+                record if isinstance(record, dict) else {"r": record},
+                None,
+                compress=compress,
+            )
+            response = client.post(
+                "/Record/UploadIdentifyRecord",
+                content=raw if raw is not None else body,
+                headers={"content-type": content_type},
+            )
+        assert response.status_code == 200, (body[:200], response.text)
+        assert response.json()["Success"] in (1, 400, 401)
 
     with httpx.Client(base_url=base, timeout=30) as client:
         check()

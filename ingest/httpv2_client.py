@@ -1,0 +1,57 @@
+"""The terminal's side of HTTPv2, for the simulator and the tests: keepalives, and one
+multipart upload per identify record (the record gzip-compressed, as the terminal may)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import secrets
+from typing import Any
+
+import httpx
+
+
+def upload_body(
+    serial: str, record: dict[str, Any], photo: bytes | None, *, compress: bool = False
+) -> tuple[str, bytes]:
+    """(content type, body) of ``/Record/UploadIdentifyRecord``."""
+    boundary = "-" * 26 + secrets.token_hex(12)
+    detail = json.dumps(record, ensure_ascii=False).encode()
+    encoding = "Content-Encoding: gzip\r\nContent-Type: application/octet-stream\r\n"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="SN"\r\n\r\n{serial}\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="RecordDetail"\r\n'.encode()
+        + (encoding.encode() if compress else b"")
+        + b"\r\n"
+        + (gzip.compress(detail) if compress else detail)
+        + b"\r\n",
+    ]
+    if photo is not None:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="Photo"; filename="p.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n".encode()
+            + photo
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+class HttpV2Terminal:
+    def __init__(self, http: httpx.AsyncClient, serial: str) -> None:
+        self._http = http
+        self.serial = serial
+
+    async def keepalive(self) -> httpx.Response:
+        state = {"SN": self.serial, "RelayStatus": 0, "KeepOpenStatus": 0}
+        return await self._http.post(
+            "/Device/Keepalive", json=state | {"DoorSensorStatus": 0, "AlarmStatus": ""}
+        )
+
+    async def upload(
+        self, record: dict[str, Any], photo: bytes | None = None, *, compress: bool = False
+    ) -> httpx.Response:
+        content_type, body = upload_body(self.serial, record, photo, compress=compress)
+        return await self._http.post(
+            "/Record/UploadIdentifyRecord", content=body, headers={"content-type": content_type}
+        )
