@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import secrets
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -37,6 +38,23 @@ def upload_body(
     return f"multipart/form-data; boundary={boundary}", b"".join(parts)
 
 
+def identify_record(item: dict[str, Any]) -> dict[str, Any]:
+    """A SitePulse device item as the terminal's record: a face pass, or (with no worker)
+    a face that is not registered."""
+    worker = item.get("worker_id")
+    moment = datetime.fromisoformat(str(item["occurred_at"]))
+    return {
+        "RecordID": int(item["serial"]),
+        "RecordType": 3 if worker else 19,
+        "RecordDate": int(moment.timestamp()),
+        "UserID": str(worker or ""),
+        "IsEntry": {"in": 1, "out": 0}.get(str(item.get("direction")), 1),
+        "CardNum": "0",
+        "BodyTemp": 0,
+        "PhotoLen": 0,
+    }
+
+
 class HttpV2Terminal:
     def __init__(self, http: httpx.AsyncClient, serial: str) -> None:
         self._http = http
@@ -47,6 +65,17 @@ class HttpV2Terminal:
         return await self._http.post(
             "/Device/Keepalive", json=state | {"DoorSensorStatus": 0, "AlarmStatus": ""}
         )
+
+    async def push(self, items: list[dict[str, Any]]) -> tuple[httpx.Response, int]:
+        """One upload per record, as the terminal does; stops at the first refusal."""
+        sent = 0
+        reply = httpx.Response(200)
+        for item in items:
+            reply = await self.upload(identify_record(item))
+            if reply.status_code != 200 or reply.json().get("Success") != 1:
+                break
+            sent += 1
+        return reply, sent
 
     async def upload(
         self, record: dict[str, Any], photo: bytes | None = None, *, compress: bool = False

@@ -244,9 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--flat", action="store_true", help="constant rate, no daily peaks")
     sim.add_argument(
         "--protocol",
-        choices=["sitepulse", "zkteco"],
+        choices=["sitepulse", "zkteco", "hikvision", "httpv2"],
         default="sitepulse",
-        help="what the gates speak: SitePulse's signed JSON, or ZKTeco PUSH (/iclock)",
+        help="what the gates speak: SitePulse's signed JSON, or a vendor's protocol"
+        " (ZKTeco PUSH, Hikvision ISAPI, HTTPv2) to ingest's adapter for it",
     )
     sim.add_argument(
         "--incidents",

@@ -26,6 +26,8 @@ from infra.errors import SitePulseError
 from infra.launch.site_model import Gate, SiteModel, build_sites
 from infra.settings import Settings
 from ingest.client import DeviceClient
+from ingest.hikvision_client import HikvisionTerminal
+from ingest.httpv2_client import HttpV2Terminal
 from ingest.zkteco_client import ZktecoTerminal
 
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -73,7 +75,9 @@ class SimulationPlan:
     flush_s: float = 0.2
     seed: int = 7
     incidents: Incidents | None = None
-    protocol: str = "sitepulse"  # or "zkteco": the gates speak ZKTeco PUSH to /iclock
+    # What the gates speak: SitePulse's signed JSON, or a vendor's protocol to ingest's
+    # adapter for it (zkteco, hikvision, httpv2).
+    protocol: str = "sitepulse"
 
 
 PASSES_PER_WORKER_DAY = 3.0  # in, out, and now and then a lunch break
@@ -191,6 +195,10 @@ class GateSimulator:
                 gate.device_id, ZktecoTerminal(client, gate.device_id, TERMINAL_ZONE)
             )
             return await terminal.push(items)
+        if self._plan.protocol == "hikvision":
+            return await HikvisionTerminal(client, gate.device_id).push(items)
+        if self._plan.protocol == "httpv2":
+            return await HttpV2Terminal(client, gate.device_id).push(items)
         device = DeviceClient(client, gate.device_id, self.secrets[gate.device_id])
         return await device.post_passes(items), len(items)
 
