@@ -5,7 +5,9 @@ on the same facts changes nothing the second time."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import math
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -48,7 +50,7 @@ from analytics import attendance_queries as q
 from analytics import wage_queries as wq
 from analytics.executor import Executor
 from infra.metrics import ERRORS
-from streams.channels import device_seen_key, presence_key
+from streams.channels import device_clock_key, device_seen_key, presence_key
 from streams.live_messages import PresenceMessage, parse_live
 from streams.local_time import BEIJING
 
@@ -128,6 +130,7 @@ async def gather(
     )
     devices = await _devices(conn, project_id)
     seen_at = await redis.hmget(device_seen_key(namespace), list(devices)) if devices else []
+    clocks = await redis.hmget(device_clock_key(namespace), list(devices)) if devices else []
     unknown = await asyncio.to_thread(
         aq.unknown_faces_by_gate,
         db,
@@ -157,8 +160,32 @@ async def gather(
             for device, at in zip(devices, seen_at, strict=True)
         },
         devices_registered_at=devices,
+        devices_clock_offset_s={
+            device: offset
+            for device, raw in zip(devices, clocks, strict=True)
+            if (offset := smallest_offset(raw)) is not None
+        },
         unknown_faces_by_gate=unknown,
     )
+
+
+def smallest_offset(raw: bytes | str | None) -> float | None:
+    """A terminal's clock offset: the smallest (in size) of its recent ones, as ingest
+    keeps them (a JSON list of seconds); None when there is none or it is unreadable."""
+    try:
+        values = json.loads(raw) if raw else []
+    except ValueError:
+        return None
+    numbers = (
+        [
+            float(v)
+            for v in values
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        ]
+        if isinstance(values, list)
+        else []
+    )
+    return min(numbers, key=abs) if numbers else None
 
 
 async def wage_findings(

@@ -23,6 +23,7 @@ class RuleProfile:
     missed_exit_days: int = 7  # worker not seen, still on the roster
     shift_end_hour: int = 22  # Beijing: entered and never left by then
     device_offline_minutes: int = 30
+    clock_skew_max_s: int = 120  # a terminal's clock off by more than this: warning
     unknown_faces_max: int = 5  # per gate within unknown_faces_minutes
     unknown_faces_minutes: int = 10
     cross_project_minutes: int = 60
@@ -77,6 +78,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "missed_exit_days": (1, 60),
     "shift_end_hour": (12, 23),
     "device_offline_minutes": (5, 24 * 60),
+    "clock_skew_max_s": (10, 3600),
     "unknown_faces_max": (1, 1000),
     "unknown_faces_minutes": (1, 24 * 60),
     "cross_project_minutes": (5, 24 * 60),

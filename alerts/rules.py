@@ -25,6 +25,7 @@ class Rule(StrEnum):
     MISSED_EXIT = "missed_exit_procedure"
     NEVER_LEFT = "entered_never_exited"
     DEVICE_OFFLINE = "device_offline"
+    DEVICE_CLOCK_SKEW = "device_clock_skew"
     UNKNOWN_FACES = "unknown_face_spike"
     CROSS_PROJECT = "worker_at_two_projects"
     OVER_LIMIT = "headcount_over_limit"
@@ -117,6 +118,9 @@ class ProjectFacts:
     site_limit: int | None = None
     devices_last_seen: dict[str, datetime | None] = field(default_factory=dict)
     devices_registered_at: dict[str, datetime] = field(default_factory=dict)
+    # A vendor terminal's clock offset (receive time minus its time, seconds): the smallest
+    # of its recent records, so a replayed backlog does not look like a wrong clock.
+    devices_clock_offset_s: dict[str, float] = field(default_factory=dict)
     unknown_faces_by_gate: dict[str, int] = field(default_factory=dict)  # in the recent window
 
 
@@ -168,6 +172,19 @@ def evaluate_project(facts: ProjectFacts, profile: RuleProfile, now: datetime) -
             last_seen=None if seen is None else seen.isoformat(),
             minutes=minutes,
         )
+
+    for device, offset in sorted(facts.devices_clock_offset_s.items()):
+        if abs(offset) > profile.clock_skew_max_s:
+            behind = "慢" if offset > 0 else "快"
+            add(
+                Rule.DEVICE_CLOCK_SKEW,
+                f"device:{device}",
+                "",
+                Severity.WARNING,
+                f"考勤设备 {device} 时钟{behind} {abs(int(offset))} 秒，请校时（考勤时间可能不准）",
+                offset_s=round(offset, 1),
+                limit_s=profile.clock_skew_max_s,
+            )
 
     for gate, count in sorted(facts.unknown_faces_by_gate.items()):
         if count > profile.unknown_faces_max:

@@ -10,6 +10,7 @@ dead-lettered, so the terminal does not send it forever; only an outage answers 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -45,6 +46,8 @@ def hikvision_routes(intake: TerminalIntake) -> list[Route]:
             return JSONResponse(_OK)
         if isinstance(pushed, hikvision.Heartbeat):
             EVENTS.labels("ingest", "heartbeat").inc()
+            if pushed.at is not None:
+                await intake.clock(terminal, pushed.at, datetime.now(UTC))
             return JSONResponse(_OK)
         if isinstance(pushed, hikvision.Ignored):
             EVENTS.labels("ingest", "hikvision_other_event").inc()

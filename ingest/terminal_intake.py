@@ -5,6 +5,7 @@ dead-lettering what it sent that cannot be used, with the raw text and the reaso
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,12 +19,13 @@ from infra.settings import Settings
 from infra.snapshots import SnapshotStore, snapshot_ref
 from ingest.producer import EventPublisher
 from ingest.terminals import Terminal, TerminalDirectory
-from streams.channels import device_seen_key
+from streams.channels import device_clock_key, device_seen_key
 from streams.event_time import EventTimeWindow
 from streams.records import DeadLetter, DevicePass, Direction, PassEvent, PassMethod
 
 SERIAL_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 _LETTER_BYTES = 4096  # of a raw body kept in a dead letter (a picture is not)
+_OFFSETS_KEPT = 5
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,19 @@ class TerminalIntake:
             return None
         await self.seen(found)
         return found
+
+    async def clock(self, terminal: Terminal, device_time: datetime, received_at: datetime) -> None:
+        """Keep the terminal's clock offset of this record (its last five are kept; the
+        device-clock alert takes the smallest, so a replayed backlog is no false alarm)."""
+        key = device_clock_key(self._settings.namespace)
+        offset = round((received_at - device_time).total_seconds(), 1)
+        raw = await self._redis.hget(key, terminal.device_id)
+        try:
+            kept = json.loads(raw) if raw else []
+        except ValueError:
+            kept = []
+        recent = ([*kept, offset] if isinstance(kept, list) else [offset])[-_OFFSETS_KEPT:]
+        await self._redis.hset(key, terminal.device_id, json.dumps(recent))
 
     async def seen(self, terminal: Terminal) -> None:
         """The terminal is alive (the device-offline alert reads this)."""
@@ -158,6 +173,7 @@ class TerminalIntake:
         dead-lettered instead (with ``raw``, the picture left out); returns whether the
         pass was published."""
         received_at = datetime.now(UTC)
+        await self.clock(terminal, occurred_at, received_at)
         problem = self.window.problem("time", occurred_at, received_at)
         if problem is not None:
             kept = raw if picture is None else raw.replace(picture, b"<picture>")

@@ -64,6 +64,9 @@ def zkteco_routes(intake: TerminalIntake, pool: AsyncConnectionPool) -> list[Rou
                     worker_id=record.pin,
                 )
             )
+        if records:
+            newest = max(record.occurred_at for record in records)
+            await intake.clock(terminal, newest, received_at)
         await intake.publish(events, received_at)
         for line in bad:
             reason = f"line {line.number}: {line.reason}"

@@ -18,6 +18,12 @@ def device_seen_key(namespace: str) -> str:
     return f"{namespace}devices.last_seen"
 
 
+def device_clock_key(namespace: str) -> str:
+    """The Redis hash of each vendor terminal's recent clock offsets (JSON list of
+    receive time minus device time, seconds), written by ingest."""
+    return f"{namespace}devices.clock_offsets"
+
+
 def project_channel_pattern(namespace: str) -> str:
     return f"{namespace}live.project.*"
 

@@ -19,6 +19,7 @@ from streams.channels import device_seen_key
 
 from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
 from .people import Site, adopt_terminal, auth, register_worker
+from .test_alerts import alerts_of, evaluate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 JPEG = b"\xff\xd8\xff\xe0" + b"\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
@@ -87,3 +88,37 @@ async def test_a_hikvision_terminal_pushes_passes_strangers_and_heartbeats(
         assert garbage.status_code == 200  # acknowledged, so the terminal moves on
         letters = await dead_letters_about(stack, {"hik-garbage-7"})
         assert letters["hik-garbage-7"]["source_topic"] == f"hikvision:{device}"
+
+
+async def test_a_terminal_whose_clock_is_wrong_is_reported_until_it_is_set_right(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    serial = f"DS-K1T341{uuid.uuid4().hex[:8].upper()}"
+    officer = auth(site.tokens["officer_a"])
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+        async def beat(minutes_behind: int) -> int:
+            at = datetime.now(SHANGHAI) - timedelta(minutes=minutes_behind)
+            reply = await client.post(
+                f"/isapi/{serial}/events",
+                json={"eventType": "heartBeat", "dateTime": at.isoformat(timespec="seconds")},
+            )
+            return reply.status_code
+
+        assert await beat(0) == 403
+        device = await adopt_terminal(http, officer, site.project_a, "hikvision", serial)
+
+        async def behind() -> bool:
+            return await beat(20) == 200
+
+        await wait_until(behind, stack.device_cache_ttl_s + 30)  # its clock is 20 min slow
+        evaluate(stack)
+        alerts = await alerts_of(http, site.tokens["officer_a"], site.project_a)
+        skew = alerts[f"device_clock_skew|device:{device}"]
+        assert skew["status"] == "open" and 1190 <= skew["evidence"]["offset_s"] <= 1260
+        assert "时钟慢" in skew["message_zh"]
+        assert await beat(0) == 200  # set right (校时)
+        evaluate(stack)
+        alerts = await alerts_of(http, site.tokens["officer_a"], site.project_a)
+        assert alerts[f"device_clock_skew|device:{device}"]["status"] == "cleared"

@@ -198,3 +198,26 @@ def test_regulators_hear_of_red_alerts_at_once_but_of_a_late_payroll_when_escala
     assert not regulators_hear("wage_arrears", "major", "raised")
     assert not regulators_hear("payroll_late", "critical", "opened")
     assert regulators_hear("payroll_late", "critical", "escalated")
+
+
+def test_a_terminal_clock_off_by_more_than_the_limit_is_reported() -> None:
+    from alerts.evaluation import smallest_offset
+
+    now = NOW
+    seen: dict[str, datetime | None] = {"G1": now, "G2": now, "G3": now}
+    facts = ProjectFacts(
+        project_id="P1", region_code="450702", roster=0, updated_workers=0,
+        last_attendance_day=None, briefing_date=None, stopped=False,
+        devices_last_seen=seen, devices_registered_at=dict.fromkeys(seen, now),
+        devices_clock_offset_s={"G1": 1200.0, "G2": -300.0, "G3": 30.0},
+    )  # fmt: skip
+    found = {
+        f.subject: f
+        for f in evaluate_project(facts, DEFAULT, now)
+        if f.rule is Rule.DEVICE_CLOCK_SKEW
+    }
+    assert set(found) == {"device:G1", "device:G2"}
+    assert "慢 1200 秒" in found["device:G1"].message_zh and "快" in found["device:G2"].message_zh
+    assert smallest_offset(b"[3600.0, -5.5, 900]") == -5.5  # a replayed backlog is not a clock
+    for raw in (None, b"", b"nope", b'{"a": 1}', b'["x", true]', b"[NaN]"):
+        assert smallest_offset(raw) is None
