@@ -5,9 +5,7 @@ on the same facts changes nothing the second time."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -35,6 +33,7 @@ from alerts.rules import (
     attendance_hold,
     cross_project,
     evaluate_project,
+    smallest_offset,
 )
 from alerts.store import Transition, apply_plan, load_alerts, load_overrides, mark_held
 from alerts.wage_rules import (
@@ -167,25 +166,6 @@ async def gather(
         },
         unknown_faces_by_gate=unknown,
     )
-
-
-def smallest_offset(raw: bytes | str | None) -> float | None:
-    """A terminal's clock offset: the smallest (in size) of its recent ones, as ingest
-    keeps them (a JSON list of seconds); None when there is none or it is unreadable."""
-    try:
-        values = json.loads(raw) if raw else []
-    except ValueError:
-        return None
-    numbers = (
-        [
-            float(v)
-            for v in values
-            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-        ]
-        if isinstance(values, list)
-        else []
-    )
-    return min(numbers, key=abs) if numbers else None
 
 
 async def wage_findings(

@@ -8,6 +8,8 @@ fire on it: their figures are missing, not bad, and the device alert says why.
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -122,6 +124,25 @@ class ProjectFacts:
     # of its recent records, so a replayed backlog does not look like a wrong clock.
     devices_clock_offset_s: dict[str, float] = field(default_factory=dict)
     unknown_faces_by_gate: dict[str, int] = field(default_factory=dict)  # in the recent window
+
+
+def smallest_offset(raw: bytes | str | None) -> float | None:
+    """A terminal's clock offset: the smallest (in size) of its recent ones, as ingest
+    keeps them (a JSON list of seconds); None when there is none or it is unreadable."""
+    try:
+        values = json.loads(raw) if raw else []
+    except ValueError:
+        return None
+    numbers = (
+        [
+            float(v)
+            for v in values
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        ]
+        if isinstance(values, list)
+        else []
+    )
+    return min(numbers, key=abs) if numbers else None
 
 
 def attendance_hold(facts: ProjectFacts, profile: RuleProfile, now: datetime) -> str | None:

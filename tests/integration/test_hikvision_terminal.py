@@ -11,14 +11,17 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from infra.redis_client import sync_redis
 from infra.settings import Settings
 from ingest.hikvision_client import HikvisionTerminal, access_event
 from streams.channels import device_seen_key
 
+from .chromium import log_in, until
 from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
-from .people import Site, adopt_terminal, auth, register_worker
+from .people import PASSWORD, Site, adopt_terminal, auth, register_worker
 from .test_alerts import alerts_of, evaluate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -91,7 +94,7 @@ async def test_a_hikvision_terminal_pushes_passes_strangers_and_heartbeats(
 
 
 async def test_a_terminal_whose_clock_is_wrong_is_reported_until_it_is_set_right(
-    stack: Settings, http: httpx.AsyncClient, site: Site
+    stack: Settings, http: httpx.AsyncClient, site: Site, browser: WebDriver
 ) -> None:
     serial = f"DS-K1T341{uuid.uuid4().hex[:8].upper()}"
     officer = auth(site.tokens["officer_a"])
@@ -118,6 +121,20 @@ async def test_a_terminal_whose_clock_is_wrong_is_reported_until_it_is_set_right
         skew = alerts[f"device_clock_skew|device:{device}"]
         assert skew["status"] == "open" and 1190 <= skew["evidence"]["offset_s"] <= 1260
         assert "时钟慢" in skew["message_zh"]
+        status = await http.get(f"/v1/projects/{site.project_a}/devices/status", headers=officer)
+        [mine] = [d for d in status.json()["items"] if d["device_id"] == device]
+        assert mine["online"] and mine["protocol"] == "hikvision"
+        assert 1190 <= mine["clock_offset_s"] <= 1260 and mine["roster_lacking"] == 0
+
+        # 设备状态 on the project page, as its labour officer sees it.
+        await log_in(browser, stack, site.logins["officer_a"], PASSWORD, lands_on="project.html")
+
+        def device_row(b: WebDriver) -> str:
+            rows = b.find_elements(By.CSS_SELECTOR, "tr.device-row")
+            return next((r.text for r in rows if r.text.startswith(device)), "")
+
+        await until(browser, lambda b: "海康 ISAPI" in device_row(b))
+        assert "在线" in device_row(browser) and "慢 12" in device_row(browser)
         assert await beat(0) == 200  # set right (校时)
         evaluate(stack)
         alerts = await alerts_of(http, site.tokens["officer_a"], site.project_a)

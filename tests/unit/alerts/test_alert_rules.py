@@ -201,7 +201,7 @@ def test_regulators_hear_of_red_alerts_at_once_but_of_a_late_payroll_when_escala
 
 
 def test_a_terminal_clock_off_by_more_than_the_limit_is_reported() -> None:
-    from alerts.evaluation import smallest_offset
+    from alerts.rules import smallest_offset
 
     now = NOW
     seen: dict[str, datetime | None] = {"G1": now, "G2": now, "G3": now}
