@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter
+from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from alerts.profiles import profile_for
 from alerts.rules import smallest_offset
 from alerts.store import load_overrides
 from api.auth.guards import actor_of, require_registrar, require_visible_project
-from api.auth.principal import ScopeKind
+from api.auth.principal import Principal, ScopeKind
 from api.dependencies import Caller, Services, TextId
 from api.envelopes import Items
 from api.stores.devices import (
@@ -47,13 +49,20 @@ class Disabled(BaseModel):
     disabled: bool
 
 
+async def require_device_viewer(
+    conn: AsyncConnection[Any], who: Principal, project_id: str
+) -> None:
+    """Staff whose scope covers the project see its gates; workers do not."""
+    if who.scope_kind is ScopeKind.WORKER:
+        raise ForbiddenError("workers cannot list devices")
+    await require_visible_project(conn, who, project_id)
+
+
 @router.get("/v1/projects/{project_id}/devices", response_model=Items[DeviceView])
 async def get_devices(project_id: TextId, who: Caller, app: Services) -> Items[DeviceView]:
     """The project's gates, never their secrets."""
-    if who.scope_kind is ScopeKind.WORKER:
-        raise ForbiddenError("workers cannot list devices")
     async with app.pool.connection() as conn:
-        await require_visible_project(conn, who, project_id)
+        await require_device_viewer(conn, who, project_id)
         return Items[DeviceView](items=await list_devices(conn, project_id))
 
 
@@ -93,10 +102,8 @@ async def post_device_disable(
 @router.get("/v1/projects/{project_id}/devices/roster", response_model=Items[RosterGap])
 async def get_roster_gaps(project_id: TextId, who: Caller, app: Services) -> Items[RosterGap]:
     """人员下发: what each vendor terminal of the project still lacks of its roster."""
-    if who.scope_kind is ScopeKind.WORKER:
-        raise ForbiddenError("workers cannot list devices")
     async with app.pool.connection() as conn:
-        await require_visible_project(conn, who, project_id)
+        await require_device_viewer(conn, who, project_id)
         return Items[RosterGap](items=await roster_gaps(conn, project_id))
 
 
@@ -128,10 +135,8 @@ class DeviceStatus(BaseModel):
 @router.get("/v1/projects/{project_id}/devices/status", response_model=Items[DeviceStatus])
 async def get_device_status(project_id: TextId, who: Caller, app: Services) -> Items[DeviceStatus]:
     """设备状态: each gate's online state, last contact, clock offset and what it lacks."""
-    if who.scope_kind is ScopeKind.WORKER:
-        raise ForbiddenError("workers cannot list devices")
     async with app.pool.connection() as conn:
-        await require_visible_project(conn, who, project_id)
+        await require_device_viewer(conn, who, project_id)
         devices = await list_devices(conn, project_id)
         gaps = {gap.device_id: gap.lacking for gap in await roster_gaps(conn, project_id)}
         region = (await get_project(conn, project_id)).region_code
