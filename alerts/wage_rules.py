@@ -117,14 +117,13 @@ def evaluate_wages(facts: WageFacts, profile: RuleProfile) -> list[Finding]:
     due, month = facts.due, f"{facts.due.month:%Y-%m}"
     settled = bool(facts.due_sheet_states) and set(facts.due_sheet_states) <= _SETTLED
     if due.attended_workers and not settled:
-        pay_by = facts.due.month.replace(day=1) + timedelta(days=32)
+        pay_by = pay_date(facts.due.month, profile.pay_day)
         add(
             Rule.PAYROLL_LATE,
             subject,
             month,
             Severity.CRITICAL,
-            f"{month} 工资未按时发放：应于 {pay_by:%Y-%m}-{profile.pay_day:02d}"
-            " 前完成银行代发并对账",
+            f"{month} 工资未按时发放：应于 {pay_by:%Y-%m-%d} 前完成银行代发并对账",
             attended_workers=due.attended_workers,
             sheets=sorted(facts.due_sheet_states),
         )
