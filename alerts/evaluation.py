@@ -199,7 +199,7 @@ async def wage_findings(
         end = wq.month_end(month)
         per_month = await asyncio.to_thread(wq.worker_paid_totals, db, month, end)
         per_year = await asyncio.to_thread(wq.worker_paid_totals, db, month.replace(month=1), end)
-        days = await asyncio.to_thread(wq.attended_days, db, everyone, month, end)
+        days = await asyncio.to_thread(wq.month_attended_days, db, everyone, month)
         for pid in group:
             month_totals[pid] = {w: sum(t.values()) for w, t in per_month.items()}
             year_totals[pid] = {w: sum(t.values()) for w, t in per_year.items()}

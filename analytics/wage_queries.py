@@ -60,24 +60,6 @@ def month_end(month: date) -> date:
     return (month.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def attended_days(
-    db: Executor, projects: Sequence[str], first: date, last: date
-) -> dict[str, dict[str, int]]:
-    """Per project, each worker's days with attendance in [first, last]."""
-    if not projects:
-        return {}
-    rows = db.rows(
-        "SELECT project_id, worker_id, uniqExact(day) FROM attendance_days FINAL"
-        " WHERE project_id IN %(projects)s AND day >= %(first)s AND day <= %(last)s"
-        " GROUP BY project_id, worker_id",
-        {"projects": tuple(projects), "first": first, "last": last},
-    )
-    found: dict[str, dict[str, int]] = {}
-    for project, worker, days in rows:
-        found.setdefault(str(project), {})[str(worker)] = int(days)
-    return found
-
-
 def attended_days_by_month(
     db: Executor, projects: Sequence[str], first: date, last: date
 ) -> dict[date, dict[str, dict[str, int]]]:
@@ -94,6 +76,14 @@ def attended_days_by_month(
     for month, project, worker, days in rows:
         found.setdefault(month, {}).setdefault(str(project), {})[str(worker)] = int(days)
     return found
+
+
+def month_attended_days(
+    db: Executor, projects: Sequence[str], month: date
+) -> dict[str, dict[str, int]]:
+    """Per project, each worker's days with attendance in ``month``."""
+    first = month.replace(day=1)
+    return attended_days_by_month(db, projects, first, month_end(first)).get(first, {})
 
 
 def wage_lines(
@@ -125,7 +115,7 @@ def month_wages(
     """Each project's month; with ``paid_by``, only payments that reached the bank by then
     count as paid."""
     first = month.replace(day=1)
-    attended = attended_days(db, projects, first, month_end(first))
+    attended = month_attended_days(db, projects, first)
     lines = wage_lines(db, projects, first).get(first, [])
     return month_figures(projects, first, attended, lines, paid_by=paid_by)
 

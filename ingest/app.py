@@ -295,25 +295,21 @@ def create_app(settings: Settings) -> Starlette:
             await pool.close()
             await redis.aclose()
 
-    # Heartbeats and anything else: 4 KiB. A terminal's push: a day's backlog, or a photo.
+    photo_post = settings.frame_max_bytes + 64 * 1024
     limits = {
         "/v1/passes": max_batch_body,
         "/v1/frames": max_frame_body,
-        "/iclock/cdata": max(settings.frame_max_bytes + 4096, 1 << 20),
+        "/iclock/cdata": max(photo_post, 1 << 20),
         "/iclock/devicecmd": 64 * 1024,
+        "/Record/UploadIdentifyRecord": photo_post,
     }
-    photo_post = settings.frame_max_bytes + 64 * 1024
-    limit_of = {"/iclock/": 1 << 20, "/isapi/": photo_post, "/Record/": photo_post}
+
+    def limit_for(path: str) -> int:
+        """/isapi/<serial>/events carries a picture; heartbeats and the rest: 4 KiB."""
+        return photo_post if path.startswith("/isapi/") else limits.get(path, 4096)
+
     return Starlette(
-        middleware=[
-            Middleware(
-                BodyLimit,
-                limit_for=lambda path: (
-                    limits.get(path)
-                    or next((n for p, n in limit_of.items() if path.startswith(p)), 4096)
-                ),
-            )
-        ],
+        middleware=[Middleware(BodyLimit, limit_for=limit_for)],
         exception_handlers={Exception: outage_response},
         routes=[
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
