@@ -45,15 +45,15 @@ from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.hikvision_routes import hikvision_routes
 from ingest.httpv2_routes import httpv2_routes
 from ingest.producer import EventPublisher, ProjectEvent
-from ingest.terminal_intake import TerminalIntake
+from ingest.terminal_intake import TerminalIntake, publish_heartbeat
 from ingest.terminals import TerminalDirectory
 from ingest.zkteco_routes import zkteco_routes
 from streams.channels import device_seen_key
 from streams.event_time import EventTimeWindow
 from streams.faces.images import ImageDecodeError, decode_jpeg
 from streams.frame_records import FrameEvent, FrameUpload, parse_frame_upload
-from streams.records import PassEvent, parse_device_batch, parse_heartbeat
-from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES
+from streams.records import HeartbeatEvent, PassEvent, parse_device_batch, parse_heartbeat
+from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_HEARTBEATS, GATE_PASSES
 
 log = logging.getLogger(__name__)
 _BYTES_PER_EVENT_LIMIT = 2048
@@ -121,6 +121,7 @@ def create_app(settings: Settings) -> Starlette:
         max_request_bytes=2 * settings.frame_max_bytes,
     )
     letters = EventPublisher(settings.kafka_bootstrap, settings.topic(DEAD_LETTER))
+    heartbeats = EventPublisher(settings.kafka_bootstrap, settings.topic(GATE_HEARTBEATS))
     terminals = TerminalDirectory(pool, ttl_s=settings.device_cache_ttl_s)
     snapshots = SnapshotStore(settings.snapshot_dir)
     intake = TerminalIntake(
@@ -129,6 +130,7 @@ def create_app(settings: Settings) -> Starlette:
         terminals=terminals,
         passes=passes,
         letters=letters,
+        heartbeats=heartbeats,
         snapshots=snapshots,
     )
     dahua = DahuaConnectors(intake, pool, refresh_s=settings.dahua_refresh_s)
@@ -246,12 +248,21 @@ def create_app(settings: Settings) -> Starlette:
 
     async def post_heartbeat(request: Request) -> Response:
         """A gate says it is alive (every minute or so); its body may be ``{}``."""
-        _, body = await authenticated_body(request)
+        device, body = await authenticated_body(request)
         try:
-            parse_heartbeat(body)
+            told = parse_heartbeat(body)
         except InvalidInputError as exc:
             return _problem_response(422, "invalid_heartbeat", exc.problems)
         EVENTS.labels("ingest", "heartbeat").inc()
+        beat = HeartbeatEvent(
+            device_id=device.device_id,
+            project_id=device.project_id,
+            protocol="sitepulse",
+            received_at=datetime.now(UTC),
+            firmware=told.firmware,
+            backlog=told.backlog,
+        )
+        await publish_heartbeat(heartbeats, beat, settings.ingest_publish_timeout_s)
         return Response(status_code=204)
 
     async def healthz(request: Request) -> Response:
@@ -280,6 +291,7 @@ def create_app(settings: Settings) -> Starlette:
         await passes.start()
         await frames.start()
         await letters.start()
+        await heartbeats.start()
         purger = asyncio.create_task(purge_snapshots())
         connectors = asyncio.create_task(dahua.run(), name="dahua-connectors")
         try:
@@ -289,6 +301,7 @@ def create_app(settings: Settings) -> Starlette:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+            await heartbeats.stop()
             await letters.stop()
             await frames.stop()
             await passes.stop()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
-from infra.metrics import ERRORS, EVENTS
+from infra.metrics import ERRORS
 from ingest.terminal_intake import TerminalIntake, Unavailable
 from ingest.terminals import Terminal, zone_named
 from ingest.vendors import dahua
@@ -29,6 +29,7 @@ from streams.records import Direction
 log = logging.getLogger(__name__)
 PROTOCOL = "dahua"
 _HEARTBEAT_S = 5
+_SOFTWARE_VERSION = "/cgi-bin/magicBox.cgi?action=getSoftwareVersion"
 _ATTACH = "/cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl]&heartbeat="
 
 
@@ -116,26 +117,26 @@ class DahuaConnectors:
                         )
                     else:
                         delay = 1.0
+                        firmware = await _firmware(client, device.address)
                         content_type = response.headers.get("content-type", "")
                         reader = dahua.PartReader(dahua.boundary_of(content_type))
                         async for chunk in response.aiter_bytes():
                             for body in reader.feed(chunk):
-                                await self._take(device.terminal, body)
+                                await self._take(device.terminal, body, firmware)
             except httpx.HTTPError as exc:
                 ERRORS.labels("ingest", "dahua_connection").inc()
                 log.info("Dahua terminal %s: %s", device.terminal.device_id, type(exc).__name__)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
 
-    async def _take(self, terminal: Terminal, body: bytes) -> None:
+    async def _take(self, terminal: Terminal, body: bytes, firmware: str | None) -> None:
         try:
             part = dahua.parse_part(body, zone=terminal.zone, default=terminal.direction)
         except dahua.DahuaError as exc:
             await self._intake.dead_letter(PROTOCOL, terminal, "invalid", str(exc), body)
             return
         if isinstance(part, dahua.Beat):
-            EVENTS.labels("ingest", "heartbeat").inc()
-            await self._intake.seen(terminal)
+            await self._intake.heartbeat(PROTOCOL, terminal, firmware=firmware)
             return
         if isinstance(part, dahua.Other):
             return
@@ -157,3 +158,12 @@ class DahuaConnectors:
             except Unavailable:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
+
+
+async def _firmware(client: httpx.AsyncClient, address: str) -> str | None:
+    """The terminal's firmware version, asked once per connection; None if it won't say."""
+    try:
+        response = await client.get(address.rstrip("/") + _SOFTWARE_VERSION)
+    except httpx.HTTPError:
+        return None
+    return dahua.software_version(response.content) if response.status_code == 200 else None

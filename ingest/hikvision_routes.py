@@ -10,7 +10,6 @@ dead-lettered, so the terminal does not send it forever; only an outage answers 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -45,9 +44,7 @@ def hikvision_routes(intake: TerminalIntake) -> list[Route]:
             await intake.dead_letter(PROTOCOL, terminal, "invalid", str(exc), body)
             return JSONResponse(_OK)
         if isinstance(pushed, hikvision.Heartbeat):
-            EVENTS.labels("ingest", "heartbeat").inc()
-            if pushed.at is not None:
-                await intake.clock(terminal, pushed.at, datetime.now(UTC))
+            await intake.heartbeat(PROTOCOL, terminal, device_time=pushed.at)
             return JSONResponse(_OK)
         if isinstance(pushed, hikvision.Ignored):
             EVENTS.labels("ingest", "hikvision_other_event").inc()

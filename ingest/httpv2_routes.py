@@ -39,9 +39,10 @@ def httpv2_routes(intake: TerminalIntake) -> list[Route]:
         except httpv2.HttpV2Error as exc:
             ERRORS.labels("ingest", "httpv2_invalid").inc()
             return answer(400, str(exc))
-        if await intake.find(request, PROTOCOL, serial) is None:
+        terminal = await intake.find(request, PROTOCOL, serial)
+        if terminal is None:
             return answer(401, NOT_ACTIVATED)
-        EVENTS.labels("ingest", "heartbeat").inc()
+        await intake.heartbeat(PROTOCOL, terminal)
         return answer(1)
 
     async def upload(request: Request) -> Response:

@@ -21,7 +21,14 @@ from ingest.producer import EventPublisher
 from ingest.terminals import Terminal, TerminalDirectory
 from streams.channels import device_clock_key, device_seen_key
 from streams.event_time import EventTimeWindow
-from streams.records import DeadLetter, DevicePass, Direction, PassEvent, PassMethod
+from streams.records import (
+    DeadLetter,
+    DevicePass,
+    Direction,
+    HeartbeatEvent,
+    PassEvent,
+    PassMethod,
+)
 
 SERIAL_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 _LETTER_BYTES = 4096  # of a raw body kept in a dead letter (a picture is not)
@@ -43,6 +50,17 @@ class Unavailable(Exception):
     """Kafka did not take the passes: the terminal must send them again."""
 
 
+async def publish_heartbeat(
+    publisher: EventPublisher, beat: HeartbeatEvent, timeout_s: float
+) -> None:
+    """Publish a heartbeat; in an outage it is counted and dropped (the gate's last contact
+    is already in Redis, and its next beat comes within a minute)."""
+    try:
+        await asyncio.wait_for(publisher.publish([beat]), timeout_s)
+    except Exception:
+        ERRORS.labels("ingest", "kafka_heartbeat").inc()
+
+
 def text(body: str, status: int = 200) -> Response:
     return PlainTextResponse(body, status_code=status)
 
@@ -56,9 +74,11 @@ class TerminalIntake:
         terminals: TerminalDirectory,
         passes: EventPublisher,
         letters: EventPublisher,
+        heartbeats: EventPublisher,
         snapshots: SnapshotStore,
     ) -> None:
         self._settings = settings
+        self._heartbeats = heartbeats
         self._snapshots = snapshots
         self._redis = redis
         self._terminals = terminals
@@ -95,6 +115,29 @@ class TerminalIntake:
             kept = []
         recent = ([*kept, offset] if isinstance(kept, list) else [offset])[-_OFFSETS_KEPT:]
         await self._redis.hset(key, terminal.device_id, json.dumps(recent))
+
+    async def heartbeat(
+        self,
+        protocol: str,
+        terminal: Terminal,
+        *,
+        device_time: datetime | None = None,
+        firmware: str | None = None,
+    ) -> None:
+        """The terminal says it is alive: its clock noted, the beat on ``gate.heartbeats``."""
+        EVENTS.labels("ingest", "heartbeat").inc()
+        received_at = datetime.now(UTC)
+        if device_time is not None:
+            await self.clock(terminal, device_time, received_at)
+        beat = HeartbeatEvent(
+            device_id=terminal.device_id,
+            project_id=terminal.project_id,
+            protocol=protocol,
+            received_at=received_at,
+            device_time=device_time,
+            firmware=firmware[:64] if firmware else None,
+        )
+        await publish_heartbeat(self._heartbeats, beat, self._settings.ingest_publish_timeout_s)
 
     async def seen(self, terminal: Terminal) -> None:
         """The terminal is alive (the device-offline alert reads this)."""

@@ -100,7 +100,8 @@ def zkteco_routes(intake: TerminalIntake, pool: AsyncConnectionPool) -> list[Rou
         found = await terminal_of(request)
         if isinstance(found, Response):
             return found
-        EVENTS.labels("ingest", "heartbeat").inc()
+        firmware = zkteco.firmware_of_info(request.query_params.get("INFO", ""))
+        await intake.heartbeat(PROTOCOL, found, firmware=firmware)
         async with pool.connection() as conn:
             await reconcile(conn, found.device_id, found.project_id, resend_after=_RESEND_AFTER)
             commands = await take_commands(

@@ -2,10 +2,10 @@
 
 One port serves ``/ws`` (WebSocket: the first message subscribes with an API token, see
 :mod:`realtime.subscriptions`), the dashboard pages (``/``, ``/project.html``,
-``/region.html``, ``/worker.html``, ``/payroll.html``, ``/pay.html``, ``/wages.html``, the
-ECharts file under ``/vendor/``), ``/healthz`` and
-``/metrics``. Several realtime processes can serve one stream: each relays every project
-channel from Redis.
+``/region.html``, ``/worker.html``, ``/payroll.html``, ``/pay.html``, ``/wages.html``,
+``/devices.html``, the ECharts file under ``/vendor/``), ``/healthz`` and ``/metrics``.
+Several realtime processes can serve one stream: each relays every project channel from
+Redis.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ PAGES = {
     "/payroll.html": ("payroll.html", "text/html; charset=utf-8"),
     "/pay.html": ("pay.html", "text/html; charset=utf-8"),
     "/wages.html": ("wages.html", "text/html; charset=utf-8"),
+    "/devices.html": ("devices.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }

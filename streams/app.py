@@ -33,6 +33,7 @@ from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.timeline import AttendanceRules
 from streams.attendance.tracker import AttendanceTracker
 from streams.dead_letters import DeadLetters
+from streams.device_states import DeviceStates
 from streams.event_time import EventTimeWindow
 from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
@@ -40,7 +41,14 @@ from streams.frame_matcher import FrameMatcher
 from streams.pass_pipeline import PassPipeline
 from streams.payroll_sink import PayrollSink
 from streams.registry_follower import RegistryFollower
-from streams.topics import DEAD_LETTER, GATE_FRAMES, GATE_PASSES, PAYROLL, REGISTRY
+from streams.topics import (
+    DEAD_LETTER,
+    GATE_FRAMES,
+    GATE_HEARTBEATS,
+    GATE_PASSES,
+    PAYROLL,
+    REGISTRY,
+)
 from streams.transport import fetch_tuned_transport
 
 log = logging.getLogger(__name__)
@@ -111,7 +119,10 @@ def build(settings: Settings) -> faust.App:
         StreamingRules(profile_for("")),
         AlertRaiser(alert_pool, create_celery(settings)),
     )
-    pipeline = PassPipeline(settings, redis, dead_letter, tracker, streaming_alerts)
+    device_states = DeviceStates(redis, namespace=settings.namespace, dead_letters=dead_letters)
+    pipeline = PassPipeline(
+        settings, redis, dead_letter, tracker, streaming_alerts, device_states=device_states
+    )
     engine = FaceEngine(settings.model_dir.resolve())
     engine_ready = asyncio.Event()
     matcher = FrameMatcher(
@@ -146,6 +157,17 @@ def build(settings: Settings) -> faust.App:
         batches = cast("Stream[bytes | None]", stream).take_events(500, within=1.0)
         async for events in batches:
             await payroll_sink.handle([event.value for event in events])
+
+    heartbeats = app.topic(
+        settings.topic(GATE_HEARTBEATS), key_serializer="raw", value_serializer="raw"
+    )
+
+    @app.agent(heartbeats, name="heartbeats")
+    async def handle_heartbeats(stream: StreamT[bytes | None]) -> None:
+        batches = cast("Stream[bytes | None]", stream).take_events(500, within=1.0)
+        async for events in batches:
+            values = [event.value for event in events]
+            await device_states.heartbeats(values, source_topic=settings.topic(GATE_HEARTBEATS))
 
     @app.agent(frames, name="frames")
     async def handle_frames(stream: StreamT[bytes | None]) -> None:

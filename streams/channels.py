@@ -24,6 +24,17 @@ def device_clock_key(namespace: str) -> str:
     return f"{namespace}devices.clock_offsets"
 
 
+def device_state_key(namespace: str) -> str:
+    """The Redis hash of what each gate last told of itself, written by streams from
+    ``gate.heartbeats`` and ``gate.passes``: fields ``<device_id>:<fact>``, facts in
+    :data:`DEVICE_FACTS`."""
+    return f"{namespace}devices.state"
+
+
+#: heartbeat_at and last_pass_at are unix seconds; firmware and backlog as the gate said.
+DEVICE_FACTS = ("heartbeat_at", "firmware", "backlog", "last_pass_at")
+
+
 def project_channel_pattern(namespace: str) -> str:
     return f"{namespace}live.project.*"
 

@@ -33,6 +33,7 @@ from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
 from streams.attendance.tracker import AttendanceTracker
 from streams.dead_letters import DeadLetters
+from streams.device_states import DeviceStates
 from streams.event_time import EventTimeWindow
 from streams.live import LivePublisher
 from streams.passes import decode_passes, unique_by_event_id
@@ -55,12 +56,14 @@ class PassPipeline:
         dead_letter: TopicT,
         attendance: AttendanceTracker | None = None,
         alerts: tuple[StreamingRules, AlertRaiser] | None = None,
+        device_states: DeviceStates | None = None,
     ) -> None:
         client = connect_clickhouse(settings.clickhouse_url)
         self._sink = PassSink(client)
         self._attendance_db = DriverExecutor(client)
         self._attendance = attendance
         self._alerts = alerts
+        self._device_states = device_states
         self._live = LivePublisher(
             redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
         )
@@ -101,6 +104,7 @@ class PassPipeline:
             observe_delay("published", passed.occurred_at, now)
         EVENTS.labels("streams", "published").inc(published)
         await self._raise_alerts(batch.events)
+        await self._note_last_passes(batch.events)
         records: list[AttendanceRecord] = []
         if self._attendance is not None:
             records = await self._attendance.observe(batch.events, now)
@@ -125,6 +129,16 @@ class PassPipeline:
         except Exception:
             ERRORS.labels("streams", "streaming_alerts").inc()
             log.exception("raising %d streaming alerts failed", len(findings))
+
+    async def _note_last_passes(self, events: Sequence[PassEvent]) -> None:
+        """Each gate's last pass for the device tables; a Redis failure is counted."""
+        if self._device_states is None or not events:
+            return
+        try:
+            await self._device_states.passes(events)
+        except Exception:
+            ERRORS.labels("streams", "device_state").inc()
+            log.exception("noting the last pass of %d passes failed", len(events))
 
     async def refresh_attendance(self, *, expire: bool) -> None:
         """Roster exits (and, with ``expire``, overdue sessions) become attendance rows."""

@@ -260,3 +260,34 @@ def parse_heartbeat(body: bytes) -> Heartbeat:
         return Heartbeat.model_validate_json(body or b"{}")
     except ValidationError as exc:
         raise InvalidInputError(problems_from(exc)) from None
+
+
+class HeartbeatEvent(StrictModel):
+    """The value of the ``gate.heartbeats`` topic (key: ``project_id``): a gate said it is
+    alive, in any protocol, with what it told of itself."""
+
+    device_id: Identifier
+    project_id: Identifier
+    protocol: Annotated[str, StringConstraints(max_length=16)]
+    received_at: datetime
+    device_time: datetime | None = None  # the gate's own clock, where it sent it
+    firmware: Annotated[str, StringConstraints(max_length=64)] | None = None
+    backlog: Annotated[int, Field(ge=0)] | None = None  # passes buffered, not yet sent
+
+    _utc = field_validator("received_at")(aware_utc)
+
+    @field_validator("device_time")
+    @classmethod
+    def _device_time_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else aware_utc(value)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+def parse_heartbeat_event(value: bytes | str) -> HeartbeatEvent:
+    """Parse a ``gate.heartbeats`` value, raising :class:`InvalidInputError`."""
+    try:
+        return HeartbeatEvent.model_validate_json(value)
+    except ValidationError as exc:
+        raise InvalidInputError(problems_from(exc)) from None

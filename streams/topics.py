@@ -16,15 +16,15 @@ class TopicSpec:
 
 GATE_FRAMES = "gate.frames"
 GATE_PASSES = "gate.passes"
+GATE_HEARTBEATS = "gate.heartbeats"
 REGISTRY = "registry"
 PAYROLL = "payroll"
 DEAD_LETTER = "deadletter"
 
-# The design's gate.heartbeats, attendance and alerts topics are not used: a gate's last
-# contact is a Redis key any signed request refreshes, attendance days are derived from
-# gate_passes in ClickHouse, and alert transitions reach dashboards and notifications
+# The design's attendance and alerts topics are not used: attendance days are derived
+# from gate_passes in ClickHouse, and alert transitions reach dashboards and notifications
 # through Redis channels and Celery. So they are not created either.
-ALL_TOPICS = (GATE_FRAMES, GATE_PASSES, REGISTRY, PAYROLL, DEAD_LETTER)
+ALL_TOPICS = (GATE_FRAMES, GATE_PASSES, GATE_HEARTBEATS, REGISTRY, PAYROLL, DEAD_LETTER)
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from alerts.profiles import profile_for
-from alerts.rules import smallest_offset
-from alerts.store import load_overrides
 from api.auth.guards import actor_of, require_registrar, require_visible_project
 from api.auth.principal import Principal, ScopeKind
 from api.dependencies import Caller, Services, TextId
@@ -30,9 +26,7 @@ from api.stores.devices import (
     rotate_device,
     unknown_devices,
 )
-from api.stores.projects import get_project
 from infra.errors import ConfirmationRequiredError, FieldProblem, ForbiddenError, InvalidInputError
-from streams.channels import device_clock_key, device_seen_key
 
 router = APIRouter(tags=["devices"])
 
@@ -114,62 +108,3 @@ async def get_unknown_devices(who: Caller, app: Services) -> Items[UnknownDevice
     require_registrar(who, "adopt devices")
     async with app.pool.connection() as conn:
         return Items[UnknownDevice](items=await unknown_devices(conn))
-
-
-class DeviceStatus(BaseModel):
-    device_id: str
-    protocol: str
-    serial_number: str | None
-    vendor: str
-    model: str
-    direction: str
-    disabled: bool
-    online: bool = Field(description="heard from within the region's device-offline minutes")
-    last_seen: datetime | None
-    clock_offset_s: float | None = Field(
-        description="receive time minus the terminal's time (vendor terminals)"
-    )
-    roster_lacking: int | None = Field(description="roster workers the terminal lacks (人员下发)")
-
-
-@router.get("/v1/projects/{project_id}/devices/status", response_model=Items[DeviceStatus])
-async def get_device_status(project_id: TextId, who: Caller, app: Services) -> Items[DeviceStatus]:
-    """设备状态: each gate's online state, last contact, clock offset and what it lacks."""
-    async with app.pool.connection() as conn:
-        await require_device_viewer(conn, who, project_id)
-        devices = await list_devices(conn, project_id)
-        gaps = {gap.device_id: gap.lacking for gap in await roster_gaps(conn, project_id)}
-        region = (await get_project(conn, project_id)).region_code
-        overrides = await load_overrides(conn)
-    ids = [device.device_id for device in devices]
-    namespace = app.settings.namespace
-    seen = await app.redis.hmget(device_seen_key(namespace), ids) if ids else []
-    clocks = await app.redis.hmget(device_clock_key(namespace), ids) if ids else []
-    offline_after = timedelta(minutes=profile_for(region, overrides).device_offline_minutes)
-    now = datetime.now(UTC)
-    items = []
-    for device, at, clock in zip(devices, seen, clocks, strict=True):
-        last = _seen_at(at)
-        items.append(
-            DeviceStatus(
-                device_id=device.device_id,
-                protocol=device.protocol,
-                serial_number=device.serial_number,
-                vendor=device.vendor,
-                model=device.model,
-                direction=device.direction,
-                disabled=device.disabled,
-                online=last is not None and now - last <= offline_after and not device.disabled,
-                last_seen=last,
-                clock_offset_s=smallest_offset(clock),
-                roster_lacking=gaps.get(device.device_id),
-            )
-        )
-    return Items[DeviceStatus](items=items)
-
-
-def _seen_at(raw: bytes | str | None) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(float(raw), UTC) if raw else None
-    except (ValueError, OverflowError, OSError):
-        return None

@@ -184,11 +184,17 @@ class DeviceView(BaseModel):
 
 
 async def list_devices(conn: AsyncConnection[Any], project_id: str) -> list[DeviceView]:
+    return await devices_of_projects(conn, [project_id])
+
+
+async def devices_of_projects(
+    conn: AsyncConnection[Any], project_ids: list[str]
+) -> list[DeviceView]:
     cursor = await reading(conn, DeviceView).execute(
         "SELECT device_id, project_id, direction, vendor, model, disabled_at IS NOT NULL"
-        " AS disabled, protocol, serial_number, timezone FROM devices WHERE project_id = %s"
-        " ORDER BY device_id",
-        (project_id,),
+        " AS disabled, protocol, serial_number, timezone FROM devices"
+        " WHERE project_id = ANY(%s) ORDER BY project_id, device_id",
+        (project_ids,),
     )
     return await cursor.fetchall()
 
@@ -278,24 +284,33 @@ class RosterGap(BaseModel):
 
 
 async def roster_gaps(conn: AsyncConnection[Any], project_id: str) -> list[RosterGap]:
-    """For each vendor terminal of the project, what it still lacks (人员下发): read from
+    return await roster_gaps_of_projects(conn, [project_id])
+
+
+async def roster_gaps_of_projects(
+    conn: AsyncConnection[Any], project_ids: list[str]
+) -> list[RosterGap]:
+    """For each vendor terminal of the projects, what it still lacks (人员下发): read from
     ``device_commands``, which ingest writes as terminals poll and answer."""
     cursor = await conn.execute(
-        "WITH latest AS (SELECT DISTINCT ON (device_id, worker_id) device_id, worker_id,"
-        "  action, state FROM device_commands ORDER BY device_id, worker_id, command_id DESC),"
-        " roster AS (SELECT worker_id FROM memberships"
-        "  WHERE project_id = %(p)s AND status = 'active')"
+        "WITH terminals AS (SELECT device_id, project_id, protocol FROM devices"
+        "  WHERE project_id = ANY(%(p)s) AND protocol <> 'sitepulse' AND disabled_at IS NULL),"
+        " latest AS (SELECT DISTINCT ON (device_id, worker_id) device_id, worker_id,"
+        "  action, state FROM device_commands WHERE device_id IN (SELECT device_id FROM terminals)"
+        "  ORDER BY device_id, worker_id, command_id DESC),"
+        " roster AS (SELECT project_id, worker_id FROM memberships"
+        "  WHERE project_id = ANY(%(p)s) AND status = 'active')"
         " SELECT d.device_id, d.protocol,"
-        " (SELECT count(*) FROM roster r WHERE NOT EXISTS (SELECT 1 FROM latest l"
-        "   WHERE l.device_id = d.device_id AND l.worker_id = r.worker_id"
-        "   AND l.action = 'add' AND l.state = 'done')),"
+        " (SELECT count(*) FROM roster r WHERE r.project_id = d.project_id AND NOT EXISTS"
+        "   (SELECT 1 FROM latest l WHERE l.device_id = d.device_id"
+        "   AND l.worker_id = r.worker_id AND l.action = 'add' AND l.state = 'done')),"
         " (SELECT count(*) FROM latest l WHERE l.device_id = d.device_id AND l.action = 'add'"
-        "   AND l.state = 'done' AND l.worker_id NOT IN (SELECT worker_id FROM roster)),"
+        "   AND l.state = 'done' AND l.worker_id NOT IN"
+        "   (SELECT worker_id FROM roster r WHERE r.project_id = d.project_id)),"
         " (SELECT count(*) FROM latest l WHERE l.device_id = d.device_id"
         "   AND l.state IN ('queued', 'sent'))"
-        " FROM devices d WHERE d.project_id = %(p)s AND d.protocol <> 'sitepulse'"
-        " AND d.disabled_at IS NULL ORDER BY d.device_id",
-        {"p": project_id},
+        " FROM terminals d ORDER BY d.device_id",
+        {"p": project_ids},
     )
     return [
         RosterGap(device_id=d, protocol=p, lacking=a, extra=b, in_flight=c)

@@ -185,6 +185,16 @@ async def list_projects(
     return await cursor.fetchall(), int(total[0]) if total else 0
 
 
+async def every_visible_project(conn: AsyncConnection[Any], who: Principal) -> list[ProjectView]:
+    """All the projects in the principal's scope (a region holds thousands, not millions)."""
+    condition, params = scope_filter(who)
+    cursor = await reading(conn, ProjectView).execute(
+        f"SELECT {_PROJECT_COLUMNS} FROM projects p WHERE {condition} ORDER BY project_id",
+        params,
+    )
+    return await cursor.fetchall()
+
+
 async def get_project(conn: AsyncConnection[Any], project_id: str) -> ProjectView:
     cursor = await reading(conn, ProjectView).execute(
         f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE project_id = %s", (project_id,)

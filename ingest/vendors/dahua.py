@@ -53,6 +53,16 @@ class Other:
 Part = AccessRecord | Beat | Other
 
 
+def software_version(body: bytes) -> str | None:
+    """The firmware of ``magicBox.cgi?action=getSoftwareVersion``'s answer
+    (``version=2.800.0000000.6.R,build:2022-05-11``); None when it says none."""
+    for line in body.decode("utf-8", errors="replace").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip().lower() == "version" and value.strip():
+            return value.strip()[:64]
+    return None
+
+
 class PartReader:
     """Splits the endless multipart body into parts as bytes arrive (total: a part that
     outgrows its limit is dropped, not kept growing)."""

@@ -119,6 +119,13 @@ def parse_attlog(
     return records, bad
 
 
+def firmware_of_info(info: str) -> str | None:
+    """The firmware version, the first field of a poll's ``INFO`` (``Ver 8.0.4.3-20220317,
+    users,fingerprints,records,ip,...``); None when it is not there."""
+    version = info.split(",", 1)[0].strip()
+    return version[:64] or None
+
+
 def options_reply(serial_number: str, *, utc_offset_hours: int, poll_s: int = 10) -> str:
     """The reply to the session's opening: push attendance and photos in real time."""
     lines = [

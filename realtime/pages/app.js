@@ -6,7 +6,13 @@ const SP = (() => {
     direction: {in: "进场", out: "出场", unknown: "未知"},
     method: {face: "人脸", card: "刷卡", qr: "二维码", mobile: "手机"},
     verification: {confirmed: "已复核", mismatch: "复核不一致", unverifiable: "无法复核"},
+    protocol: {sitepulse: "SitePulse", zkteco: "中控 PUSH", hikvision: "海康 ISAPI", dahua: "大华", httpv2: "HTTPv2"},
   };
+  // A terminal's clock offset (receive time minus its time) in words; past 2 minutes it is marked.
+  function clockCell(row, offset) {
+    const text = offset == null ? "—" : `${offset > 0 ? "慢" : "快"} ${Math.abs(Math.round(offset))} 秒`;
+    return cell(row, text, offset != null && Math.abs(offset) > 120 ? "failed" : "");
+  }
   const token = () => sessionStorage.getItem("sitepulse.token");
   const claims = () => {
     const t = token();
@@ -82,5 +88,5 @@ const SP = (() => {
     element.dataset.ready = "yes";
   }
   function logout() { sessionStorage.removeItem("sitepulse.token"); location.href = "/"; }
-  return {api, call, image, beijing, beijingDay, today, live, cell, chart, claims, token, labels, logout};
+  return {api, call, image, beijing, beijingDay, today, live, cell, clockCell, chart, claims, token, labels, logout};
 })();

@@ -17,6 +17,7 @@ from ingest.vendors.dahua import (
     PartReader,
     boundary_of,
     parse_part,
+    software_version,
 )
 from streams.records import Direction, PassMethod
 
@@ -79,3 +80,10 @@ def test_an_access_record_a_refusal_a_heartbeat_and_other_codes() -> None:
 def test_what_cannot_be_read_is_a_dahua_error(body: str) -> None:
     with pytest.raises(DahuaError):
         read(body.encode())
+
+
+def test_the_firmware_is_read_from_the_software_version_answer() -> None:
+    answer = b"version=2.800.0000000.6.R,build:2022-05-11\r\n"
+    assert software_version(answer) == "2.800.0000000.6.R,build:2022-05-11"
+    assert software_version(b"Error\r\nBad Request!\r\n") is None
+    assert software_version(b"\xff\xfe=") is None

@@ -63,3 +63,11 @@ def test_replies_and_command_results() -> None:
         b"ID=7&Return=0&CMD=DATA\nID=8&Return=-1002&CMD=DATA\ngarbage\nID=x&Return=0\n"
     )
     assert [(r.command_id, r.code) for r in results] == [(7, 0), (8, -1002)]
+
+
+def test_the_firmware_is_the_first_field_of_a_polls_info() -> None:
+    info = "Ver 8.0.4.3-20220317,12,0,3456,192.168.1.201,10,7,12,0,111"
+    assert zkteco.firmware_of_info(info) == "Ver 8.0.4.3-20220317"
+    assert zkteco.firmware_of_info("") is None
+    assert zkteco.firmware_of_info(" ,1,2") is None
+    assert len(zkteco.firmware_of_info("V" * 500) or "") == 64

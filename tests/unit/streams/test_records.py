@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 import pytest
 
 from infra.errors import InvalidInputError
-from streams.records import DevicePass, PassEvent, parse_device_batch, parse_pass_event
+from streams.device_states import newest_times
+from streams.records import (
+    DevicePass,
+    HeartbeatEvent,
+    PassEvent,
+    parse_device_batch,
+    parse_heartbeat_event,
+    parse_pass_event,
+)
 
 GOOD = {
     "serial": 17,
@@ -73,3 +81,25 @@ def test_event_id_is_device_plus_serial_and_round_trips_through_json() -> None:
     )
     assert event.event_id == "G1:17"
     assert parse_pass_event(event.to_json()) == event
+
+
+def test_a_heartbeat_event_reads_back_and_refuses_what_is_not_one() -> None:
+    beat = HeartbeatEvent(
+        device_id="zk-1",
+        project_id="P001",
+        protocol="zkteco",
+        received_at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC),
+        firmware="Ver 8.0",
+    )
+    assert parse_heartbeat_event(beat.to_json()) == beat
+    assert beat.device_time is None
+    for broken in (b"", b"{}", b'{"device_id": "../x"}', beat.to_json()[:-1]):
+        with pytest.raises(InvalidInputError):
+            parse_heartbeat_event(broken)
+
+
+def test_the_newest_time_of_each_device_is_kept() -> None:
+    early = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    late = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    newest = newest_times([("a", late), ("a", early), ("b", early)])
+    assert newest == {"a": late.timestamp(), "b": early.timestamp()}
