@@ -58,6 +58,10 @@ class Settings(BaseModel):
     device_cache_ttl_s: float = Field(default=30.0, ge=0)
     # How often ingest re-reads the Dahua terminals it holds event streams of.
     dahua_refresh_s: float = Field(default=30.0, gt=0, le=3600)
+    # 人员下发: how often ingest syncs the roster to terminals it can call (Hikvision, Dahua),
+    # and how long an unanswered or refused roster command waits before it is sent again.
+    roster_push_s: float = Field(default=15.0, gt=0, le=3600)
+    roster_resend_s: float = Field(default=120.0, gt=0, le=86400)
 
     # Capture-gate frames and faces.
     frame_max_bytes: int = Field(default=256 * 1024, ge=1024, le=700 * 1024)

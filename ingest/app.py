@@ -328,7 +328,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),
             Route("/v1/heartbeats", _refusing(post_heartbeat), methods=["POST"]),
-            *zkteco_routes(intake, pool),
+            *zkteco_routes(intake, pool, resend_after=timedelta(seconds=settings.roster_resend_s)),
             *hikvision_routes(intake),
             *httpv2_routes(intake),
             Route("/healthz", healthz),

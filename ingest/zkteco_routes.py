@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from infra.metrics import ERRORS, EVENTS
-from ingest.roster_sync import reconcile, record_results, take_commands
+from ingest.roster_sync import face_photos, reconcile, record_results, take_commands
 from ingest.terminal_intake import SERIAL_PATTERN, TerminalIntake, Unavailable, text
 from ingest.terminals import Terminal
 from ingest.vendors import zkteco
@@ -30,11 +30,12 @@ from streams.records import PassEvent
 PROTOCOL = "zkteco"
 _SERIAL = re.compile(SERIAL_PATTERN)
 _COMMANDS_PER_POLL = 20
-_RESEND_AFTER = timedelta(minutes=2)
 _OTHER_TABLES = frozenset({"OPERLOG", "ATTPHOTO", "USERINFO", "BIODATA", "OPLOG"})
 
 
-def zkteco_routes(intake: TerminalIntake, pool: AsyncConnectionPool) -> list[Route]:
+def zkteco_routes(
+    intake: TerminalIntake, pool: AsyncConnectionPool, *, resend_after: timedelta
+) -> list[Route]:
     async def terminal_of(request: Request) -> Terminal | Response:
         serial = request.query_params.get("SN", "")
         if not _SERIAL.match(serial):
@@ -103,16 +104,19 @@ def zkteco_routes(intake: TerminalIntake, pool: AsyncConnectionPool) -> list[Rou
         firmware = zkteco.firmware_of_info(request.query_params.get("INFO", ""))
         await intake.heartbeat(PROTOCOL, found, firmware=firmware)
         async with pool.connection() as conn:
-            await reconcile(conn, found.device_id, found.project_id, resend_after=_RESEND_AFTER)
+            await reconcile(conn, found.device_id, found.project_id, resend_after=resend_after)
             commands = await take_commands(
-                conn, found.device_id, limit=_COMMANDS_PER_POLL, resend_after=_RESEND_AFTER
+                conn, found.device_id, limit=_COMMANDS_PER_POLL, resend_after=resend_after
             )
-        lines = [
-            zkteco.user_command(c.command_id, str(c.worker_id), c.name, None)
-            if c.action == "add"
-            else zkteco.delete_user_command(c.command_id, str(c.worker_id))
-            for c in commands
-        ]
+            faces = await face_photos(conn, commands)
+        lines: list[str] = []
+        for c in commands:
+            pin = str(c.worker_id)
+            if c.action == "add":
+                face = faces.get(c.worker_id)
+                lines += zkteco.person_commands(c.command_id, pin, c.name, c.card_number, face)
+            else:
+                lines.append(zkteco.delete_user_command(c.command_id, pin))
         return text(zkteco.commands_reply(lines))
 
     async def devicecmd(request: Request) -> Response:

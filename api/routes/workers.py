@@ -18,11 +18,13 @@ from api.envelopes import PageOf
 from api.stores.accounts import issue_initial_password
 from api.stores.audit import audit
 from api.stores.workers import (
+    CardIn,
     RegistrationIn,
     WorkerPatch,
     WorkerView,
     exit_project,
     get_worker,
+    issue_card,
     register_worker,
     registration_of,
     search_workers,
@@ -128,6 +130,16 @@ async def patch_worker(
     await visible_worker(app, who, worker_id)
     async with app.pool.connection() as conn:
         return await update_worker(conn, worker_id, patch, actor=actor_of(who))
+
+
+@router.put("/v1/workers/{worker_id:int}/card", response_model=WorkerView)
+async def put_worker_card(worker_id: RowId, card: CardIn, who: Caller, app: Services) -> WorkerView:
+    """发卡: issue an access card to the worker (null takes it back); a card held by another
+    worker is a 409. The project's terminals get the change on their next roster sync."""
+    require_registrar(who, "issue access cards")
+    await visible_worker(app, who, worker_id)
+    async with app.pool.connection() as conn:
+        return await issue_card(conn, worker_id, card, actor=actor_of(who))
 
 
 @router.post("/v1/workers/{worker_id:int}/exit", response_model=WorkerView)

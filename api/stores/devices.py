@@ -278,7 +278,10 @@ def ensure_devices(dsn: str, devices: Iterable[DeviceRecord]) -> dict[str, str]:
 class RosterGap(BaseModel):
     device_id: str
     protocol: str
-    lacking: int = Field(description="roster workers the terminal has not acknowledged")
+    lacking: int = Field(
+        description="roster workers the terminal has not acknowledged, or holds with an old"
+        " card or face"
+    )
     extra: int = Field(description="departed workers the terminal still holds")
     in_flight: int = Field(description="commands queued or sent, not yet answered")
 
@@ -295,21 +298,28 @@ async def roster_gaps_of_projects(
     cursor = await conn.execute(
         "WITH terminals AS (SELECT device_id, project_id, protocol FROM devices"
         "  WHERE project_id = ANY(%(p)s) AND protocol <> 'sitepulse' AND disabled_at IS NULL),"
-        " latest AS (SELECT DISTINCT ON (device_id, worker_id) device_id, worker_id,"
-        "  action, state FROM device_commands WHERE device_id IN (SELECT device_id FROM terminals)"
+        " settled AS (SELECT DISTINCT ON (device_id, worker_id) device_id, worker_id, action,"
+        "  card_number, face_at FROM device_commands WHERE state = 'done'"
+        "  AND device_id IN (SELECT device_id FROM terminals)"
         "  ORDER BY device_id, worker_id, command_id DESC),"
-        " roster AS (SELECT project_id, worker_id FROM memberships"
-        "  WHERE project_id = ANY(%(p)s) AND status = 'active')"
+        " roster AS (SELECT DISTINCT m.project_id, m.worker_id, w.card_number,"
+        "  f.taken_at AS face_at FROM memberships m JOIN workers w ON w.worker_id = m.worker_id"
+        "  LEFT JOIN face_photos f ON f.worker_id = m.worker_id"
+        "  WHERE m.project_id = ANY(%(p)s) AND m.status = 'active'),"
+        " open AS (SELECT device_id, count(*) AS n FROM device_commands"
+        "  WHERE state IN ('queued', 'sent') AND device_id IN (SELECT device_id FROM terminals)"
+        "  GROUP BY device_id)"
         " SELECT d.device_id, d.protocol,"
         " (SELECT count(*) FROM roster r WHERE r.project_id = d.project_id AND NOT EXISTS"
-        "   (SELECT 1 FROM latest l WHERE l.device_id = d.device_id"
-        "   AND l.worker_id = r.worker_id AND l.action = 'add' AND l.state = 'done')),"
-        " (SELECT count(*) FROM latest l WHERE l.device_id = d.device_id AND l.action = 'add'"
-        "   AND l.state = 'done' AND l.worker_id NOT IN"
+        "   (SELECT 1 FROM settled s WHERE s.device_id = d.device_id"
+        "   AND s.worker_id = r.worker_id AND s.action = 'add'"
+        "   AND s.card_number IS NOT DISTINCT FROM r.card_number"
+        "   AND s.face_at IS NOT DISTINCT FROM r.face_at)),"
+        " (SELECT count(*) FROM settled s WHERE s.device_id = d.device_id AND s.action = 'add'"
+        "   AND s.worker_id NOT IN"
         "   (SELECT worker_id FROM roster r WHERE r.project_id = d.project_id)),"
-        " (SELECT count(*) FROM latest l WHERE l.device_id = d.device_id"
-        "   AND l.state IN ('queued', 'sent'))"
-        " FROM terminals d ORDER BY d.device_id",
+        " coalesce(o.n, 0)"
+        " FROM terminals d LEFT JOIN open o ON o.device_id = d.device_id ORDER BY d.device_id",
         {"p": project_ids},
     )
     return [

@@ -1,9 +1,10 @@
 """Face enrolment: 1 to 5 photos of a worker, each with exactly one good face.
 
 Embeddings are stored in PostgreSQL and published as an ``enrolment`` registry change,
-which the streams workers' galleries follow. A face that matches another worker already
-enrolled in the same project is refused, naming that worker masked: one person, one
-identity per project.
+which the streams workers' galleries follow; a small copy of the first photo is kept in
+``face_photos`` for the project's face terminals to enrol from. A face that matches
+another worker already enrolled in the same project is refused, naming that worker
+masked: one person, one identity per project.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from api.stores.audit import audit
 from api.stores.outbox import record_change
 from infra.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from streams.faces.gallery import DIMENSIONS, MAX_PHOTOS
-from streams.faces.images import ImageDecodeError
+from streams.faces.images import ImageDecodeError, terminal_photo
 from streams.faces.pipeline import FaceEngine, FaceReading
 from streams.faces.rosters import encode_embedding
 from streams.frame_records import decode_base64_image
@@ -134,6 +135,7 @@ async def enrol(
         raise NotFoundError(f"worker {worker_id} is not active in project {request.project_id}")
     images = decode_photos(request.photos, max_bytes=max_photo_bytes)
     embeddings = await asyncio.to_thread(read_faces, engine, images)
+    photo = await asyncio.to_thread(terminal_photo, images[0])
     async with conn.transaction():
         # One enrolment at a time per project, so two lookalikes cannot both get in.
         await conn.execute(
@@ -141,6 +143,12 @@ async def enrol(
         )
         await _refuse_lookalikes(conn, worker_id, request.project_id, embeddings, threshold)
         await conn.execute("DELETE FROM face_enrolments WHERE worker_id = %s", (worker_id,))
+        # The picture the project's face terminals enrol from (人员下发), the first photo.
+        await conn.execute(
+            "INSERT INTO face_photos (worker_id, photo) VALUES (%s, %s) ON CONFLICT (worker_id)"
+            " DO UPDATE SET photo = EXCLUDED.photo, taken_at = now()",
+            (worker_id, photo),
+        )
         for number, row in enumerate(embeddings, start=1):
             await conn.execute(
                 "INSERT INTO face_enrolments (worker_id, photo_no, embedding, model, enrolled_by)"
@@ -166,6 +174,7 @@ async def remove(conn: AsyncConnection[Any], worker_id: int, *, actor: str) -> N
         )
         if not await cursor.fetchall():
             raise NotFoundError(f"worker {worker_id} has no face enrolment")
+        await conn.execute("DELETE FROM face_photos WHERE worker_id = %s", (worker_id,))
         await audit(
             conn,
             actor=actor,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -97,6 +98,7 @@ class WorkerView(BaseModel):
     birth_date: date
     phone_masked: str | None
     trade: str
+    card_number: str | None = Field(default=None, description="the access card issued (发卡)")
     memberships: list[MembershipView] = []
 
 
@@ -107,11 +109,11 @@ class RegistrationOutcome:
     active_elsewhere: list[str] = field(default_factory=list)
 
 
-WORKER_COLUMNS = "worker_id, name, id_number, gender, birth_date, phone, trade"
+WORKER_COLUMNS = "worker_id, name, id_number, gender, birth_date, phone, trade, card_number"
 
 
 def _view(row: tuple[Any, ...], memberships: list[MembershipView]) -> WorkerView:
-    worker_id, name, id_number, gender, birth_date, phone, trade = row
+    worker_id, name, id_number, gender, birth_date, phone, trade, card_number = row
     return WorkerView(
         worker_id=worker_id,
         name=name,
@@ -120,6 +122,7 @@ def _view(row: tuple[Any, ...], memberships: list[MembershipView]) -> WorkerView
         birth_date=birth_date,
         phone_masked=mask_mobile(phone) if phone else None,
         trade=trade,
+        card_number=card_number,
         memberships=memberships,
     )
 
@@ -192,7 +195,7 @@ async def register_worker(
 def worker_state(row: tuple[Any, ...]) -> dict[str, Any]:
     """What the registry topic says about a worker: never the full ID number or phone."""
     view = _view(row, [])
-    return view.model_dump(mode="json", exclude={"memberships", "phone_masked"})
+    return view.model_dump(mode="json", exclude={"memberships", "phone_masked", "card_number"})
 
 
 class WorkerPatch(BaseModel):
@@ -232,6 +235,46 @@ async def update_worker(
             detail={"fields": sorted(changes)},
         )
         await record_change(conn, "worker", str(worker_id), worker_state(row))
+    return _view(row, await worker_memberships(conn, worker_id))
+
+
+class CardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    card_number: str | None = Field(
+        pattern=r"^[0-9A-Za-z]{4,32}$",
+        description="the card's number as the terminals read it; null takes the card back",
+    )
+
+
+async def issue_card(
+    conn: AsyncConnection[Any], worker_id: int, card: CardIn, *, actor: str
+) -> WorkerView:
+    """发卡: give the worker this access card (or take it back); the project's terminals get
+    it on their next roster sync."""
+    async with conn.transaction():
+        try:
+            cursor = await conn.execute(
+                "UPDATE workers SET card_number = %s, updated_at = now() WHERE worker_id = %s"
+                f" RETURNING {WORKER_COLUMNS}",
+                (card.card_number, worker_id),
+            )
+        except psycopg.errors.UniqueViolation:
+            raise ConflictError(
+                f"card {card.card_number} is already issued to another worker",
+                message_zh="该卡号已发给其他工人，请先收回",
+            ) from None
+        row = await cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"worker {worker_id} does not exist")
+        await audit(
+            conn,
+            actor=actor,
+            action="worker.card_issue" if card.card_number else "worker.card_return",
+            entity="worker",
+            entity_id=str(worker_id),
+            detail={"card_number": card.card_number},
+        )
     return _view(row, await worker_memberships(conn, worker_id))
 
 

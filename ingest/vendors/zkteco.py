@@ -21,6 +21,7 @@ makes a backlog the terminal sends again after a reconnect harmless downstream.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -177,6 +178,26 @@ def user_command(command_id: int, pin: str, name: str, card: str | None) -> str:
     fields.append(f"Card={_field(card or '')}")
     fields += ["Grp=1", "TZ=0000000000000000"]
     return f"C:{command_id}:DATA UPDATE USERINFO " + "\t".join(fields)
+
+
+def face_photo_command(command_id: int, pin: str, jpeg: bytes) -> str:
+    """The person's face picture for a visible-light face terminal to enrol from
+    (``BIOPHOTO``, type 9), base64 in the line."""
+    content = base64.b64encode(jpeg).decode()
+    fields = [f"PIN={_field(pin)}", "Type=9", f"Size={len(content)}", f"Content={content}"]
+    fields += ["Format=0", "Url=", "PostBackTmpFlag=0"]
+    return f"C:{command_id}:DATA UPDATE BIOPHOTO " + "\t".join(fields)
+
+
+def person_commands(
+    command_id: int, pin: str, name: str, card: str | None, face: bytes | None
+) -> list[str]:
+    """The lines that put a person on the terminal; they share the command's id, and the
+    command is done only when every line of it is."""
+    lines = [user_command(command_id, pin, name, card)]
+    if face is not None:
+        lines.append(face_photo_command(command_id, pin, face))
+    return lines
 
 
 def delete_user_command(command_id: int, pin: str) -> str:

@@ -5,11 +5,15 @@ acknowledged, and the project's roster reaches it on its next poll."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import cv2
 import httpx
+import numpy as np
 import pytest
 
 from analytics.clickhouse import connect
@@ -19,6 +23,7 @@ from infra.settings import Settings
 
 from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
 from .people import Site, adopt_terminal, auth, exit_worker, register_worker
+from .test_faces_end_to_end import b64, photo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -104,6 +109,50 @@ async def test_a_zkteco_terminal_pushes_passes_once_and_takes_the_roster(
         quiet = await terminal.get("/getrequest", params={"SN": serial})
         assert quiet.text == "OK"  # nothing left to send
 
+        # 发卡 and a face: the worker is sent again, with the card and the face picture.
+        card = await http.put(
+            f"/v1/workers/{worker}/card", json={"card_number": "0012345678"}, headers=officer
+        )
+        assert card.status_code == 200 and card.json()["card_number"] == "0012345678"
+        other = await register_worker(http, officer, site.project_a)
+        taken = await http.put(
+            f"/v1/workers/{other}/card", json={"card_number": "0012345678"}, headers=officer
+        )
+        assert taken.status_code == 409 and "已发给其他工人" in taken.json()["message_zh"]
+        await exit_worker(http, officer, other, site.project_a)
+        enrolled = await http.put(
+            f"/v1/workers/{worker}/face",
+            json={"project_id": site.project_a, "photos": [b64(photo("obama.jpg"))]},
+            headers=officer,
+        )
+        assert enrolled.status_code == 200, enrolled.text
+        user, face = await _commands_for(terminal, serial, worker)
+        assert "DATA UPDATE USERINFO" in user and "Card=0012345678" in user
+        assert "DATA UPDATE BIOPHOTO" in face and "Type=9" in face
+        assert user.split(":")[1] == face.split(":")[1]  # one command, two lines
+        picture = _face_picture(face)
+        assert picture is not None and max(picture.shape[:2]) <= 480
+
+        # The terminal takes the card but refuses the face (its face store is full, say):
+        # the command is not done, and it is sent again once resend_after has passed.
+        command_id = user.split(":")[1]
+        await terminal.post(
+            "/devicecmd",
+            params={"SN": serial},
+            content=f"ID={command_id}&Return=0&CMD=DATA\nID={command_id}&Return=-12&CMD=DATA\n".encode(),
+        )
+        gaps = await http.get(f"/v1/projects/{site.project_a}/devices/roster", headers=officer)
+        [gap] = [g for g in gaps.json()["items"] if g["device_id"] == device]
+        assert gap["lacking"] == 1  # without the face, the worker is not as they should be
+        await asyncio.sleep(stack.roster_resend_s + 0.5)
+        user, face = await _commands_for(terminal, serial, worker)
+        assert user.split(":")[1] != command_id and "Card=0012345678" in user
+        await terminal.post(
+            "/devicecmd",
+            params={"SN": serial},
+            content=f"ID={user.split(':')[1]}&Return=0&CMD=DATA\n".encode(),
+        )
+
         await exit_worker(http, officer, worker, site.project_a)  # 退场: off the terminal
         poll = await terminal.get("/getrequest", params={"SN": serial})
         [remove] = [line for line in poll.text.splitlines() if line.startswith("C:")]
@@ -121,6 +170,20 @@ async def test_a_zkteco_terminal_pushes_passes_once_and_takes_the_roster(
             "extra": 0,
             "in_flight": 0,
         }
+
+
+async def _commands_for(terminal: httpx.AsyncClient, serial: str, worker: int) -> list[str]:
+    """The command lines of the next poll about this worker."""
+    poll = await terminal.get("/getrequest", params={"SN": serial})
+    lines = [line for line in poll.text.splitlines() if line.startswith("C:")]
+    return [line for line in lines if f"PIN={worker}\t" in line]
+
+
+def _face_picture(line: str) -> np.ndarray | None:
+    fields = dict(field.split("=", 1) for field in line.split(" ", 3)[3].split("\t"))
+    jpeg = base64.b64decode(fields["Content"])
+    assert int(fields["Size"]) == len(fields["Content"])
+    return cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
 
 
 def _opens(stack: Settings, serial: str) -> bool:
