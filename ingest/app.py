@@ -9,7 +9,8 @@ Vendor terminals speak their own protocols: ZKTeco PUSH at ``/iclock/*``
 (:mod:`ingest.zkteco_routes`), Hikvision ISAPI at ``/isapi/<serial>/events``
 (:mod:`ingest.hikvision_routes`), HTTPv2 terminals at ``/Device/Keepalive`` and
 ``/Record/UploadIdentifyRecord`` (:mod:`ingest.httpv2_routes`); ingest holds Dahua
-terminals' event streams (:mod:`ingest.dahua_connector`).
+terminals' event streams (:mod:`ingest.dahua_connector`) and sends the roster to the
+terminals it can call (:mod:`ingest.roster_push`).
 
 ``POST /v1/frames`` takes one signed capture (a base64 JPEG) from a face gate. The JPEG
 is decoded here, so a broken image gets its 422 at the edge; the snapshot is stored and
@@ -45,6 +46,7 @@ from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.hikvision_routes import hikvision_routes
 from ingest.httpv2_routes import httpv2_routes
 from ingest.producer import EventPublisher, ProjectEvent
+from ingest.roster_push import RosterPusher
 from ingest.terminal_intake import TerminalIntake, publish_heartbeat
 from ingest.terminals import TerminalDirectory
 from ingest.zkteco_routes import zkteco_routes
@@ -134,6 +136,8 @@ def create_app(settings: Settings) -> Starlette:
         snapshots=snapshots,
     )
     dahua = DahuaConnectors(intake, pool, refresh_s=settings.dahua_refresh_s)
+    resend_after = timedelta(seconds=settings.roster_resend_s)
+    rosters = RosterPusher(pool, every_s=settings.roster_push_s, resend_after=resend_after)
     window = EventTimeWindow.of(settings)
     max_batch_body = settings.ingest_max_batch * _BYTES_PER_EVENT_LIMIT
     # base64 grows the image by 4/3; the rest of the JSON is small.
@@ -294,10 +298,11 @@ def create_app(settings: Settings) -> Starlette:
         await heartbeats.start()
         purger = asyncio.create_task(purge_snapshots())
         connectors = asyncio.create_task(dahua.run(), name="dahua-connectors")
+        pusher = asyncio.create_task(rosters.run(), name="roster-pusher")
         try:
             yield
         finally:
-            for task in (purger, connectors):
+            for task in (purger, connectors, pusher):
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
@@ -328,7 +333,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),
             Route("/v1/heartbeats", _refusing(post_heartbeat), methods=["POST"]),
-            *zkteco_routes(intake, pool, resend_after=timedelta(seconds=settings.roster_resend_s)),
+            *zkteco_routes(intake, pool, resend_after=resend_after),
             *hikvision_routes(intake),
             *httpv2_routes(intake),
             Route("/healthz", healthz),

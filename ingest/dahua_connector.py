@@ -15,30 +15,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from dataclasses import dataclass
 
 import httpx
 from psycopg_pool import AsyncConnectionPool
 
 from infra.metrics import ERRORS
 from ingest.terminal_intake import TerminalIntake, Unavailable
-from ingest.terminals import Terminal, zone_named
+from ingest.terminals import ReachableTerminal, Terminal, reachable_terminals
 from ingest.vendors import dahua
-from streams.records import Direction
 
 log = logging.getLogger(__name__)
 PROTOCOL = "dahua"
 _HEARTBEAT_S = 5
 _SOFTWARE_VERSION = "/cgi-bin/magicBox.cgi?action=getSoftwareVersion"
 _ATTACH = "/cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl]&heartbeat="
-
-
-@dataclass(frozen=True)
-class DahuaTerminal:
-    terminal: Terminal
-    address: str  # http(s)://host[:port]
-    username: str
-    password: str
 
 
 class DahuaConnectors:
@@ -48,7 +38,7 @@ class DahuaConnectors:
         self._intake = intake
         self._pool = pool
         self._refresh_s = refresh_s
-        self._held: dict[str, tuple[DahuaTerminal, asyncio.Task[None]]] = {}
+        self._held: dict[str, tuple[ReachableTerminal, asyncio.Task[None]]] = {}
 
     async def run(self) -> None:
         try:
@@ -67,7 +57,8 @@ class DahuaConnectors:
                     await task
 
     async def _refresh(self) -> None:
-        wanted = {t.terminal.device_id: t for t in await self._registered()}
+        registered = await reachable_terminals(self._pool, (PROTOCOL,))
+        wanted = {t.terminal.device_id: t for t in registered}
         for device_id, (known, task) in list(self._held.items()):
             if wanted.get(device_id) != known:  # removed, disabled or changed
                 task.cancel()
@@ -77,26 +68,7 @@ class DahuaConnectors:
                 task = asyncio.create_task(self._hold(terminal), name=f"dahua:{device_id}")
                 self._held[device_id] = (terminal, task)
 
-    async def _registered(self) -> list[DahuaTerminal]:
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(
-                "SELECT device_id, project_id, direction, timezone, address, username,"
-                " coalesce(login_password, '')"
-                " FROM devices WHERE protocol = 'dahua' AND disabled_at IS NULL"
-                " AND address IS NOT NULL"
-            )
-            rows = await cursor.fetchall()
-        return [
-            DahuaTerminal(
-                Terminal(str(d), str(p), Direction(direction), zone_named(str(zone))),
-                str(address),
-                str(user or "admin"),
-                str(secret),
-            )
-            for d, p, direction, zone, address, user, secret in rows
-        ]
-
-    async def _hold(self, device: DahuaTerminal) -> None:
+    async def _hold(self, device: ReachableTerminal) -> None:
         """Keep the terminal's stream open, for as long as it is registered."""
         delay = 1.0
         url = device.address.rstrip("/") + _ATTACH + str(_HEARTBEAT_S)

@@ -61,6 +61,42 @@ class TerminalDirectory:
         return terminal
 
 
+@dataclass(frozen=True)
+class ReachableTerminal:
+    """A terminal the platform calls: where it is and its login."""
+
+    terminal: Terminal
+    protocol: str
+    address: str  # http(s)://host[:port]
+    username: str
+    password: str
+
+
+async def reachable_terminals(
+    pool: AsyncConnectionPool, protocols: tuple[str, ...]
+) -> list[ReachableTerminal]:
+    """The enabled terminals of these protocols that have an address."""
+    async with pool.connection() as conn:
+        cursor = await conn.execute(
+            "SELECT device_id, project_id, direction, timezone, protocol, address,"
+            " coalesce(username, 'admin'), coalesce(login_password, '') FROM devices"
+            " WHERE protocol = ANY(%s) AND disabled_at IS NULL AND address IS NOT NULL"
+            " ORDER BY device_id",
+            (list(protocols),),
+        )
+        rows = await cursor.fetchall()
+    return [
+        ReachableTerminal(
+            Terminal(str(d), str(p), Direction(direction), zone_named(str(zone))),
+            str(protocol),
+            str(address),
+            str(user),
+            str(secret),
+        )
+        for d, p, direction, zone, protocol, address, user, secret in rows
+    ]
+
+
 def zone_named(name: str) -> ZoneInfo:
     """The zone, or Shanghai for a name this system does not know."""
     try:

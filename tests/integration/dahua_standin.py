@@ -1,16 +1,17 @@
-"""A stand-in Dahua access terminal: what a real one checks and sends. It asks for HTTP
-digest authentication (qop=auth, MD5) and checks the answer against its own password; an
-authenticated ``GET /cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl]`` gets
-the endless ``multipart/x-mixed-replace`` stream: a ``Heartbeat`` part every second, and
-each access record the test queues, as ``Code=AccessControl;...;data={...}``."""
+"""A stand-in Dahua access terminal: what a real one checks and sends. Every request must
+pass HTTP digest authentication against its own password. An authenticated
+``GET /cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl]`` gets the endless
+``multipart/x-mixed-replace`` stream: a ``Heartbeat`` part every second, and each access
+record the test queues, as ``Code=AccessControl;...;data={...}``. ``magicBox.cgi`` tells
+its firmware. The person calls (``AccessUser``/``AccessCard``/``AccessFace.cgi``) keep
+its people, refusing what a real one refuses: a duplicate user, a card or face for
+nobody, a face that is not a JPEG."""
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import json
 import queue
-import re
-import secrets
 import socket
 import threading
 import time
@@ -18,11 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .digest import DigestChecker
+
 REALM = "Login to 8G0123PAZ"
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
+FIRMWARE = "2.800.0000000.6.R,build:2022-05-11"
 
 
 class DahuaStandIn:
@@ -31,7 +31,8 @@ class DahuaStandIn:
         self.records: queue.Queue[dict[str, Any]] = queue.Queue()
         self.refused_logins = 0
         self.attached = 0
-        self._nonce = secrets.token_hex(16)
+        self.people: dict[str, dict[str, Any]] = {}  # UserID -> user, cards, face
+        self._digest = DigestChecker(REALM, username, password)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
@@ -41,22 +42,57 @@ class DahuaStandIn:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
+                if not self._signed_in("GET"):
+                    return
                 target = urlsplit(self.path)
                 query = parse_qs(target.query)
-                if target.path != "/cgi-bin/eventManager.cgi" or query.get("action") != ["attach"]:
-                    self.send_error(404)
+                if target.path == "/cgi-bin/magicBox.cgi":
+                    self._answer(200, f"version={FIRMWARE}\r\n")
+                elif target.path == "/cgi-bin/AccessUser.cgi" and query.get("action") == [
+                    "removeMulti"
+                ]:
+                    for user_id in query.get("UserIDList[0]", []):
+                        standin.people.pop(user_id, None)
+                    self._answer(200, "OK\r\n")
+                elif target.path == "/cgi-bin/eventManager.cgi" and query.get("action") == [
+                    "attach"
+                ]:
+                    self._stream()
+                else:
+                    self._answer(400, "Error\r\nBad Request!\r\n")
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if not self._signed_in("POST"):
                     return
-                if not standin._authorised(self.headers.get("Authorization", ""), self.path):
-                    standin.refused_logins += 1
-                    self.send_response(401)
-                    self.send_header(
-                        "WWW-Authenticate",
-                        f'Digest realm="{REALM}", qop="auth", nonce="{standin._nonce}",'
-                        ' opaque="5ccc069c403ebaf9f0171e9517f40e41"',
-                    )
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
+                target = urlsplit(self.path)
+                try:
+                    value = json.loads(body)
+                    ok = standin._person_call(target.path, parse_qs(target.query), value)
+                except (ValueError, KeyError, TypeError):
+                    ok = False
+                self._answer(200 if ok else 400, "OK\r\n" if ok else "Error\r\nBad Request!\r\n")
+
+            def _signed_in(self, method: str) -> bool:
+                header = self.headers.get("Authorization", "")
+                if standin._digest.authorised(method, self.path, header):
+                    return True
+                standin.refused_logins += 1
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", standin._digest.challenge())
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return False
+
+            def _answer(self, status: int, text: str) -> None:
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self) -> None:
                 standin.attached += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=myboundary")
@@ -101,20 +137,32 @@ class DahuaStandIn:
     def address(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _authorised(self, header: str, uri: str) -> bool:
-        if not header.startswith("Digest "):
+    def _person_call(self, path: str, query: dict[str, list[str]], value: Any) -> bool:
+        if query.get("action") != ["insertMulti"]:
             return False
-        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[len("Digest ") :]))
-        if fields.get("username") != self.username or fields.get("nonce") != self._nonce:
-            return False
-        ha1 = _md5(f"{self.username}:{REALM}:{self.password}")
-        ha2 = _md5(f"GET:{fields.get('uri', '')}")
-        expected = _md5(
-            f"{ha1}:{self._nonce}:{fields.get('nc', '')}:{fields.get('cnonce', '')}:auth:{ha2}"
-        )
-        return fields.get("uri") == uri and secrets.compare_digest(
-            expected, fields.get("response", "")
-        )
+        if path == "/cgi-bin/AccessUser.cgi":
+            users = value["UserList"]
+            if any(str(u["UserID"]) in self.people or not u["UserName"] for u in users):
+                return False  # a user that exists must be removed first
+            for user in users:
+                self.people[str(user["UserID"])] = {"user": user, "cards": [], "face": None}
+            return True
+        if path == "/cgi-bin/AccessCard.cgi":
+            cards = value["CardList"]
+            if any(str(c["UserID"]) not in self.people for c in cards):
+                return False
+            for card in cards:
+                self.people[str(card["UserID"])]["cards"].append(str(card["CardNo"]))
+            return True
+        if path == "/cgi-bin/AccessFace.cgi":
+            faces = value["FaceList"]
+            for face in faces:
+                photo = base64.b64decode(face["PhotoData"][0], validate=True)
+                if str(face["UserID"]) not in self.people or not photo.startswith(b"\xff\xd8"):
+                    return False
+                self.people[str(face["UserID"])]["face"] = photo
+            return True
+        return False
 
     def stop(self) -> None:
         self._stopping.set()

@@ -15,7 +15,7 @@ import pytest
 
 from infra.settings import Settings
 
-from .dahua_standin import DahuaStandIn
+from .dahua_standin import FIRMWARE, DahuaStandIn
 from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
 from .people import Site, auth, register_worker
 
@@ -94,3 +94,17 @@ async def test_ingest_holds_a_dahua_terminals_stream_and_takes_its_records(
     )
     letters = await dead_letters_about(stack, {"dahua-broken-9"})
     assert letters["dahua-broken-9"]["source_topic"] == f"dahua:{device}"
+
+    # 人员下发 over the terminal's HTTP API, and its firmware in 设备状态.
+    await wait_until(lambda: str(worker) in terminal.people, 30)
+    assert terminal.people[str(worker)]["user"]["UserName"]
+    status = await http.get(f"/v1/projects/{site.project_a}/devices/status", headers=officer)
+    [mine] = [d for d in status.json()["items"] if d["device_id"] == device]
+    assert mine["roster_lacking"] == 0
+
+    async def firmware_told() -> bool:
+        status = await http.get(f"/v1/projects/{site.project_a}/devices/status", headers=officer)
+        [mine] = [d for d in status.json()["items"] if d["device_id"] == device]
+        return bool(mine["firmware"] == FIRMWARE)
+
+    await wait_until(firmware_told, 30)
