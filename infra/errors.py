@@ -52,7 +52,8 @@ class ExpiredCredentialError(AuthenticationError):
 
 
 class TooManyAttemptsError(SitePulseError):
-    """Too many failed logins for an account or from an address: wait, or be unlocked."""
+    """Too many failed logins for an account or from an address (wait, or be unlocked), or
+    too many requests from one device this minute."""
 
     def __init__(self, reason: str, *, retry_after_s: int, message_zh: str) -> None:
         super().__init__(reason)

@@ -56,6 +56,8 @@ class Settings(BaseModel):
     # sends it again; event ids make the repeat harmless).
     ingest_publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     device_cache_ttl_s: float = Field(default=30.0, ge=0)
+    # A device's requests a minute past which ingest answers 429 (a device may have its own).
+    device_requests_per_minute: int = Field(default=1200, ge=1)
     # How often ingest re-reads the Dahua terminals it holds event streams of.
     dahua_refresh_s: float = Field(default=30.0, gt=0, le=3600)
     # 人员下发: how often ingest syncs the roster to terminals it can call (Hikvision, Dahua),

@@ -34,7 +34,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.body_limit import BodyLimit
-from infra.errors import AuthenticationError, FieldProblem, InvalidInputError, NotFoundError
+from infra.errors import (
+    AuthenticationError,
+    FieldProblem,
+    InvalidInputError,
+    NotFoundError,
+    TooManyAttemptsError,
+)
 from infra.metrics import ERRORS, EVENTS, metrics_route, observe_delay
 from infra.outages import outage_response
 from infra.redis_client import async_redis
@@ -46,6 +52,7 @@ from ingest.devices import DeviceCredential, DeviceDirectory
 from ingest.hikvision_routes import hikvision_routes
 from ingest.httpv2_routes import httpv2_routes
 from ingest.producer import EventPublisher, ProjectEvent
+from ingest.rate_limit import DeviceRateLimit
 from ingest.roster_push import RosterPusher
 from ingest.terminal_intake import TerminalIntake, publish_heartbeat
 from ingest.terminals import TerminalDirectory
@@ -89,6 +96,14 @@ def _refusing(endpoint: Endpoint) -> Endpoint:
     return wrapped
 
 
+async def throttled(request: Request, exc: Exception) -> Response:
+    """429 for a device past its rate limit; terminals send again after Retry-After."""
+    assert isinstance(exc, TooManyAttemptsError)
+    body = {"error": "rate_limited", "reason": str(exc), "message_zh": exc.message_zh}
+    headers = {"Retry-After": str(exc.retry_after_s)}
+    return JSONResponse(body, status_code=429, headers=headers)
+
+
 def frame_event(
     upload: FrameUpload, *, device_id: str, project_id: str, received_at: datetime
 ) -> FrameEvent:
@@ -125,6 +140,9 @@ def create_app(settings: Settings) -> Starlette:
     letters = EventPublisher(settings.kafka_bootstrap, settings.topic(DEAD_LETTER))
     heartbeats = EventPublisher(settings.kafka_bootstrap, settings.topic(GATE_HEARTBEATS))
     terminals = TerminalDirectory(pool, ttl_s=settings.device_cache_ttl_s)
+    rate_limit = DeviceRateLimit(
+        redis, namespace=settings.namespace, per_minute=settings.device_requests_per_minute
+    )
     snapshots = SnapshotStore(settings.snapshot_dir)
     intake = TerminalIntake(
         settings,
@@ -134,6 +152,7 @@ def create_app(settings: Settings) -> Starlette:
         letters=letters,
         heartbeats=heartbeats,
         snapshots=snapshots,
+        rate_limit=rate_limit,
     )
     dahua = DahuaConnectors(intake, pool, refresh_s=settings.dahua_refresh_s)
     resend_after = timedelta(seconds=settings.roster_resend_s)
@@ -153,6 +172,7 @@ def create_app(settings: Settings) -> Starlette:
             raise Refused(
                 JSONResponse({"error": "unauthorized", "reason": str(exc)}, status_code=401)
             ) from None
+        await rate_limit.check(device.device_id, device.requests_per_minute)
         await redis.hset(device_seen_key(settings.namespace), device.device_id, str(time.time()))
         return device, body
 
@@ -328,7 +348,7 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         middleware=[Middleware(BodyLimit, limit_for=limit_for)],
-        exception_handlers={Exception: outage_response},
+        exception_handlers={TooManyAttemptsError: throttled, Exception: outage_response},
         routes=[
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),

@@ -15,6 +15,7 @@ class DeviceCredential:
     device_id: str
     project_id: str
     secret: str
+    requests_per_minute: int | None = None  # None: the service's default
 
 
 class DeviceDirectory:
@@ -31,7 +32,7 @@ class DeviceDirectory:
             return cached[1]
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
-                "SELECT device_id, project_id, secret FROM devices"
+                "SELECT device_id, project_id, secret, requests_per_minute FROM devices"
                 " WHERE device_id = %s AND disabled_at IS NULL",
                 (device_id,),
             )
@@ -39,6 +40,6 @@ class DeviceDirectory:
         if row is None:
             self._cache.pop(device_id, None)
             raise AuthenticationError(f"unknown or disabled device {device_id!r}")
-        credential = DeviceCredential(device_id=row[0], project_id=row[1], secret=row[2])
+        credential = DeviceCredential(*row)
         self._cache[device_id] = (time.monotonic(), credential)
         return credential

@@ -18,6 +18,7 @@ from infra.metrics import DEAD_LETTERS, ERRORS, EVENTS, observe_delay
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore, snapshot_ref
 from ingest.producer import EventPublisher
+from ingest.rate_limit import DeviceRateLimit
 from ingest.terminals import Terminal, TerminalDirectory
 from streams.channels import device_clock_key, device_seen_key
 from streams.event_time import EventTimeWindow
@@ -76,8 +77,10 @@ class TerminalIntake:
         letters: EventPublisher,
         heartbeats: EventPublisher,
         snapshots: SnapshotStore,
+        rate_limit: DeviceRateLimit,
     ) -> None:
         self._settings = settings
+        self._rate_limit = rate_limit
         self._heartbeats = heartbeats
         self._snapshots = snapshots
         self._redis = redis
@@ -94,12 +97,14 @@ class TerminalIntake:
         return found
 
     async def find(self, request: Request, protocol: str, serial: str) -> Terminal | None:
-        """The registered terminal, now marked seen; None (and listed) when unknown."""
+        """The registered terminal, now marked seen; None (and listed) when unknown. A
+        terminal past its rate limit raises :class:`TooManyAttemptsError` (a 429)."""
         address = request.client.host if request.client else ""
         found = await self._terminals.find(protocol, serial, address)
         if found is None:
             ERRORS.labels("ingest", "unknown_terminal").inc()
             return None
+        await self._rate_limit.check(found.device_id, found.requests_per_minute)
         await self.seen(found)
         return found
 

@@ -21,6 +21,7 @@ class Terminal:
     project_id: str
     direction: Direction
     zone: ZoneInfo
+    requests_per_minute: int | None = None  # None: the service's default
 
 
 class TerminalDirectory:
@@ -39,7 +40,8 @@ class TerminalDirectory:
             return cached[1]
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
-                "SELECT device_id, project_id, direction, timezone FROM devices"
+                "SELECT device_id, project_id, direction, timezone, requests_per_minute"
+                " FROM devices"
                 " WHERE protocol = %s AND serial_number = %s AND disabled_at IS NULL",
                 key,
             )
@@ -55,7 +57,7 @@ class TerminalDirectory:
         terminal = None
         if row is not None:
             terminal = Terminal(
-                str(row[0]), str(row[1]), Direction(row[2]), zone_named(str(row[3]))
+                str(row[0]), str(row[1]), Direction(row[2]), zone_named(str(row[3])), row[4]
             )
         self._cache[key] = (time.monotonic(), terminal)
         return terminal

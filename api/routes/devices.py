@@ -1,4 +1,5 @@
-"""A project's gates: register (the secret is shown once), list, rotate the secret, disable."""
+"""A project's gates: register or adopt (the secret is shown once), list, rotate the secret,
+move to another project, disable; every change audited."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from fastapi import APIRouter
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from api.auth.guards import actor_of, require_registrar, require_visible_project
+from api.auth.guards import (
+    actor_of,
+    require_project_in_scope,
+    require_registrar,
+    require_visible_project,
+)
 from api.auth.principal import Principal, ScopeKind
 from api.dependencies import Caller, Services, TextId
 from api.envelopes import Items
@@ -22,6 +28,7 @@ from api.stores.devices import (
     disable_device,
     issue_device,
     list_devices,
+    move_device,
     roster_gaps,
     rotate_device,
     unknown_devices,
@@ -91,6 +98,34 @@ async def post_device_disable(
         await require_visible_project(conn, who, await device_project(conn, device_id))
         await disable_device(conn, device_id, actor=actor_of(who), reason=body.reason)
     return Disabled(device_id=device_id, disabled=True)
+
+
+class MoveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    project_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Moved(BaseModel):
+    device_id: str
+    from_project_id: str
+    project_id: str
+
+
+@router.post("/v1/devices/{device_id}/move", response_model=Moved)
+async def post_device_move(device_id: TextId, body: MoveIn, who: Caller, app: Services) -> Moved:
+    """Move a gate to another project (both must be in the caller's scope); audited. Its
+    passes count for the new project from the next request (within ingest's cache time),
+    and its roster follows on the next sync."""
+    require_registrar(who, "change project rosters or devices")
+    async with app.pool.connection() as conn:
+        await require_visible_project(conn, who, await device_project(conn, device_id))
+        await require_project_in_scope(conn, who, body.project_id)
+        left = await move_device(
+            conn, device_id, body.project_id, actor=actor_of(who), reason=body.reason
+        )
+    return Moved(device_id=device_id, from_project_id=left, project_id=body.project_id)
 
 
 @router.get("/v1/projects/{project_id}/devices/roster", response_model=Items[RosterGap])

@@ -57,6 +57,12 @@ class DeviceIn(BaseModel):
     password: str | None = Field(
         default=None, min_length=1, max_length=128, description="kept, never shown again"
     )
+    requests_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=100000,
+        description="its own rate limit; null: the service's SITEPULSE_DEVICE_REQUESTS_PER_MINUTE",
+    )
 
     @model_validator(mode="after")
     def _vendor_terminals_have_a_serial(self) -> DeviceIn:
@@ -109,8 +115,8 @@ async def issue_device(
     async with conn.transaction():
         cursor = await conn.execute(
             "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model,"
-            " protocol, serial_number, timezone, address, username, login_password)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " protocol, serial_number, timezone, address, username, login_password,"
+            " requests_per_minute) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT DO NOTHING RETURNING device_id",
             (
                 device.device_id,
@@ -125,6 +131,7 @@ async def issue_device(
                 device.address,
                 (device.username or "admin") if device.address else None,
                 device.password,
+                device.requests_per_minute,
             ),
         )
         if await cursor.fetchone() is None:
@@ -220,6 +227,41 @@ async def disable_device(
             reason=reason,
         )
         await _publish(conn, device_id)
+
+
+async def move_device(
+    conn: AsyncConnection[Any], device_id: str, project_id: str, *, actor: str, reason: str
+) -> str:
+    """Move a gate to another project (a terminal taken to the next site); returns the
+    project it left. Its roster follows on its next sync: the old project's workers are
+    removed from it, the new one's added."""
+    async with conn.transaction():
+        cursor = await conn.execute(
+            "SELECT project_id FROM devices WHERE device_id = %s FOR UPDATE", (device_id,)
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            raise NotFoundError(f"device {device_id!r} does not exist")
+        left = str(row[0])
+        if left == project_id:
+            raise ConflictError(
+                f"device {device_id!r} is already in project {project_id!r}",
+                message_zh="设备已在该项目",
+            )
+        await conn.execute(
+            "UPDATE devices SET project_id = %s WHERE device_id = %s", (project_id, device_id)
+        )
+        await audit(
+            conn,
+            actor=actor,
+            action="device.move",
+            entity="device",
+            entity_id=device_id,
+            reason=reason,
+            detail={"from": left, "to": project_id},
+        )
+        await _publish(conn, device_id)
+    return left
 
 
 @dataclass(frozen=True)

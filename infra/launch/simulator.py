@@ -218,7 +218,7 @@ class GateSimulator:
                         # Strangers, and repeats within a second: not in a terminal's log.
                         self.progress.rejected += len(items) - sent
                         return
-                    if response.status_code < 500:
+                    if response.status_code < 500 and response.status_code != 429:
                         self.progress.rejected += len(items)
                         self.progress.last_error = f"{response.status_code} {response.text[:300]}"
                         return

@@ -94,7 +94,7 @@ async def adopt_terminal(
     project_id: str,
     protocol: str,
     serial: str,
-    **more: str,
+    **more: object,
 ) -> str:
     """Check the terminal's serial is listed as unknown, register it in the project (its
     device id: ``<protocol>-<serial>``) and return the device id."""
