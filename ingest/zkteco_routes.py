@@ -3,7 +3,8 @@ options, attendance pushes, the heartbeat and command poll, and command results
 (protocol in :mod:`ingest.vendors.zkteco`).
 
 A terminal is known by its serial number; an unregistered one is refused with 403 and
-listed for adoption. Every line of a push is acknowledged, so the terminal moves on: the
+listed for adoption. A photo of a face the terminal turned away becomes a pass of nobody
+with its snapshot. Every line of a push is acknowledged, so the terminal moves on: the
 readable ones become passes on ``gate.passes``, the others, and passes outside the event
 time window, go to the dead letters with their raw text. Only an outage (Kafka not
 answering) is refused with 503, and then the terminal sends the same lines again, which
@@ -25,12 +26,12 @@ from ingest.roster_sync import face_photos, reconcile, record_results, take_comm
 from ingest.terminal_intake import SERIAL_PATTERN, TerminalIntake, Unavailable, text
 from ingest.terminals import Terminal
 from ingest.vendors import zkteco
-from streams.records import PassEvent
+from streams.records import PassEvent, PassMethod
 
 PROTOCOL = "zkteco"
 _SERIAL = re.compile(SERIAL_PATTERN)
 _COMMANDS_PER_POLL = 20
-_OTHER_TABLES = frozenset({"OPERLOG", "ATTPHOTO", "USERINFO", "BIODATA", "OPLOG"})
+_OTHER_TABLES = frozenset({"OPERLOG", "USERINFO", "BIODATA", "OPLOG"})
 
 
 def zkteco_routes(
@@ -74,6 +75,34 @@ def zkteco_routes(
             await intake.dead_letter(PROTOCOL, terminal, "invalid", reason, line.line.encode())
         return len(records) + len(bad)
 
+    async def attphoto(terminal: Terminal, body: bytes) -> Response:
+        """A capture photo. A turned-away face (no PIN) is a pass of nobody with its photo,
+        never attendance; a verified person's photo is acknowledged and not kept (their
+        pass came with ATTLOG, and a face the terminal matched needs no copy here)."""
+        try:
+            photo = zkteco.parse_attphoto(body, zone=terminal.zone)
+        except zkteco.PhotoError as exc:
+            await intake.dead_letter(PROTOCOL, terminal, "invalid", str(exc), body)
+            return text("OK")
+        if photo.pin is not None:
+            EVENTS.labels("ingest", "zkteco_attphoto_known").inc()
+            return text("OK")
+        try:
+            await intake.take(
+                PROTOCOL,
+                terminal,
+                body,
+                serial=photo.serial,
+                occurred_at=photo.occurred_at,
+                direction=terminal.direction,
+                method=PassMethod.FACE,
+                worker_id=None,
+                picture=photo.jpeg,
+            )
+        except Unavailable as exc:
+            return text(f"unavailable ({exc}); send again", 503)
+        return text("OK")
+
     async def cdata(request: Request) -> Response:
         found = await terminal_of(request)
         if isinstance(found, Response):
@@ -90,7 +119,9 @@ def zkteco_routes(
             except Unavailable as exc:
                 return text(f"unavailable ({exc}); send again", 503)
             return text(f"OK: {taken}")
-        # Operation logs, user records and photos are taken and counted; nothing to keep.
+        if table == "ATTPHOTO":
+            return await attphoto(found, body)
+        # Operation logs and user records are taken and counted; nothing to keep.
         known = table if table in _OTHER_TABLES else "other"
         EVENTS.labels("ingest", f"zkteco_{known.lower()}").inc()
         lines = [line for line in zkteco.decode(body).splitlines() if line.strip()]

@@ -215,7 +215,7 @@ class GateSimulator:
                 else:
                     if response.status_code in (200, 202):
                         self.progress.accepted += sent
-                        # Strangers, and repeats within a second: not in a terminal's log.
+                        # Repeats within a second: not in a terminal's log.
                         self.progress.rejected += len(items) - sent
                         return
                     if response.status_code < 500 and response.status_code != 429:

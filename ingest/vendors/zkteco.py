@@ -9,7 +9,8 @@ A terminal polls the server over plain HTTP and is known by its serial number (`
   separated: ``PIN  YYYY-MM-DD HH:MM:SS  status  verify  workcode  reserved...``, in the
   terminal's local time with no zone. The reply is ``OK: <records taken>``.
 - ``table=OPERLOG`` pushes operation and user records; ``table=ATTPHOTO`` a capture photo
-  after a few header lines.
+  after a few header lines, its file name ``<local time>[-<PIN>].jpg`` (no PIN: a face
+  the terminal turned away).
 - ``GET /iclock/getrequest?SN=..`` is the heartbeat and the command poll: the reply is
   ``OK`` or commands, one per line, ``C:<id>:<command>``.
 - ``POST /iclock/devicecmd?SN=..`` reports command results: ``ID=<id>&Return=<code>&CMD=..``
@@ -118,6 +119,52 @@ def parse_attlog(
             )
         )
     return records, bad
+
+
+class PhotoError(ValueError):
+    """An ATTPHOTO push that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class AttPhoto:
+    """A capture photo: of a verified person (``pin``), or of a face the terminal turned
+    away (``pin`` None: a stranger, or a failed verification)."""
+
+    pin: str | None
+    occurred_at: datetime  # aware
+    file_name: str
+    jpeg: bytes
+
+    @property
+    def serial(self) -> int:
+        """Its identity (file name and size), so a photo sent again is stored once."""
+        digest = hashlib.sha256(f"photo|{self.file_name}|{len(self.jpeg)}".encode()).digest()
+        return int.from_bytes(digest[:7], "big")
+
+
+_UPLOAD = b"CMD=uploadphoto"
+
+
+def parse_attphoto(body: bytes, *, zone: ZoneInfo) -> AttPhoto:
+    """``PIN=<time>[-<pin>].jpg\nSN=..\nsize=..\nCMD=uploadphoto\0<JPEG>``: the file name
+    carries the local time and, for a verified person, their PIN."""
+    at = body.find(_UPLOAD)
+    if at < 0:
+        raise PhotoError("no CMD=uploadphoto line")
+    jpeg = body[at + len(_UPLOAD) :].lstrip(b"\x00\r\n")
+    fields = dict(line.split("=", 1) for line in decode(body[:at]).splitlines() if "=" in line)
+    name = fields.get("PIN", "").strip()
+    stem = name.rsplit(".", 1)[0]
+    stamp, _, pin = stem.partition("-")
+    try:
+        local = datetime.strptime(stamp, "%Y%m%d%H%M%S")
+    except ValueError:
+        raise PhotoError(f"the file name {name[:64]!r} does not start with the time") from None
+    if pin and (not pin.isascii() or not pin.isalnum() or len(pin) > _MAX_PIN):
+        raise PhotoError("the person number is not 1-24 letters or digits")
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise PhotoError("the photo is not a JPEG")
+    return AttPhoto(pin or None, local.replace(tzinfo=zone), name[:64], jpeg)
 
 
 def firmware_of_info(info: str) -> str | None:

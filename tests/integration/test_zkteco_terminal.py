@@ -20,6 +20,7 @@ from analytics.clickhouse import connect
 from api.seed import build_sample, load_sample
 from infra.launch.simulator import GateSimulator, SimulationPlan
 from infra.settings import Settings
+from ingest.zkteco_client import ZktecoTerminal, capture_photo
 
 from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
 from .people import Site, adopt_terminal, auth, exit_worker, register_worker
@@ -189,6 +190,52 @@ def _face_picture(line: str) -> np.ndarray | None:
 def _opens(stack: Settings, serial: str) -> bool:
     reply = httpx.get(f"{iclock(stack)}/cdata", params={"SN": serial, "options": "all"})
     return reply.status_code == 200
+
+
+async def test_a_zkteco_terminal_sends_the_faces_it_turned_away(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    """ATTPHOTO: a stranger's capture is a pass of nobody with its photo, stored once; a
+    known person's photo is acknowledged and not kept; a broken one is dead-lettered."""
+    serial = f"CJDF{uuid.uuid4().hex[:10].upper()}"
+    officer = auth(site.tokens["officer_a"])
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        terminal = ZktecoTerminal(client, serial, SHANGHAI)
+        assert (await terminal.open_session()).status_code == 403
+        device = await adopt_terminal(http, officer, site.project_a, "zkteco", serial)
+        await wait_until(lambda: _opens(stack, serial), stack.device_cache_ttl_s + 30)
+        when = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(minutes=4)
+        photo_bytes = capture_photo()
+        async with dashboard(stack, site.project_a) as live:
+            for _ in range(2):  # sent again after a reconnect
+                reply = await terminal.push_stranger({"occurred_at": when.isoformat()}, photo_bytes)
+                assert reply.status_code == 200 and reply.text == "OK"
+            await wait_until(lambda: any(m["type"] == "pass" for m in live.messages), 30)
+        [nobody] = [m["event"] for m in live.messages if m["type"] == "pass"]
+        assert nobody["worker_id"] is None and nobody["method"] == "face"
+        assert datetime.fromisoformat(nobody["occurred_at"]) == when
+        picture = await http.get(f"/v1/snapshots/{nobody['snapshot_ref']}", headers=officer)
+        assert picture.status_code == 200 and picture.content == photo_bytes
+
+        known = f"PIN={when:%Y%m%d%H%M%S}-42.jpg\nSN={serial}\nsize=9\nCMD=uploadphoto\x00"
+        broken = f"PIN=zk-photo-broken-3.jpg\nSN={serial}\nCMD=uploadphoto\x00"
+        for head in (known, broken):
+            reply = await client.post(
+                "/iclock/cdata",
+                params={"SN": serial, "table": "ATTPHOTO"},
+                content=head.encode() + photo_bytes,
+            )
+            assert reply.status_code == 200 and reply.text == "OK"
+        letters = await dead_letters_about(stack, {"zk-photo-broken-3"})
+        assert "does not start with the time" in letters["zk-photo-broken-3"]["reason"]
+        mine = f"{device}:"
+        await wait_until(
+            lambda: (
+                [e for e in stored_event_ids(stack, site.project_a) if e.startswith(mine)]
+                == [nobody["event_id"]]
+            )
+        )
 
 
 @pytest.mark.parametrize("protocol", ["zkteco", "hikvision", "httpv2"])

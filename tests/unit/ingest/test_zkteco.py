@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from ingest.vendors import zkteco
 from streams.records import Direction, PassMethod
 
@@ -71,3 +73,32 @@ def test_the_firmware_is_the_first_field_of_a_polls_info() -> None:
     assert zkteco.firmware_of_info("") is None
     assert zkteco.firmware_of_info(" ,1,2") is None
     assert len(zkteco.firmware_of_info("V" * 500) or "") == 64
+
+
+def test_a_capture_photo_names_its_time_and_the_person_if_any() -> None:
+    jpeg = b"\xff\xd8\xff\xe0 a picture \xff\xd9"
+    stranger = zkteco.parse_attphoto(
+        b"PIN=20261130083015.jpg\nSN=CJDE1\nsize=21\nCMD=uploadphoto\x00" + jpeg, zone=SHANGHAI
+    )
+    assert stranger.pin is None and stranger.jpeg == jpeg
+    assert stranger.occurred_at == datetime(2026, 11, 30, 0, 30, 15, tzinfo=UTC)
+    known = zkteco.parse_attphoto(
+        b"PIN=20261130083015-77.jpg\nSN=CJDE1\nCMD=uploadphoto\n" + jpeg, zone=SHANGHAI
+    )
+    assert known.pin == "77" and known.serial != stranger.serial
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"PIN=20261130083015.jpg\nSN=CJDE1\n",
+        b"PIN=yesterday.jpg\nCMD=uploadphoto\x00\xff\xd8",
+        b"PIN=20261130083015-../x.jpg\nCMD=uploadphoto\x00\xff\xd8",
+        b"PIN=20261130083015.jpg\nCMD=uploadphoto\x00GIF89a",
+        b"\xff\xfe\x00CMD=uploadphoto",
+    ],
+)
+def test_what_is_not_a_capture_photo_is_a_photo_error(body: bytes) -> None:
+    with pytest.raises(zkteco.PhotoError):
+        zkteco.parse_attphoto(body, zone=SHANGHAI)
