@@ -273,6 +273,9 @@ class DeviceRecord:
     vendor: str = "sitepulse-sim"
     model: str = "virtual-gate"
     protocol: str = "sitepulse"  # a vendor terminal's serial number is its device id
+    address: str | None = None  # a terminal the platform connects to (Dahua): where, login
+    username: str | None = None
+    password: str | None = None
 
 
 def provision_devices(dsn: str, devices: Iterable[DeviceRecord]) -> int:
@@ -297,17 +300,32 @@ def ensure_devices(dsn: str, devices: Iterable[DeviceRecord]) -> dict[str, str]:
     """
     wanted = list(devices)
     rows = [
-        (d.device_id, d.project_id, d.secret, d.direction, d.vendor, d.model, d.protocol)
+        (
+            d.device_id,
+            d.project_id,
+            d.secret,
+            d.direction,
+            d.vendor,
+            d.model,
+            d.protocol,
+            d.device_id if d.protocol != "sitepulse" else None,
+            d.address,
+            d.username,
+            d.password,
+        )
         for d in wanted
     ]
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:
-        # A gate simulated in another protocol than last time keeps its id and secret.
+        # A gate simulated in another protocol than last time keeps its id and secret (a
+        # simulated terminal the platform connects to is somewhere else each run).
         cursor.executemany(
             "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model,"
-            " protocol, serial_number) VALUES (%s, %s, %s, %s, %s, %s, %s,"
-            " CASE WHEN %s <> 'sitepulse' THEN %s END) ON CONFLICT (device_id) DO UPDATE SET"
-            " protocol = EXCLUDED.protocol, serial_number = EXCLUDED.serial_number",
-            [(*row, row[-1], row[0]) for row in rows],
+            " protocol, serial_number, address, username, login_password)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (device_id)"
+            " DO UPDATE SET protocol = EXCLUDED.protocol,"
+            " serial_number = EXCLUDED.serial_number, address = EXCLUDED.address,"
+            " username = EXCLUDED.username, login_password = EXCLUDED.login_password",
+            rows,
         )
         cursor.execute(
             "SELECT device_id, secret FROM devices"

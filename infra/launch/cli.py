@@ -244,10 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--flat", action="store_true", help="constant rate, no daily peaks")
     sim.add_argument(
         "--protocol",
-        choices=["sitepulse", "zkteco", "hikvision", "httpv2"],
+        choices=["sitepulse", "zkteco", "hikvision", "httpv2", "dahua"],
         default="sitepulse",
         help="what the gates speak: SitePulse's signed JSON, or a vendor's protocol"
-        " (ZKTeco PUSH, Hikvision ISAPI, HTTPv2) to ingest's adapter for it",
+        " (ZKTeco PUSH, Hikvision ISAPI, HTTPv2) to ingest's adapter for it; dahua runs"
+        " simulated terminals on loopback whose event streams ingest holds",
     )
     sim.add_argument(
         "--incidents",

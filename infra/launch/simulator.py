@@ -26,6 +26,7 @@ from infra.errors import SitePulseError
 from infra.launch.site_model import Gate, SiteModel, build_sites
 from infra.settings import Settings
 from ingest.client import DeviceClient
+from ingest.dahua_terminal import DahuaTerminal, access_record
 from ingest.hikvision_client import HikvisionTerminal
 from ingest.httpv2_client import HttpV2Terminal
 from ingest.zkteco_client import ZktecoTerminal
@@ -76,7 +77,8 @@ class SimulationPlan:
     seed: int = 7
     incidents: Incidents | None = None
     # What the gates speak: SitePulse's signed JSON, or a vendor's protocol to ingest's
-    # adapter for it (zkteco, hikvision, httpv2).
+    # adapter for it (zkteco, hikvision, httpv2; dahua: simulated terminals on loopback
+    # whose event streams ingest holds).
     protocol: str = "sitepulse"
 
 
@@ -140,13 +142,23 @@ class GateSimulator:
         self.registered = 0  # workers taken from the registry by provision()
         self._burst_sent = False
         self._terminals: dict[str, ZktecoTerminal] = {}  # --protocol zkteco
+        self.dahua_terminals: dict[str, DahuaTerminal] = {}  # --protocol dahua
 
     def provision(self) -> int:
         """Register the gates (existing ones keep their secret); returns how many there are."""
         protocol = self._plan.protocol
+        if protocol == "dahua" and not self.dahua_terminals:
+            self.dahua_terminals = {
+                device_id: DahuaTerminal("admin", secrets.token_hex(8)) for device_id in self._gates
+            }
         records = [
             DeviceRecord(
-                g.device_id, g.project_id, self.secrets[g.device_id], g.direction, protocol=protocol
+                g.device_id,
+                g.project_id,
+                self.secrets[g.device_id],
+                g.direction,
+                protocol=protocol,
+                **self._dahua_login(g.device_id),
             )
             for g in self._gates.values()
         ]
@@ -157,6 +169,16 @@ class GateSimulator:
         self.registered = self._use_registered_workers()
         self._stage_site_incidents()
         return len(self.secrets)
+
+    def _dahua_login(self, device_id: str) -> dict[str, str]:
+        terminal = self.dahua_terminals.get(device_id)
+        if terminal is None:
+            return {}
+        return {
+            "address": terminal.address,
+            "username": terminal.username,
+            "password": terminal.password,
+        }
 
     def _stage_site_incidents(self) -> None:
         incidents = self._plan.incidents
@@ -199,6 +221,11 @@ class GateSimulator:
             return await HikvisionTerminal(client, gate.device_id).push(items)
         if self._plan.protocol == "httpv2":
             return await HttpV2Terminal(client, gate.device_id).push(items)
+        if self._plan.protocol == "dahua":  # queued on the terminal; ingest reads its stream
+            held = self.dahua_terminals[gate.device_id]
+            for item in items:
+                held.records.put(access_record(item, TERMINAL_ZONE))
+            return httpx.Response(200), len(items)
         device = DeviceClient(client, gate.device_id, self.secrets[gate.device_id])
         return await device.post_passes(items), len(items)
 
@@ -280,6 +307,20 @@ class GateSimulator:
                     self.progress.last_error = f"poll {terminal.serial}: {exc}"
             await asyncio.sleep(2)
 
+    async def _drain_dahua_terminals(self, timeout_s: float = 120.0) -> None:
+        """Wait until ingest has read every queued record from the simulated Dahua
+        terminals (it connects within SITEPULSE_DAHUA_REFRESH_S), then close them."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and any(
+            not t.records.empty() for t in self.dahua_terminals.values()
+        ):
+            await asyncio.sleep(0.2)
+        left = sum(t.records.qsize() for t in self.dahua_terminals.values())
+        if left:
+            self.progress.last_error = f"ingest did not read {left} records from the terminals"
+        for terminal in self.dahua_terminals.values():
+            terminal.stop()
+
     def _done(self, elapsed: float) -> bool:
         plan = self._plan
         if plan.count is not None and self.progress.generated >= plan.count:
@@ -330,6 +371,7 @@ class GateSimulator:
                 terminals.cancel()
                 with suppress(asyncio.CancelledError):
                     await terminals
+            await self._drain_dahua_terminals()
             if show_progress:
                 moment = self._model.sim_time(
                     time.monotonic() - started, not_after=datetime.now(UTC)

@@ -13,9 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from ingest.digest_auth import DigestChecker
 from ingest.vendors.form_parts import FormError, form_parts
-
-from .digest import DigestChecker
 
 OK = {"statusCode": 1, "statusString": "OK", "subStatusCode": "ok"}
 BAD = {"statusCode": 6, "statusString": "Invalid Content", "subStatusCode": "badJsonContent"}

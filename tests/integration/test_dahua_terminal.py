@@ -14,15 +14,15 @@ import httpx
 import pytest
 
 from infra.settings import Settings
+from ingest.dahua_terminal import FIRMWARE, DahuaTerminal
 
-from .dahua_standin import FIRMWARE, DahuaStandIn
 from .helpers import dashboard, dead_letters_about, stored_event_ids, wait_until
 from .people import Site, auth, register_worker
 
 
 @pytest.fixture
-def terminal() -> Iterator[DahuaStandIn]:
-    standin = DahuaStandIn("admin", "Dahua-" + uuid.uuid4().hex[:8])
+def terminal() -> Iterator[DahuaTerminal]:
+    standin = DahuaTerminal("admin", "Dahua-" + uuid.uuid4().hex[:8])
     yield standin
     standin.stop()
 
@@ -45,7 +45,7 @@ def record(number: int, worker: str, when: datetime, **more: object) -> dict[str
 
 
 async def test_ingest_holds_a_dahua_terminals_stream_and_takes_its_records(
-    stack: Settings, http: httpx.AsyncClient, site: Site, terminal: DahuaStandIn
+    stack: Settings, http: httpx.AsyncClient, site: Site, terminal: DahuaTerminal
 ) -> None:
     officer = auth(site.tokens["officer_a"])
     worker = await register_worker(http, officer, site.project_a)

@@ -238,12 +238,13 @@ async def test_a_zkteco_terminal_sends_the_faces_it_turned_away(
         )
 
 
-@pytest.mark.parametrize("protocol", ["zkteco", "hikvision", "httpv2"])
+@pytest.mark.parametrize("protocol", ["zkteco", "hikvision", "httpv2", "dahua"])
 async def test_the_simulator_drives_vendor_gates_through_the_adapters(
     stack: Settings, protocol: str
 ) -> None:
     """``sitepulse simulate --protocol ...``: the gates send in their vendor's protocol
-    (ZKTeco ones also take the roster from their polls); everything they send is stored."""
+    (ZKTeco ones also take the roster from their polls; Dahua ones are simulated terminals
+    whose streams ingest holds); everything they send is stored."""
     load_sample(stack.postgres_dsn, build_sample(projects=1, workers=12, seed=5))
     plan = SimulationPlan(
         projects=1, gates=2, workers=12, rate=20, duration_s=3, flat=True, protocol=protocol

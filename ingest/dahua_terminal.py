@@ -1,4 +1,5 @@
-"""A stand-in Dahua access terminal: what a real one checks and sends. Every request must
+"""A simulated Dahua access terminal, for ``sitepulse simulate --protocol dahua`` and the
+tests: what a real one checks and sends. Every request must
 pass HTTP digest authentication against its own password. An authenticated
 ``GET /cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl]`` gets the endless
 ``multipart/x-mixed-replace`` stream: a ``Heartbeat`` part every second, and each access
@@ -15,17 +16,19 @@ import queue
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
-from .digest import DigestChecker
+from ingest.digest_auth import DigestChecker
 
 REALM = "Login to 8G0123PAZ"
 FIRMWARE = "2.800.0000000.6.R,build:2022-05-11"
 
 
-class DahuaStandIn:
+class DahuaTerminal:
     def __init__(self, username: str, password: str) -> None:
         self.username, self.password = username, password
         self.records: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -167,3 +170,23 @@ class DahuaStandIn:
     def stop(self) -> None:
         self._stopping.set()
         self._server.shutdown()
+        self._server.server_close()
+
+
+def access_record(item: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """A SitePulse device item as the terminal's access record: ``UTC`` is its local wall
+    clock written as epoch seconds (as most firmware does); no worker is a refused face."""
+    local = datetime.fromisoformat(str(item["occurred_at"])).astimezone(zone)
+    wall = local.replace(tzinfo=UTC)
+    worker = item.get("worker_id")
+    return {
+        "RecNo": int(item["serial"]) % 2**31,
+        "UTC": int(wall.timestamp()),
+        "UserID": str(worker or ""),
+        "Method": 15 if item.get("method", "face") == "face" else 1,
+        "Status": 1 if worker else 0,
+        "ErrorCode": 0 if worker else 16,
+        "Type": "Exit" if item.get("direction") == "out" else "Entry",
+        "CardNo": "",
+        "Door": 0,
+    }

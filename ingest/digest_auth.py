@@ -1,5 +1,7 @@
-"""HTTP digest authentication (RFC 7616, MD5, qop=auth) as a vendor terminal checks it: the
-challenge it sends, and the check of a client's answer against its own password."""
+"""HTTP digest authentication (RFC 7616, MD5, qop=auth) as the server side checks it: the
+challenge, and the check of a client's answer against the password. The simulated vendor
+terminals (:mod:`ingest.dahua_terminal`, the tests' Hikvision stand-in) use it as a real
+terminal does."""
 
 from __future__ import annotations
 
