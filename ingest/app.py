@@ -54,7 +54,7 @@ from ingest.httpv2_routes import httpv2_routes
 from ingest.producer import EventPublisher, ProjectEvent
 from ingest.rate_limit import DeviceRateLimit
 from ingest.roster_push import RosterPusher
-from ingest.terminal_intake import TerminalIntake, publish_heartbeat
+from ingest.terminal_intake import Challenged, TerminalIntake, publish_heartbeat
 from ingest.terminals import TerminalDirectory
 from ingest.zkteco_routes import zkteco_routes
 from streams.channels import device_seen_key
@@ -102,6 +102,13 @@ async def throttled(request: Request, exc: Exception) -> Response:
     body = {"error": "rate_limited", "reason": str(exc), "message_zh": exc.message_zh}
     headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse(body, status_code=429, headers=headers)
+
+
+async def challenged(request: Request, exc: Exception) -> Response:
+    """401 with a digest challenge for a terminal that must authenticate."""
+    assert isinstance(exc, Challenged)
+    body = {"error": "unauthorized", "reason": str(exc), "message_zh": "设备认证失败"}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": exc.challenge})
 
 
 def frame_event(
@@ -348,7 +355,11 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         middleware=[Middleware(BodyLimit, limit_for=limit_for)],
-        exception_handlers={TooManyAttemptsError: throttled, Exception: outage_response},
+        exception_handlers={
+            TooManyAttemptsError: throttled,
+            Challenged: challenged,
+            Exception: outage_response,
+        },
         routes=[
             Route("/v1/passes", _refusing(post_passes), methods=["POST"]),
             Route("/v1/frames", _refusing(post_frame), methods=["POST"]),

@@ -14,9 +14,11 @@ from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from infra.errors import AuthenticationError
 from infra.metrics import DEAD_LETTERS, ERRORS, EVENTS, observe_delay
 from infra.settings import Settings
 from infra.snapshots import SnapshotStore, snapshot_ref
+from ingest.digest_auth import DigestChecker
 from ingest.producer import EventPublisher
 from ingest.rate_limit import DeviceRateLimit
 from ingest.terminals import Terminal, TerminalDirectory
@@ -45,6 +47,23 @@ class _Keyed:
 
     def to_json(self) -> bytes:
         return self.value
+
+
+class Challenged(AuthenticationError):
+    """A terminal registered with push credentials sent none, or wrong ones: 401 with a
+    digest challenge (the terminal answers it, as browsers do)."""
+
+    def __init__(self, reason: str, challenge: str) -> None:
+        super().__init__(reason)
+        self.challenge = challenge
+
+
+def request_target(request: Request) -> str:
+    """The path and query as the client wrote them (what a digest answer names)."""
+    path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    target = path.decode("latin-1")
+    return f"{target}?{query.decode('latin-1')}" if query else target
 
 
 class Unavailable(Exception):
@@ -98,13 +117,21 @@ class TerminalIntake:
 
     async def find(self, request: Request, protocol: str, serial: str) -> Terminal | None:
         """The registered terminal, now marked seen; None (and listed) when unknown. A
-        terminal past its rate limit raises :class:`TooManyAttemptsError` (a 429)."""
+        terminal past its rate limit raises :class:`TooManyAttemptsError` (a 429); one
+        registered with push credentials that does not prove them, :class:`Challenged`."""
         address = request.client.host if request.client else ""
         found = await self._terminals.find(protocol, serial, address)
         if found is None:
             ERRORS.labels("ingest", "unknown_terminal").inc()
             return None
         await self._rate_limit.check(found.device_id, found.requests_per_minute)
+        if found.push_login is not None:
+            user, password = found.push_login
+            checker = DigestChecker(f"SitePulse {serial}", user, password, basic=True)
+            header = request.headers.get("authorization", "")
+            if not checker.authorised(request.method, request_target(request), header):
+                ERRORS.labels("ingest", "terminal_unauthorised").inc()
+                raise Challenged(f"terminal {serial} must authenticate", checker.challenge())
         await self.seen(found)
         return found
 

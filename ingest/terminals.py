@@ -22,6 +22,7 @@ class Terminal:
     direction: Direction
     zone: ZoneInfo
     requests_per_minute: int | None = None  # None: the service's default
+    push_login: tuple[str, str] | None = None  # (user, password) it must send, if any
 
 
 class TerminalDirectory:
@@ -40,8 +41,8 @@ class TerminalDirectory:
             return cached[1]
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
-                "SELECT device_id, project_id, direction, timezone, requests_per_minute"
-                " FROM devices"
+                "SELECT device_id, project_id, direction, timezone, requests_per_minute,"
+                " push_username, push_password FROM devices"
                 " WHERE protocol = %s AND serial_number = %s AND disabled_at IS NULL",
                 key,
             )
@@ -56,8 +57,9 @@ class TerminalDirectory:
                 )
         terminal = None
         if row is not None:
+            login = (str(row[5]), str(row[6])) if row[6] is not None else None
             terminal = Terminal(
-                str(row[0]), str(row[1]), Direction(row[2]), zone_named(str(row[3])), row[4]
+                str(row[0]), str(row[1]), Direction(row[2]), zone_named(str(row[3])), row[4], login
             )
         self._cache[key] = (time.monotonic(), terminal)
         return terminal

@@ -57,6 +57,14 @@ class DeviceIn(BaseModel):
     password: str | None = Field(
         default=None, min_length=1, max_length=128, description="kept, never shown again"
     )
+    push_username: str | None = Field(default=None, min_length=1, max_length=64)
+    push_password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=128,
+        description="what a Hikvision terminal sends with its pushes (HTTP listening"
+        " authentication: digest or Basic); kept, never shown again",
+    )
     requests_per_minute: int | None = Field(
         default=None,
         ge=1,
@@ -70,6 +78,8 @@ class DeviceIn(BaseModel):
             raise ValueError("a vendor terminal needs its serial_number")
         if self.protocol == "dahua" and (self.address is None or self.password is None):
             raise ValueError("a Dahua terminal needs its address and password: ingest connects")
+        if self.push_password is not None and self.protocol != "hikvision":
+            raise ValueError("push credentials are for Hikvision terminals (HTTP listening)")
         try:
             ZoneInfo(self.timezone)
         except (ValueError, ZoneInfoNotFoundError):
@@ -116,7 +126,8 @@ async def issue_device(
         cursor = await conn.execute(
             "INSERT INTO devices (device_id, project_id, secret, direction, vendor, model,"
             " protocol, serial_number, timezone, address, username, login_password,"
-            " requests_per_minute) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " requests_per_minute, push_username, push_password)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT DO NOTHING RETURNING device_id",
             (
                 device.device_id,
@@ -132,6 +143,8 @@ async def issue_device(
                 (device.username or "admin") if device.address else None,
                 device.password,
                 device.requests_per_minute,
+                (device.push_username or "admin") if device.push_password else None,
+                device.push_password,
             ),
         )
         if await cursor.fetchone() is None:

@@ -139,3 +139,55 @@ async def test_a_terminal_whose_clock_is_wrong_is_reported_until_it_is_set_right
         evaluate(stack)
         alerts = await alerts_of(http, site.tokens["officer_a"], site.project_a)
         assert alerts[f"device_clock_skew|device:{device}"]["status"] == "cleared"
+
+
+async def test_a_terminal_registered_with_push_credentials_must_prove_them(
+    stack: Settings, http: httpx.AsyncClient, site: Site
+) -> None:
+    serial = f"DS-K1T671T{uuid.uuid4().hex[:8].upper()}"
+    officer = auth(site.tokens["officer_a"])
+    not_hik = await http.post(
+        f"/v1/projects/{site.project_a}/devices",
+        json={
+            "device_id": f"zk-{serial}",
+            "protocol": "zkteco",
+            "serial_number": serial,
+            "push_password": "Listen-2026",
+        },
+        headers=officer,
+    )
+    assert not_hik.status_code == 422  # PUSH terminals send no credentials
+    base = f"http://{stack.bind_host}:{stack.ingest_port}"
+    beat = {"eventType": "heartBeat", "dateTime": datetime.now(SHANGHAI).isoformat()}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as anonymous:
+        assert (await anonymous.post(f"/isapi/{serial}/events", json=beat)).status_code == 403
+        registered = await http.post(
+            f"/v1/projects/{site.project_a}/devices",
+            json={
+                "device_id": f"hik-{serial}",
+                "protocol": "hikvision",
+                "serial_number": serial,
+                "push_username": "sitepulse",
+                "push_password": "Listen-2026",
+            },
+            headers=officer,
+        )
+        assert registered.status_code == 201 and "Listen-2026" not in registered.text
+
+        async def challenged() -> bool:
+            reply = await anonymous.post(f"/isapi/{serial}/events", json=beat)
+            return reply.status_code == 401
+
+        await wait_until(challenged, stack.device_cache_ttl_s + 30)
+        reply = await anonymous.post(f"/isapi/{serial}/events", json=beat)
+        assert reply.headers["WWW-Authenticate"].startswith("Digest ")
+        with sync_redis(stack.redis_url) as redis:  # refused: not taken as a sign of life
+            assert redis.hget(device_seen_key(stack.namespace), f"hik-{serial}") is None
+
+    wrong = httpx.DigestAuth("sitepulse", "Guess-2026")
+    right = httpx.DigestAuth("sitepulse", "Listen-2026")
+    basic = httpx.BasicAuth("sitepulse", "Listen-2026")
+    for credentials, expected in ((wrong, 401), (right, 200), (basic, 200)):
+        async with httpx.AsyncClient(base_url=base, timeout=30, auth=credentials) as terminal:
+            answer = await terminal.post(f"/isapi/{serial}/events", json=beat)
+            assert answer.status_code == expected, answer.text
