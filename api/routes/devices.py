@@ -23,12 +23,14 @@ from api.stores.devices import (
     DeviceView,
     IssuedCredential,
     RosterGap,
+    RosterGapWorker,
     UnknownDevice,
     device_project,
     disable_device,
     issue_device,
     list_devices,
     move_device,
+    roster_gap_workers,
     roster_gaps,
     rotate_device,
     unknown_devices,
@@ -134,6 +136,17 @@ async def get_roster_gaps(project_id: TextId, who: Caller, app: Services) -> Ite
     async with app.pool.connection() as conn:
         await require_device_viewer(conn, who, project_id)
         return Items[RosterGap](items=await roster_gaps(conn, project_id))
+
+
+@router.get("/v1/devices/{device_id}/roster", response_model=Items[RosterGapWorker])
+async def get_device_roster_gaps(
+    device_id: TextId, who: Caller, app: Services
+) -> Items[RosterGapWorker]:
+    """人员下发 of one terminal: who it still lacks and who it holds that left, each with
+    their last command's state, attempts and the terminal's answer."""
+    async with app.pool.connection() as conn:
+        await require_device_viewer(conn, who, await device_project(conn, device_id))
+        return Items[RosterGapWorker](items=await roster_gap_workers(conn, device_id))
 
 
 @router.get("/v1/unknown-devices", response_model=Items[UnknownDevice])

@@ -123,3 +123,19 @@ async def test_heartbeats_and_passes_make_the_device_status_of_a_region(
     assert "离线" in row_of(browser, silent.device_id)
     browser.find_element(By.ID, "offline-only").click()
     await until(browser, lambda b: row_of(b, device) == "" and row_of(b, silent.device_id) != "")
+
+    # 人员下发明细 on the project page: the worker the terminal took and never confirmed.
+    browser.get(
+        f"http://{stack.bind_host}:{stack.realtime_port}/project.html?project={site.project_a}"
+    )
+    await until(browser, lambda b: "中控 PUSH" in row_of(b, device))
+    row = next(
+        r for r in browser.find_elements(By.CSS_SELECTOR, "tr.device-row") if device in r.text
+    )
+    row.find_element(By.CSS_SELECTOR, "button.roster-toggle").click()
+
+    def details(b: WebDriver) -> str:
+        return " ".join(r.text for r in b.find_elements(By.CSS_SELECTOR, "tr.roster-row"))
+
+    await until(browser, lambda b: f"（{worker}）" in details(b))
+    assert "待下发" in details(browser) and "已发送，待终端确认" in details(browser)

@@ -145,6 +145,10 @@ async def test_a_zkteco_terminal_pushes_passes_once_and_takes_the_roster(
         gaps = await http.get(f"/v1/projects/{site.project_a}/devices/roster", headers=officer)
         [gap] = [g for g in gaps.json()["items"] if g["device_id"] == device]
         assert gap["lacking"] == 1  # without the face, the worker is not as they should be
+        listed = await http.get(f"/v1/devices/{device}/roster", headers=officer)
+        [why] = listed.json()["items"]
+        assert why["worker_id"] == worker and why["gap"] == "lacking"
+        assert why["state"] == "failed" and why["return_code"] == -12 and why["attempts"] == 1
         await asyncio.sleep(stack.roster_resend_s + 0.5)
         user, face = await _commands_for(terminal, serial, worker)
         assert user.split(":")[1] != command_id and "Card=0012345678" in user
