@@ -189,13 +189,18 @@ def run_celery_worker(settings: Settings) -> None:
     def _on_ready(**_: Any) -> None:
         serve_health(settings)
 
+    beat = (
+        ["--beat", f"--schedule={settings.resolved_data_dir / 'celerybeat-schedule'}"]
+        if settings.celery_beat
+        else []  # another worker runs the schedule: each period is evaluated once
+    )
     app.worker_main(
         [
             "worker",
             "--pool=solo",
             f"--loglevel={settings.log_level.upper()}",
-            "--beat",
-            f"--schedule={settings.resolved_data_dir / 'celerybeat-schedule'}",
+            *beat,
+            f"--hostname=sitepulse-{settings.replica}@%h",
             "--without-gossip",
             "--without-mingle",
         ]

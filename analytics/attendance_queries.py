@@ -252,6 +252,16 @@ class KnownPass:
     snapshot_ref: str
 
 
+def projects_with_known_passes(db: Executor, since: datetime) -> list[str]:
+    """The projects with passes of known workers from ``since``."""
+    rows = db.rows(
+        "SELECT DISTINCT project_id FROM gate_passes"
+        " WHERE worker_id IS NOT NULL AND occurred_at >= %(since)s",
+        {"since": _naive_utc(since)},
+    )
+    return sorted(str(row[0]) for row in rows)
+
+
 def known_passes(
     db: Executor,
     since: datetime,
@@ -259,8 +269,10 @@ def known_passes(
     *,
     project_id: str | None = None,
     worker_id: str | None = None,
+    project_ids: Sequence[str] | None = None,
 ) -> list[KnownPass]:
-    """Passes of known workers from ``since`` (attendance warm-up and late history)."""
+    """Passes of known workers from ``since`` (attendance warm-up and late history), of
+    one project, or of some."""
     conditions = ["worker_id IS NOT NULL", "occurred_at >= %(since)s"]
     params: dict[str, Any] = {"since": _naive_utc(since)}
     if until is not None:
@@ -272,6 +284,11 @@ def known_passes(
     if worker_id is not None:
         conditions.append("worker_id = %(worker)s")
         params["worker"] = worker_id
+    if project_ids is not None:
+        if not project_ids:
+            return []
+        conditions.append("project_id IN %(projects)s")
+        params["projects"] = tuple(project_ids)
     rows = db.rows(
         "SELECT event_id, project_id, worker_id, occurred_at, direction, method, device_id,"
         " snapshot_ref FROM gate_passes FINAL WHERE " + " AND ".join(conditions),

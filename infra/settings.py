@@ -14,6 +14,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from infra.errors import SettingsError
 
 ENV_PREFIX = "SITEPULSE_"
+SCALABLE = ("ingest", "api", "realtime", "streams", "celery")
+
+
+def replicas_of(scale: str) -> dict[str, int]:
+    """``"streams=2,api=3"`` as {service: processes}; a ValueError says what is wrong."""
+    replicas: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in scale.split(","))):
+        name, sep, count = part.partition("=")
+        if not sep or name.strip() not in SCALABLE or not count.strip().isdigit():
+            raise ValueError(f"{part!r}: expected service=count, service one of {SCALABLE}")
+        if not 1 <= int(count) <= 16:
+            raise ValueError(f"{part!r}: from 1 to 16 processes")
+        replicas[name.strip()] = int(count)
+    return replicas
 
 
 class Settings(BaseModel):
@@ -28,10 +42,19 @@ class Settings(BaseModel):
     web_assets_dir: Path = Path(".sitepulse/web")
     namespace: str = Field(default="sitepulse.", pattern=r"^[a-z0-9_.-]*$")
     log_level: str = Field(default="info", pattern=r"^(debug|info|warning|error)$")
+    # How many processes of each service the local launcher runs, e.g. "streams=2,api=2"
+    # (replica n listens on the service's port + n - 1); and which one this process is.
+    scale: str = ""
+    replica: int = Field(default=1, ge=1, le=64)
+    # Whether this Celery worker also runs the beat (the schedule): exactly one should.
+    celery_beat: bool = True
 
     # Servers. The local launcher starts them on the ports these addresses name.
     kafka_bootstrap: str = "127.0.0.1:19092"
-    kafka_partitions: int = Field(default=4, ge=1, le=64)
+    # Every topic's partitions: the most workers of a service that can share the load, and
+    # the grain of the spread (projects hash to partitions). Read when topics are created;
+    # see README "Deploying" for changing it on a running cluster.
+    kafka_partitions: int = Field(default=12, ge=1, le=256)
     # Tansu holds a fetch for the whole wait even when data arrives (see streams/transport.py).
     kafka_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
     postgres_dsn: str = "postgresql://sitepulse@127.0.0.1:15432/sitepulse"
@@ -153,6 +176,12 @@ class Settings(BaseModel):
             parts.port  # noqa: B018  (raises on a non-numeric port)
         except ValueError as exc:
             raise ValueError(f"has a bad port: {exc}") from None
+        return value
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, value: str) -> str:
+        replicas_of(value)
         return value
 
     def topic(self, name: str) -> str:

@@ -60,7 +60,7 @@ def create_app(settings: Settings) -> faust.App:
         f"{settings.namespace}streams",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
-        datadir=str(settings.resolved_data_dir / "streams"),
+        datadir=str(settings.resolved_data_dir / f"streams-{settings.replica}"),
         # Tansu under-reports the high watermark after multi-record batches.
         producer_max_batch_size=1,
         # Group joins take 30 s on Tansu unless these are short.
@@ -138,11 +138,12 @@ def build(settings: Settings) -> faust.App:
 
     @app.agent(passes, name="passes")
     async def handle_passes(stream: StreamT[bytes | None]) -> None:
-        await attendance_ready.wait()
         batches = cast("Stream[bytes | None]", stream).take_events(
             500, within=settings.live_flush_s
         )
         async for events in batches:
+            # After an assignment, no pass before its project's history is loaded.
+            await attendance_ready.wait()
             await pipeline.handle(events)
 
     payroll_sink = PayrollSink(
@@ -189,13 +190,42 @@ def build(settings: Settings) -> faust.App:
     async def open_alert_pool() -> None:
         await alert_pool.open()
 
-    @app.task  # type: ignore[untyped-decorator]
-    async def load_attendance() -> None:
-        """Attendance needs the roster and the recent passes before the first new pass."""
+    passes_topic = settings.topic(GATE_PASSES)
+    holding: list[asyncio.Task[None]] = []
+
+    async def hold_partitions(partitions: set[int]) -> None:
+        """Attendance for exactly these partitions' projects, their history loaded before
+        their first pass (the passes agent waits meanwhile)."""
         await follower.caught_up.wait()
-        loaded = await retrying("clickhouse", lambda: tracker.warm_up(datetime.now(UTC)))
-        log.info("attendance warmed up with %d recent passes", loaded)
+        now = datetime.now(UTC)
+        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
+        count = app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
+        loaded = await retrying("clickhouse", lambda: tracker.hold(partitions, count, now))
+        log.info(
+            "holding partitions %s of %s (%d recent passes loaded)",
+            sorted(partitions),
+            passes_topic,
+            loaded,
+        )
         attendance_ready.set()
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        """Write what is buffered before the partitions move (the next owner's history
+        then holds it, and these offsets are committed)."""
+        revoked: set[Any] = args[0]
+        if any(tp.topic == passes_topic for tp in revoked):
+            attendance_ready.clear()
+            await pipeline.flush()
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        assigned: set[Any] = args[0]
+        attendance_ready.clear()
+        for task in holding:
+            task.cancel()
+        partitions = {tp.partition for tp in assigned if tp.topic == passes_topic}
+        holding[:] = [asyncio.create_task(hold_partitions(partitions))]
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
@@ -246,7 +276,7 @@ def build(settings: Settings) -> faust.App:
 
 def run_worker(settings: Settings) -> None:
     """Run the streams worker in the foreground until stopped."""
-    (settings.resolved_data_dir / "streams").mkdir(parents=True, exist_ok=True)
+    (settings.resolved_data_dir / f"streams-{settings.replica}").mkdir(parents=True, exist_ok=True)
     app = build(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiokafka.partitioner import murmur2
+
 from infra.settings import Settings
 
 
@@ -33,3 +35,9 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic(name), settings.kafka_partitions, compacted=name == REGISTRY)
         for name in ALL_TOPICS
     ]
+
+
+def partition_of(project_id: str, partitions: int) -> int:
+    """The partition a project's events go to: every topic is keyed by project id, and
+    the producers' default partitioner (Kafka's murmur2) places a key so."""
+    return int(murmur2(project_id.encode()) & 0x7FFFFFFF) % partitions

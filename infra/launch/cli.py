@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from infra.errors import SitePulseError
-from infra.settings import Settings, load_settings
+from infra.errors import SettingsError, SitePulseError
+from infra.settings import Settings, load_settings, replicas_of
 
 if TYPE_CHECKING:
     from infra.launch.stack import ProcessStatus
@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 def _cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     from infra.launch.stack import status, supervise, up
 
+    if args.scale:
+        try:
+            replicas_of(args.scale)
+        except ValueError as exc:
+            raise SettingsError(f"--scale {exc}") from None
+        settings = settings.model_copy(update={"scale": args.scale})
     if args.foreground:
         supervise(settings, with_services=not args.servers_only)
         return 0
@@ -207,6 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="start the local stack (servers and services) on loopback")
     up.add_argument("-f", "--foreground", action="store_true", help="supervise in the foreground")
     up.add_argument("--servers-only", action="store_true", help="start only the backing servers")
+    up.add_argument(
+        "--scale",
+        default="",
+        metavar="SERVICE=N,...",
+        help="processes of each service, e.g. streams=2,ingest=2,api=2,realtime=2,celery=2"
+        " (replica n on the service's port + n - 1; default SITEPULSE_SCALE, else one each)",
+    )
     up.set_defaults(handler=_cmd_up)
 
     sub.add_parser("down", help="stop the local stack").set_defaults(handler=_cmd_down)

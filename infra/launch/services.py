@@ -6,9 +6,17 @@ import sys
 
 from infra.launch.probes import http_healthy
 from infra.launch.process_spec import ProcessSpec
-from infra.settings import Settings
+from infra.settings import SCALABLE, Settings, replicas_of
 
-SERVICE_NAMES = ("ingest", "api", "realtime", "streams", "celery")
+SERVICE_NAMES = SCALABLE
+#: Each service's port setting, which a replica's environment overrides.
+_PORT_VARIABLES = {
+    "ingest": "SITEPULSE_INGEST_PORT",
+    "api": "SITEPULSE_API_PORT",
+    "realtime": "SITEPULSE_REALTIME_PORT",
+    "streams": "SITEPULSE_STREAMS_PORT",
+    "celery": "SITEPULSE_CELERY_METRICS_PORT",
+}
 
 
 def _port(settings: Settings, name: str) -> int:
@@ -23,21 +31,33 @@ def _port(settings: Settings, name: str) -> int:
 
 
 def service_specs(settings: Settings) -> list[ProcessSpec]:
+    """Every service process: ``settings.scale`` replicas of each (one by default), replica
+    n named ``<service>-<n>`` on the service's port + n - 1. Only the first Celery worker
+    runs the beat, so the schedule fires once whatever the number of workers."""
     host = settings.bind_host
+    replicas = replicas_of(settings.scale)
     specs = []
     for name in SERVICE_NAMES:
-        port = _port(settings, name)
-        specs.append(
-            ProcessSpec(
-                name=name,
-                kind="service",
-                argv=[sys.executable, "-m", "infra.launch.cli", "run", name],
-                port=port,
-                env={"PYTHONUNBUFFERED": "1"},
-                ready=lambda port=port: http_healthy(host, port),  # type: ignore[misc]
-                url=f"http://{host}:{port}/",
+        for replica in range(1, replicas.get(name, 1) + 1):
+            port = _port(settings, name) + replica - 1
+            env = {
+                "PYTHONUNBUFFERED": "1",
+                _PORT_VARIABLES[name]: str(port),
+                "SITEPULSE_REPLICA": str(replica),
+            }
+            if name == "celery" and replica > 1:
+                env["SITEPULSE_CELERY_BEAT"] = "false"
+            specs.append(
+                ProcessSpec(
+                    name=name if replica == 1 else f"{name}-{replica}",
+                    kind="service",
+                    argv=[sys.executable, "-m", "infra.launch.cli", "run", name],
+                    port=port,
+                    env=env,
+                    ready=lambda port=port: http_healthy(host, port),  # type: ignore[misc]
+                    url=f"http://{host}:{port}/",
+                )
             )
-        )
     return specs
 
 

@@ -124,7 +124,7 @@ def up(settings: Settings, *, with_services: bool = True, timeout_s: float = 240
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "SITEPULSE_SCALE": settings.scale},
         )
     deadline = time.monotonic() + timeout_s
     specs = all_specs(settings, with_services=with_services)  # built once, not every tick

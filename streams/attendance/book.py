@@ -95,6 +95,17 @@ class AttendanceBook:
             (project, worker) for project, workers in self._inside.items() for worker in workers
         ]
 
+    def drop_projects(self, dropped: set[str]) -> None:
+        """Forget everything about these projects (their partitions went to another worker)."""
+        for table in (self._swipes, self._exits, self._emitted, self._open_since):
+            for key in [key for key in table if key[0] in dropped]:
+                del table[key]
+        for project in dropped:
+            self._inside.pop(project, None)
+
+    def projects(self) -> set[str]:
+        return {project for project, _ in self._swipes}
+
     def evict(self, now: datetime) -> None:
         """Forget passes (and emitted days) older than the window, except for workers on site."""
         start = self.window_start(now)

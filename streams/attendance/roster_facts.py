@@ -1,7 +1,8 @@
 """What attendance groups by: each worker's trade and team per project (pure).
 
 Fed by the registry topic, like the face galleries. A membership turning ``exited`` is
-remembered until the attendance adapter takes it, so a worker still on site is closed out.
+remembered until the attendance adapter takes it, so a worker still on site is closed out;
+every current exit is also kept, for a worker that takes a project over.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ class RosterFacts:
         self._trade: dict[str, str] = {}
         self._team: dict[tuple[str, str], str] = {}
         self._exits: list[tuple[str, str, datetime]] = []
+        self._exited: dict[tuple[str, str], datetime] = {}  # every current exit, kept
         self._changed: set[str] = set()
 
     def apply(self, change: RegistryChange) -> None:
@@ -30,6 +32,9 @@ class RosterFacts:
             self._changed.add(worker)
             if change.state.get("status") == "exited":
                 self._exits.append((project, worker, change.changed_at))
+                self._exited[(project, worker)] = change.changed_at
+            else:
+                self._exited.pop((project, worker), None)
 
     def trade(self, worker_id: str) -> str:
         return self._trade.get(worker_id, "")
@@ -41,6 +46,10 @@ class RosterFacts:
         """Roster exits since the last call: (project, worker, when)."""
         taken, self._exits = self._exits, []
         return taken
+
+    def exits_in(self, projects: set[str]) -> list[tuple[str, str, datetime]]:
+        """Every current roster exit of these projects (a worker taking them over)."""
+        return [(p, w, at) for (p, w), at in self._exited.items() if p in projects]
 
     def take_changed(self) -> set[str]:
         """Workers whose trade or team changed since the last call."""

@@ -3,6 +3,11 @@ ClickHouse, and keeps each project's live presence in Redis.
 
 Presence is one JSON value per project (``<ns>presence.<project>``: headcount, by team, by
 trade, the workers on site) and a ``presence`` message on the project's live channel.
+
+State is partition-owned: a worker holds (and publishes presence for) only the projects
+whose ``gate.passes`` partitions it is assigned. :meth:`AttendanceTracker.hold` is called
+on every assignment: it drops the projects that went elsewhere and loads the recent
+history of those that arrived, before their passes are processed.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-from analytics.attendance_queries import KnownPass, known_passes
+from analytics.attendance_queries import KnownPass, known_passes, projects_with_known_passes
 from analytics.attendance_sink import AttendanceRecord
 from analytics.executor import Executor
 from infra.retry import retrying
@@ -25,6 +30,7 @@ from streams.attendance.timeline import Swipe
 from streams.channels import presence_key, project_channel
 from streams.live_messages import PresenceMessage, to_text
 from streams.records import Direction, PassEvent, PassMethod
+from streams.topics import partition_of
 
 
 def _swipe(known: KnownPass) -> Swipe:
@@ -54,14 +60,38 @@ class AttendanceTracker:
         self._redis = redis
         self._namespace = namespace
         self._dirty: set[str] = set()  # projects whose presence changed since last published
+        self._partitions: frozenset[int] = frozenset()  # held
+        self._loaded: frozenset[int] = frozenset()  # held, with their history loaded
+        self._partition_count = 1
 
-    async def warm_up(self, now: datetime) -> int:
-        """Load the window's passes of known workers; returns how many."""
-        history = await asyncio.to_thread(known_passes, self._db, self.book.window_start(now))
+    def owns(self, project: str) -> bool:
+        return partition_of(project, self._partition_count) in self._partitions
+
+    async def hold(self, partitions: set[int], partition_count: int, now: datetime) -> int:
+        """Hold exactly these partitions' projects: forget the others, load the window's
+        passes of the newly held ones (what ClickHouse holds is not emitted again) and
+        publish their presence. Returns how many passes were loaded."""
+        if partition_count != self._partition_count:
+            self._loaded = frozenset()  # every project may sit elsewhere now
+        gained = partitions - self._loaded
+        self._partitions, self._partition_count = frozenset(partitions), partition_count
+        self._loaded &= self._partitions
+        dropped = {project for project in self.book.projects() if not self.owns(project)}
+        self.book.drop_projects(dropped)
+        self._dirty -= dropped
+        if not gained:
+            return 0
+        since = self.book.window_start(now)
+        projects = await asyncio.to_thread(projects_with_known_passes, self._db, since)
+        arrived = [p for p in projects if partition_of(p, partition_count) in gained]
+        history = await asyncio.to_thread(known_passes, self._db, since, project_ids=arrived)
         self._add_known(history)
+        for project, worker, at in self.facts.exits_in(set(arrived)):
+            self.book.exit((project, worker), at)
         for key in {(p.project_id, p.worker_id) for p in history}:
             self.book.changed_days(key, now)  # what ClickHouse already holds: not re-emitted
-        await self.publish_presence(self.book.projects_with_presence(), now)
+        await self.publish_presence(arrived, now)  # also says "nobody" where it is so
+        self._loaded = frozenset(partitions)  # (an interrupted load is done again)
         return len(history)
 
     def _add_known(self, history: Iterable[KnownPass]) -> None:
@@ -105,6 +135,8 @@ class AttendanceTracker:
     def _apply_exits(self) -> set[Key]:
         touched = set()
         for project, worker, at in self.facts.take_exits():
+            if not self.owns(project):
+                continue  # another worker's project
             self.book.exit((project, worker), at)
             touched.add((project, worker))
         return touched
