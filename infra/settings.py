@@ -51,6 +51,10 @@ class Settings(BaseModel):
 
     # Servers. The local launcher starts them on the ports these addresses name.
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # tansu: the local broker's workarounds (one record a produce batch, short group
+    # sessions, short fetch waits, no idempotent producer); kafka: a production broker
+    # (Apache Kafka, Redpanda) with idempotent producers and normal batching.
+    kafka_broker: str = Field(default="tansu", pattern=r"^(tansu|kafka)$")
     # Every topic's partitions: the most workers of a service that can share the load, and
     # the grain of the spread (projects hash to partitions). Read when topics are created;
     # see README "Deploying" for changing it on a running cluster.

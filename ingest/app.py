@@ -138,14 +138,16 @@ def create_app(settings: Settings) -> Starlette:
         namespace=settings.namespace,
         max_skew_s=settings.device_clock_skew_s,
     )
-    passes = EventPublisher(settings.kafka_bootstrap, settings.topic(GATE_PASSES))
-    frames = EventPublisher(
-        settings.kafka_bootstrap,
-        settings.topic(GATE_FRAMES),
-        max_request_bytes=2 * settings.frame_max_bytes,
-    )
-    letters = EventPublisher(settings.kafka_bootstrap, settings.topic(DEAD_LETTER))
-    heartbeats = EventPublisher(settings.kafka_bootstrap, settings.topic(GATE_HEARTBEATS))
+    idempotent = settings.kafka_broker == "kafka"
+
+    def publisher(name: str, **more: int) -> EventPublisher:
+        topic = settings.topic(name)
+        return EventPublisher(settings.kafka_bootstrap, topic, idempotent=idempotent, **more)
+
+    passes = publisher(GATE_PASSES)
+    frames = publisher(GATE_FRAMES, max_request_bytes=2 * settings.frame_max_bytes)
+    letters = publisher(DEAD_LETTER)
+    heartbeats = publisher(GATE_HEARTBEATS)
     terminals = TerminalDirectory(pool, ttl_s=settings.device_cache_ttl_s)
     rate_limit = DeviceRateLimit(
         redis, namespace=settings.namespace, per_minute=settings.device_requests_per_minute

@@ -22,10 +22,18 @@ class ProjectEvent(Protocol):
 
 
 class EventPublisher:
-    def __init__(self, bootstrap: str, topic: str, *, max_request_bytes: int = 1 << 20) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        *,
+        max_request_bytes: int = 1 << 20,
+        idempotent: bool = False,
+    ) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
         self._max_request_bytes = max_request_bytes
+        self._idempotent = idempotent  # a production broker: no duplicates on a retry
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -36,6 +44,7 @@ class EventPublisher:
             linger_ms=2,
             request_timeout_ms=15000,
             max_request_size=self._max_request_bytes,
+            enable_idempotence=self._idempotent,
         )
         await self._producer.start()
 

@@ -55,17 +55,27 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings) -> faust.App:
-    """A Faust app whose settings account for the broker quirks in ARCHITECTURE.md."""
+    """A Faust app whose settings account for the broker quirks in ARCHITECTURE.md (the
+    local Tansu broker); on a production broker (``SITEPULSE_KAFKA_BROKER=kafka``) Faust's
+    own defaults: normal batching, sessions and fetch waits."""
+    tansu = settings.kafka_broker == "tansu"
+    quirks: dict[str, Any] = (
+        {
+            # Tansu under-reports the high watermark after multi-record batches.
+            "producer_max_batch_size": 1,
+            # Group joins take 30 s on Tansu unless these are short.
+            "broker_session_timeout": 6,
+            "broker_heartbeat_interval": 1,
+        }
+        if tansu
+        else {}
+    )
     app = faust.App(
         f"{settings.namespace}streams",
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
         datadir=str(settings.resolved_data_dir / f"streams-{settings.replica}"),
-        # Tansu under-reports the high watermark after multi-record batches.
-        producer_max_batch_size=1,
-        # Group joins take 30 s on Tansu unless these are short.
-        broker_session_timeout=6,
-        broker_heartbeat_interval=1,
+        **quirks,
         topic_partitions=settings.kafka_partitions,
         topic_allow_declare=False,
         consumer_auto_offset_reset="earliest",
@@ -74,7 +84,8 @@ def create_app(settings: Settings) -> faust.App:
         web_port=settings.streams_port,
         web_host=settings.bind_host,
     )
-    app.transport = fetch_tuned_transport(app, settings.kafka_fetch_max_wait_ms)
+    if tansu:
+        app.transport = fetch_tuned_transport(app, settings.kafka_fetch_max_wait_ms)
     return app
 
 

@@ -33,7 +33,10 @@ async def _ensure(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
         ]
         if wrong:
             raise StackError(
-                "topics exist with other partition counts than configured: " + ", ".join(wrong)
+                "topics exist with other partition counts than SITEPULSE_KAFKA_PARTITIONS: "
+                + ", ".join(wrong)
+                + ". Set SITEPULSE_KAFKA_PARTITIONS to the topics' count to keep this data"
+                " directory (the default grew from 4 to 12), or start from a fresh one."
             )
         return [spec.name for spec in missing]
     finally:
