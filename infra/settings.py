@@ -59,6 +59,8 @@ class Settings(BaseModel):
     # the grain of the spread (projects hash to partitions). Read when topics are created;
     # see README "Deploying" for changing it on a running cluster.
     kafka_partitions: int = Field(default=12, ge=1, le=256)
+    # Copies of each partition on the brokers when topics are created (3 in production).
+    kafka_replication: int = Field(default=1, ge=1, le=7)
     # Tansu holds a fetch for the whole wait even when data arrives (see streams/transport.py).
     kafka_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
     postgres_dsn: str = "postgresql://sitepulse@127.0.0.1:15432/sitepulse"
@@ -144,6 +146,9 @@ class Settings(BaseModel):
     api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Origins whose pages may call the API (comma separated); default: the realtime pages.
     cors_origins: str | None = None
+    # Where browsers reach the API when it is not this host's API port (behind an ingress:
+    # https://sitepulse.example.gov.cn); the pages read it from /config.js.
+    public_api_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
 
     # Alerts: scheduled evaluation and delivery.
     alert_evaluate_s: float = Field(default=60.0, ge=1, le=3600)

@@ -137,7 +137,7 @@ class RealtimeService:
             return _http(HTTPStatus.OK, body, content_type)
         if path == "/config.js":
             host = request.headers.get("Host", "").rsplit(":", 1)[0] or self._settings.bind_host
-            api = f"http://{host}:{self._settings.api_port}"
+            api = self._settings.public_api_url or f"http://{host}:{self._settings.api_port}"
             body = f"window.SITEPULSE = {json.dumps({'api': api})};\n".encode()
             return _http(HTTPStatus.OK, body, "text/javascript; charset=utf-8")
         if path in self._pages:

@@ -14,6 +14,7 @@ class TopicSpec:
     name: str
     partitions: int
     compacted: bool = False
+    replication: int = 1
 
 
 GATE_FRAMES = "gate.frames"
@@ -32,7 +33,12 @@ ALL_TOPICS = (GATE_FRAMES, GATE_PASSES, GATE_HEARTBEATS, REGISTRY, PAYROLL, DEAD
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """Every topic SitePulse uses, namespaced, with one partition count for all of them."""
     return [
-        TopicSpec(settings.topic(name), settings.kafka_partitions, compacted=name == REGISTRY)
+        TopicSpec(
+            settings.topic(name),
+            settings.kafka_partitions,
+            compacted=name == REGISTRY,
+            replication=settings.kafka_replication,
+        )
         for name in ALL_TOPICS
     ]
 

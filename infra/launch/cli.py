@@ -69,6 +69,7 @@ def _cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from analytics.migrate import migrate_clickhouse
     from api.stores.migrate import migrate_postgres
+    from infra.launch.servers import ensure_topics_with_retry
 
     for store, applied in (
         ("postgres", migrate_postgres(settings.postgres_dsn)),
@@ -76,6 +77,8 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     ):
         names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "up to date"
         print(f"{store}: {names}")
+    created = ensure_topics_with_retry(settings)
+    print(f"kafka: {', '.join(created) or 'topics present'}")
     return 0
 
 
@@ -226,9 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="show each process, its port and health").set_defaults(
         handler=_cmd_status
     )
-    sub.add_parser("migrate", help="apply PostgreSQL and ClickHouse migrations").set_defaults(
-        handler=_cmd_migrate
-    )
+    sub.add_parser(
+        "migrate", help="apply PostgreSQL and ClickHouse migrations, create the Kafka topics"
+    ).set_defaults(handler=_cmd_migrate)
 
     seed = sub.add_parser("seed", help="load a sample region: projects, teams, workers, accounts")
     seed.add_argument("--projects", type=int, default=3)

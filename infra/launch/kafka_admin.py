@@ -22,7 +22,7 @@ async def _ensure(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
             config = {"cleanup.policy": "compact"} if spec.compacted else {}
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
-                    [NewTopic(spec.name, spec.partitions, 1, topic_configs=config)]
+                    [NewTopic(spec.name, spec.partitions, spec.replication, topic_configs=config)]
                 )
         described = await admin.describe_topics([spec.name for spec in specs])
         counts = {item["topic"]: len(item["partitions"]) for item in described}

@@ -21,6 +21,6 @@ class ProcessSpec:
     # Runs once before the first start (create directories, write config files, initdb).
     prepare: Callable[[], None] | None = None
     # Runs after each start once ready (create topics, run migrations).
-    after_ready: Callable[[], None] | None = None
+    after_ready: Callable[[], object] | None = None
     url: str = ""
     start_timeout_s: float = 90.0

@@ -63,19 +63,20 @@ def kafka_spec(settings: Settings) -> ProcessSpec:
     )
 
 
-def ensure_topics_with_retry(settings: Settings, attempts: int = 20) -> None:
+def ensure_topics_with_retry(settings: Settings, attempts: int = 20) -> list[str]:
+    """Create the missing topics (returns their names), waiting for the broker to answer."""
     import time
 
     for attempt in range(attempts):
         try:
-            ensure_topics(settings.kafka_bootstrap, topic_specs(settings))
-            return
+            return ensure_topics(settings.kafka_bootstrap, topic_specs(settings))
         except StackError:
             raise
         except Exception:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.5)
+    return []
 
 
 def redis_spec(settings: Settings) -> ProcessSpec:

@@ -52,7 +52,7 @@ const SP = (() => {
   function live(channel, onMessage, onStatus) {
     let lastEventId = null, stopped = false;
     function connect() {
-      const ws = new WebSocket(`ws://${location.host}/ws`);
+      const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
       ws.onopen = () => ws.send(JSON.stringify({type: "subscribe", token: token(), channel, last_event_id: lastEventId}));
       ws.onmessage = (raw) => {
         const message = JSON.parse(raw.data);
