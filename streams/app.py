@@ -134,7 +134,7 @@ def build(settings: Settings) -> faust.App:
     pipeline = PassPipeline(
         settings, redis, dead_letter, tracker, streaming_alerts, device_states=device_states
     )
-    engine = FaceEngine(settings.model_dir.resolve())
+    engine = FaceEngine(settings.model_dir.resolve(), provider=settings.face_provider)
     engine_ready = asyncio.Event()
     matcher = FrameMatcher(
         engine,
@@ -264,7 +264,12 @@ def build(settings: Settings) -> faust.App:
         """Ready only once the consumer holds partitions: the web server starts earlier."""
         await redis.ping()
         partitions = len(app.consumer.assignment())
-        body = {"status": "ok", "service": "streams", "partitions": partitions}
+        body = {
+            "status": "ok",
+            "service": "streams",
+            "partitions": partitions,
+            "face_provider": engine.provider,
+        }
         if app.rebalancing or not partitions:
             return view.json({**body, "status": "joining consumer group"}, status=503)
         if not engine_ready.is_set():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import urllib.request
@@ -57,3 +58,17 @@ def http_healthy(host: str, port: int, path: str = "/healthz") -> bool:
             return bool(response.status == 200)
     except (URLError, OSError, ValueError):
         return False
+
+
+def held_partitions(host: str, port: int) -> int:
+    """How many partitions a streams worker holds, by its /healthz; -1 if it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1.0) as response:
+            return int(json.loads(response.read())["partitions"])
+    except urllib.error.HTTPError as refused:  # 503 while it joins or loads: still says
+        try:
+            return int(json.loads(refused.read())["partitions"])
+        except (ValueError, KeyError, TypeError):
+            return -1
+    except (URLError, OSError, ValueError, KeyError, TypeError):
+        return -1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 
 from infra.launch.probes import http_healthy
@@ -59,6 +61,29 @@ def service_specs(settings: Settings) -> list[ProcessSpec]:
                 )
             )
     return specs
+
+
+def start_replica(
+    settings: Settings, name: str, replica: int, port: int
+) -> subprocess.Popen[bytes]:
+    """One more process of a service beside a running stack, unsupervised (the scale test
+    and the benchmark start a second streams worker so, and kill it): its own port, its
+    log in ``<data_dir>/logs/<name>-<replica>.log``."""
+    env = {
+        **os.environ,
+        _PORT_VARIABLES[name]: str(port),
+        "SITEPULSE_REPLICA": str(replica),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = settings.resolved_data_dir / "logs" / f"{name}-{replica}.log"
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "infra.launch.cli", "run", name],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def run_service(name: str, settings: Settings) -> None:

@@ -34,8 +34,10 @@ class Detector:
         score_threshold: float = 0.9,
         nms_threshold: float = 0.3,
         threads: int = 1,
+        provider: str = "auto",
     ) -> None:
-        self._session = open_session(model, threads=threads)
+        self._session = open_session(model, threads=threads, provider=provider)
+        self.provider = self._session.get_providers()[0]
         self._input = self._session.get_inputs()[0].name
         self._outputs = [o.name for o in self._session.get_outputs()]
         self.score_threshold = score_threshold

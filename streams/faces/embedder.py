@@ -15,8 +15,9 @@ FACE_SIZE = 112
 class Embedder:
     """128-d, L2-normalised embeddings; the model takes one face per run."""
 
-    def __init__(self, model: Path, *, threads: int = 1) -> None:
-        self._session = open_session(model, threads=threads)
+    def __init__(self, model: Path, *, threads: int = 1, provider: str = "auto") -> None:
+        self._session = open_session(model, threads=threads, provider=provider)
+        self.provider = self._session.get_providers()[0]
         self._input = self._session.get_inputs()[0].name
 
     @staticmethod

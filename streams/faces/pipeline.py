@@ -45,10 +45,16 @@ class FaceReading:
 
 class FaceEngine:
     def __init__(
-        self, model_dir: Path, *, threads: int = 1, rules: QualityRules = DEFAULT_RULES
+        self,
+        model_dir: Path,
+        *,
+        threads: int = 1,
+        rules: QualityRules = DEFAULT_RULES,
+        provider: str = "auto",
     ) -> None:
         self._model_dir = model_dir
         self._threads = threads
+        self._provider = provider
         self._rules = rules
         self._lock = threading.Lock()
         self._models: tuple[Detector, Embedder] | None = None
@@ -62,12 +68,21 @@ class FaceEngine:
             with self._lock:
                 if self._models is None:
                     paths = verify(self._model_dir)
-                    detector = Detector(paths[YUNET.name], threads=self._threads)
-                    embedder = Embedder(paths[SFACE.name], threads=self._threads)
+                    detector = Detector(
+                        paths[YUNET.name], threads=self._threads, provider=self._provider
+                    )
+                    embedder = Embedder(
+                        paths[SFACE.name], threads=self._threads, provider=self._provider
+                    )
                     detector.detect(np.zeros((480, 640, 3), np.uint8))  # warm-up runs
                     embedder.embed([np.zeros((112, 112, 3), np.uint8)])
                     self._models = (detector, embedder)
         return self._models
+
+    @property
+    def provider(self) -> str | None:
+        """The execution provider the models run on; None until they are loaded."""
+        return None if self._models is None else self._models[0].provider
 
     def read(self, image: npt.NDArray[np.uint8], *, single_face: bool = False) -> FaceReading:
         """The most prominent face of ``image`` with its embedding if it passes the gate.
