@@ -139,8 +139,14 @@ class Totals(BaseModel):
 
 class Overview(BaseModel):
     day: date
-    projects: list[ProjectToday]
-    totals: Totals
+    projects: list[ProjectToday] = Field(description="this page of the projects in scope")
+    totals: Totals = Field(description="over every project in scope, not only this page")
+    total_projects: int
+    offset: int
+    limit: int
+    headcounts: dict[str, int] = Field(
+        description="every project's headcount now (the live page keeps its totals from it)"
+    )
 
 
 def _today() -> date:
@@ -354,9 +360,13 @@ async def overview(
     app: Services,
     day: Annotated[str | None, Query(description="YYYY-MM-DD (default: today)")] = None,
     project_id: Annotated[str | None, Query(description="one project's figures")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> Overview:
     """The regulator's region at a glance: every visible project's roster, headcount now,
-    attendance, unknown faces, re-verification mismatches of the day and open alerts."""
+    attendance, unknown faces, re-verification mismatches of the day and open alerts. The
+    totals cover every project in scope; ``projects`` is one page of them (``offset``,
+    ``limit``; ``total_projects`` says how many there are)."""
     when = a.parse_day(day, "day", default=_today())
     async with app.pool.connection() as conn:
         projects = await a.visible_projects(conn, who)
@@ -400,4 +410,12 @@ async def overview(
         )
     }
     totals = Totals(**sums, attendance_rate=a.rate(sums["workers_today"], sums["roster"]))
-    return Overview(day=when, projects=items, totals=totals)
+    return Overview(
+        day=when,
+        projects=items[offset : offset + limit],
+        totals=totals,
+        total_projects=len(items),
+        offset=offset,
+        limit=limit,
+        headcounts={item.project_id: item.headcount_now for item in items},
+    )

@@ -136,14 +136,12 @@ async def projects_of_worker(
     return [row[0] for row in await cursor.fetchall()]
 
 
-async def visible_projects(
-    conn: AsyncConnection[Any], who: Principal, *, limit: int = 500
-) -> list[tuple[str, str]]:
-    """(project_id, name) of every project in the caller's scope."""
+async def visible_projects(conn: AsyncConnection[Any], who: Principal) -> list[tuple[str, str]]:
+    """(project_id, name) of every project in the caller's scope (all of them: the
+    overview's totals cover the whole scope; a region holds thousands, not millions)."""
     condition, params = scope_filter(who)
     cursor = await conn.execute(
-        f"SELECT p.project_id, p.name FROM projects p WHERE {condition}"
-        " ORDER BY p.project_id LIMIT %s",
-        [*params, limit],
+        f"SELECT p.project_id, p.name FROM projects p WHERE {condition} ORDER BY p.project_id",
+        params,
     )
     return [(row[0], row[1]) for row in await cursor.fetchall()]

@@ -31,7 +31,9 @@ class AttendanceBook:
         self._exits: dict[Key, datetime] = {}
         self._emitted: dict[Key, dict[date, AttendanceDay]] = defaultdict(dict)
         self._inside: dict[str, set[str]] = defaultdict(set)  # project → workers on site
-        self._open_since: dict[Key, datetime] = {}  # when each on-site worker's session began
+        # When each on-site worker's session began, per project: a project's presence costs
+        # its own workers on site, not the region's.
+        self._open_since: dict[str, dict[str, datetime]] = defaultdict(dict)
 
     def window_start(self, now: datetime) -> datetime:
         """Midnight (local) ``keep_days`` ago: passes before it are not held."""
@@ -56,10 +58,10 @@ class AttendanceBook:
         current = timeline.open_session()
         if current is not None:
             self._inside[project].add(worker)
-            self._open_since[key] = current.start
+            self._open_since[project][worker] = current.start
         else:
             self._inside[project].discard(worker)
-            self._open_since.pop(key, None)
+            self._open_since[project].pop(worker, None)
         emitted = self._emitted[key]
         changed = []
         for day, figures in attendance_days(timeline, self.rules).items():
@@ -77,7 +79,7 @@ class AttendanceBook:
 
     def open_since(self, project: str) -> dict[str, datetime]:
         """When each worker on site at ``project`` entered."""
-        return {w: since for (p, w), since in self._open_since.items() if p == project}
+        return dict(self._open_since.get(project, {}))
 
     def on_site(self, project: str) -> set[str]:
         return set(self._inside.get(project, set()))
@@ -88,7 +90,12 @@ class AttendanceBook:
     def overdue_keys(self, now: datetime) -> list[Key]:
         """On-site workers whose session has run past the shift limit (to be closed)."""
         limit = timedelta(hours=self.rules.max_shift_h)
-        return [key for key, since in self._open_since.items() if now - since > limit]
+        return [
+            (project, worker)
+            for project, sessions in self._open_since.items()
+            for worker, since in sessions.items()
+            if now - since > limit
+        ]
 
     def inside_keys(self) -> list[Key]:
         return [
@@ -97,11 +104,12 @@ class AttendanceBook:
 
     def drop_projects(self, dropped: set[str]) -> None:
         """Forget everything about these projects (their partitions went to another worker)."""
-        for table in (self._swipes, self._exits, self._emitted, self._open_since):
+        for table in (self._swipes, self._exits, self._emitted):
             for key in [key for key in table if key[0] in dropped]:
                 del table[key]
         for project in dropped:
             self._inside.pop(project, None)
+            self._open_since.pop(project, None)
 
     def projects(self) -> set[str]:
         return {project for project, _ in self._swipes}

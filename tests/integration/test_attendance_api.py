@@ -82,6 +82,14 @@ async def test_calendar_detail_figures_rates_presence_and_overview(
     assert overview.status_code == 200, overview.text
     mine = {p["project_id"]: p for p in overview.json()["projects"]}[site.project_a]
     assert (mine["headcount_now"], mine["workers_today"], mine["roster"]) == (1, 1, 1)
+    whole = overview.json()
+    assert whole["total_projects"] == len(whole["projects"])
+    # A page past the end lists nothing; the totals and headcounts still cover every project.
+    past = f"/v1/overview?day={today}&limit=1&offset={whole['total_projects']}"
+    page = (await http.get(past, headers=regulator)).json()
+    assert page["projects"] == [] and page["total_projects"] == whole["total_projects"]
+    assert page["totals"] == whole["totals"] and page["headcounts"][site.project_a] == 1
+    assert len(page["headcounts"]) == whole["total_projects"]
     beijing = await http.get("/v1/overview", headers=auth(site.tokens["regulator_bj"]))
     assert site.project_a not in {p["project_id"] for p in beijing.json()["projects"]}
 

@@ -90,6 +90,9 @@ async def test_the_regulator_overview_lists_the_region_and_updates_headcounts(
         lambda b: b.find_element(By.CSS_SELECTOR, f"#{row_id} .headcount").text == "1",
     )
     assert_drawn(browser, "projects-chart")  # roster against today's attendance, by project
+    shown = len(browser.find_elements(By.CSS_SELECTOR, "#rows tr"))
+    assert text_of(browser, "projects") == str(shown)  # one page: every project is listed
+    assert text_of(browser, "page-note") == f"共 {shown} 个项目"
 
 
 async def test_the_project_page_names_teams_and_trades_and_counts_the_whole_day(

@@ -84,3 +84,15 @@ def test_only_the_last_record_of_a_day_is_written_per_flush() -> None:
     ]
     latest = latest_per_day(records)
     assert [(r.worker_id, r.version) for r in latest] == [("7", 2), ("8", 1)]
+
+
+def test_presence_is_kept_per_project_and_a_dropped_project_is_forgotten() -> None:
+    book = AttendanceBook(AttendanceRules(), keep_days=3)
+    for project, worker, minute in (("P1", "7", 0), ("P1", "8", 5), ("P2", "9", 10)):
+        book.add((project, worker), [Swipe(f"{project}:{worker}", at(7, minute), Direction.IN)])
+        book.changed_days((project, worker), now=at(9))
+    assert book.open_since("P1") == {"7": at(7), "8": at(7, 5)}
+    assert book.open_since("P2") == {"9": at(7, 10)} and book.open_since("P3") == {}
+    book.drop_projects({"P1"})  # its partition went to another worker
+    assert book.projects() == {"P2"} and book.on_site("P1") == set()
+    assert book.open_since("P1") == {} and book.overdue_keys(at(23, 59)) == [("P2", "9")]
