@@ -277,7 +277,9 @@ def build(settings: Settings) -> faust.App:
         if not follower.caught_up.is_set():
             return view.json({**body, "status": "reading the registry"}, status=503)
         if not attendance_ready.is_set():
-            return view.json({**body, "status": "loading recent attendance"}, status=503)
+            done, total = tracker.progress or (0, 0)
+            status = f"loading recent attendance ({done} of {total} projects)"
+            return view.json({**body, "status": status}, status=503)
         return view.json(body)
 
     @app.page("/metrics")

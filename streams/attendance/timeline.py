@@ -19,6 +19,7 @@ the days they touch.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -47,16 +48,16 @@ class AttendanceRules:
         return moment.astimezone(self.timezone).date()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Swipe:
-    """A known worker's pass: the fields attendance needs."""
+    """A known worker's pass: the fields attendance needs (slotted, its gate's id shared:
+    a province's window of passes is held in memory)."""
 
     event_id: str
     occurred_at: datetime
     direction: Direction
     method: PassMethod = PassMethod.FACE
     device_id: str = ""
-    snapshot_ref: str | None = None
 
     @classmethod
     def of(cls, event: PassEvent) -> Swipe:
@@ -65,8 +66,7 @@ class Swipe:
             event.occurred_at,
             event.direction,
             event.method,
-            event.device_id,
-            event.snapshot_ref,
+            sys.intern(event.device_id),
         )
 
 

@@ -13,6 +13,7 @@ history of those that arrived, before their passes are processed.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Iterable, Sequence
@@ -32,6 +33,8 @@ from streams.live_messages import PresenceMessage, to_text
 from streams.records import Direction, PassEvent, PassMethod
 from streams.topics import partition_of
 
+_PROJECTS_PER_CHUNK = 50
+
 
 def _swipe(known: KnownPass) -> Swipe:
     return Swipe(
@@ -39,8 +42,7 @@ def _swipe(known: KnownPass) -> Swipe:
         known.occurred_at,
         Direction(known.direction),
         PassMethod(known.method),
-        known.device_id,
-        known.snapshot_ref or None,
+        sys.intern(known.device_id),
     )
 
 
@@ -63,6 +65,8 @@ class AttendanceTracker:
         self._partitions: frozenset[int] = frozenset()  # held
         self._loaded: frozenset[int] = frozenset()  # held, with their history loaded
         self._partition_count = 1
+        #: While history loads: (projects loaded, projects to load), for /healthz.
+        self.progress: tuple[int, int] | None = None
 
     def owns(self, project: str) -> bool:
         return partition_of(project, self._partition_count) in self._partitions
@@ -84,15 +88,25 @@ class AttendanceTracker:
         since = self.book.window_start(now)
         projects = await asyncio.to_thread(projects_with_known_passes, self._db, since)
         arrived = [p for p in projects if partition_of(p, partition_count) in gained]
-        history = await asyncio.to_thread(known_passes, self._db, since, project_ids=arrived)
-        self._add_known(history)
-        for project, worker, at in self.facts.exits_in(set(arrived)):
-            self.book.exit((project, worker), at)
-        for key in {(p.project_id, p.worker_id) for p in history}:
-            self.book.changed_days(key, now)  # what ClickHouse already holds: not re-emitted
+        loaded = 0
+        self.progress = (0, len(arrived))
+        # A chunk of projects at a time, the event loop free between them: work linear in
+        # the passes loaded, and the dashboards of other projects stay live meanwhile.
+        for start in range(0, len(arrived), _PROJECTS_PER_CHUNK):
+            chunk = arrived[start : start + _PROJECTS_PER_CHUNK]
+            history = await asyncio.to_thread(known_passes, self._db, since, project_ids=chunk)
+            self._add_known(history)
+            for project, worker, at in self.facts.exits_in(set(chunk)):
+                self.book.exit((project, worker), at)
+            for key in {(p.project_id, p.worker_id) for p in history}:
+                self.book.changed_days(key, now)  # what ClickHouse holds: not emitted again
+            loaded += len(history)
+            self.progress = (start + len(chunk), len(arrived))
+            await asyncio.sleep(0)
         await self.publish_presence(arrived, now)  # also says "nobody" where it is so
         self._loaded = frozenset(partitions)  # (an interrupted load is done again)
-        return len(history)
+        self.progress = None
+        return loaded
 
     def _add_known(self, history: Iterable[KnownPass]) -> None:
         grouped: dict[Key, list[Swipe]] = defaultdict(list)
