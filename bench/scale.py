@@ -59,11 +59,11 @@ def fill_history(settings: Settings, passes: int) -> None:
     client.execute(
         "INSERT INTO gate_passes (event_id, device_id, project_id, worker_id, direction,"
         " method, occurred_at, received_at, score, snapshot_ref)"
-        f" SELECT concat('G', toString(number % {projects}), ':', toString(number)),"
-        f" concat('G', toString(number % {projects})),"
-        f" concat('S', toString(number % {projects})),"
-        f" toString(intDiv(number, {projects}) % {WORKERS_PER_PROJECT}),"
-        " if(number % 2 = 0, 'in', 'out'), 'face',"
+        f" SELECT concat('G', toString(modulo(number, {projects})), ':', toString(number)),"
+        f" concat('G', toString(modulo(number, {projects}))),"
+        f" concat('S', toString(modulo(number, {projects}))),"
+        f" toString(modulo(intDiv(number, {projects}), {WORKERS_PER_PROJECT})),"
+        " if(modulo(number, 2) = 0, 'in', 'out'), 'face',"
         " now() - toIntervalSecond(172800 - intDiv(number * 172800, %(n)s)),"
         " now(), 0.9, '' FROM numbers(%(n)s)",
         {"n": passes},
@@ -126,7 +126,7 @@ async def overview(settings: Settings, sizes: list[int]) -> list[tuple[int, floa
                 await conn.execute(
                     "INSERT INTO projects (project_id, name, region_code)"
                     " SELECT 'H' || %s || '-' || n, '项目' || n, '460105'"
-                    " FROM generate_series(%s, %s) AS n",
+                    " FROM generate_series(%s::int, %s::int) AS n",
                     (run, made, size - 1),
                 )
             made = size

@@ -34,14 +34,17 @@ from streams.records import Direction, PassEvent, PassMethod
 from streams.topics import partition_of
 
 _PROJECTS_PER_CHUNK = 50
+# Enum members by value: a dict lookup, not an Enum call, per pass of a warm-up.
+_DIRECTIONS = {member.value: member for member in Direction}
+_METHODS = {member.value: member for member in PassMethod}
 
 
 def _swipe(known: KnownPass) -> Swipe:
     return Swipe(
         known.event_id,
         known.occurred_at,
-        Direction(known.direction),
-        PassMethod(known.method),
+        _DIRECTIONS.get(known.direction, Direction.UNKNOWN),
+        _METHODS.get(known.method, PassMethod.FACE),
         sys.intern(known.device_id),
     )
 
