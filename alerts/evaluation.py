@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
+import time
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from alerts.payroll_reads import (
     regular_sheet_states,
 )
 from alerts.profiles import RuleProfile, profile_for
-from alerts.registry_reads import key_position_holders
+from alerts.registry_reads import key_position_holders_of
 from alerts.rules import (
     ATTENDANCE_RULES,
     WAGE_RULES,
@@ -48,7 +49,7 @@ from analytics import alert_queries as aq
 from analytics import attendance_queries as q
 from analytics import wage_queries as wq
 from analytics.executor import Executor
-from infra.metrics import ERRORS
+from infra.metrics import ERRORS, EVALUATION_SECONDS, PROJECTS_EVALUATED
 from streams.channels import device_clock_key, device_seen_key, presence_key
 from streams.live_messages import PresenceMessage, parse_live
 from streams.local_time import BEIJING
@@ -69,29 +70,63 @@ async def _projects(
     return [tuple(row) for row in await cursor.fetchall()]
 
 
-async def _roster(conn: AsyncConnection[Any], project_id: str) -> dict[str, date]:
-    cursor = await conn.execute(
-        "SELECT worker_id::text, entry_date FROM memberships"
-        " WHERE project_id = %s AND status = 'active'",
-        (project_id,),
-    )
-    return {row[0]: row[1] for row in await cursor.fetchall()}
+@dataclass(frozen=True)
+class SharedFacts:
+    """What the evaluation reads from PostgreSQL and Redis, for every project at once (a
+    few grouped round trips, not a few per project)."""
+
+    rosters: dict[str, dict[str, date]]  # project -> worker -> entry date
+    devices: dict[str, dict[str, datetime]]  # project -> working gate -> registered at
+    holders: dict[str, list[dict[str, Any]]]
+    presence: dict[str, bytes | str | None]
+    seen_at: dict[str, bytes | str | None]  # gate -> last contact (unix seconds)
+    clocks: dict[str, bytes | str | None]  # gate -> recent clock offsets
 
 
-async def _devices(conn: AsyncConnection[Any], project_id: str) -> dict[str, datetime]:
-    """The project's working gates and when each was registered."""
+async def shared_facts(
+    conn: AsyncConnection[Any],
+    redis: Redis,
+    namespace: str,
+    project_ids: list[str],
+    month_start: date,
+    today: date,
+) -> SharedFacts:
+    rosters: dict[str, dict[str, date]] = {p: {} for p in project_ids}
     cursor = await conn.execute(
-        "SELECT device_id, created_at FROM devices WHERE project_id = %s AND disabled_at IS NULL",
-        (project_id,),
+        "SELECT project_id, worker_id::text, entry_date FROM memberships"
+        " WHERE project_id = ANY(%s) AND status = 'active'",
+        (project_ids,),
     )
-    return {row[0]: row[1] for row in await cursor.fetchall()}
+    for project, worker, entered in await cursor.fetchall():
+        rosters[project][worker] = entered
+    devices: dict[str, dict[str, datetime]] = {p: {} for p in project_ids}
+    cursor = await conn.execute(
+        "SELECT project_id, device_id, created_at FROM devices"
+        " WHERE project_id = ANY(%s) AND disabled_at IS NULL",
+        (project_ids,),
+    )
+    for project, device, created in await cursor.fetchall():
+        devices[project][device] = created
+    holders = await key_position_holders_of(conn, project_ids, month_start, today)
+    gates = [gate for per_project in devices.values() for gate in per_project]
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.mget([presence_key(namespace, p) for p in project_ids] or ["-"])
+        pipe.hmget(device_seen_key(namespace), gates or ["-"])
+        pipe.hmget(device_clock_key(namespace), gates or ["-"])
+        presence, seen_at, clocks = await pipe.execute()
+    return SharedFacts(
+        rosters=rosters,
+        devices=devices,
+        holders=holders,
+        presence=dict(zip(project_ids, presence, strict=False)),
+        seen_at=dict(zip(gates, seen_at, strict=False)),
+        clocks=dict(zip(gates, clocks, strict=False)),
+    )
 
 
 async def gather(
-    conn: AsyncConnection[Any],
     db: Executor,
-    redis: Redis,
-    namespace: str,
+    shared: SharedFacts,
     project: tuple[str, str, date | None, bool, int | None],
     profile: RuleProfile,
     now: datetime,
@@ -99,7 +134,7 @@ async def gather(
 ) -> ProjectFacts:
     project_id, region, briefing, stopped, limit = project
     today = now.astimezone(BEIJING).date()
-    roster = await _roster(conn, project_id)
+    roster = shared.rosters.get(project_id, {})
     window_start = today - timedelta(days=profile.update_rate_days - 1)
     stale_since = today - timedelta(days=profile.missed_exit_days)
     # One query answers both the update rate and who has not been seen.
@@ -113,12 +148,12 @@ async def gather(
         if entered < stale_since and (w not in last_seen or last_seen[w] < stale_since)
     }
     month_start = today.replace(day=1)
-    holders = await key_position_holders(conn, project_id, month_start, today)
+    holders = shared.holders.get(project_id, [])
     present = await asyncio.to_thread(
         q.days_present, db, project_id, [h["worker_id"] for h in holders], month_start, today
     )
     working = await asyncio.to_thread(q.working_days, db, project_id, month_start, today)
-    raw = await redis.get(presence_key(namespace, project_id))
+    raw = shared.presence.get(project_id)
     live = parse_live(raw) if raw else None
     if raw and not isinstance(live, PresenceMessage):
         raise ValueError(f"the presence of {project_id} in Redis is not a presence message")
@@ -127,9 +162,7 @@ async def gather(
         if isinstance(live, PresenceMessage)
         else PresenceMessage(project_id=project_id, headcount=0)
     )
-    devices = await _devices(conn, project_id)
-    seen_at = await redis.hmget(device_seen_key(namespace), list(devices)) if devices else []
-    clocks = await redis.hmget(device_clock_key(namespace), list(devices)) if devices else []
+    devices = shared.devices.get(project_id, {})
     unknown = await asyncio.to_thread(
         aq.unknown_faces_by_gate,
         db,
@@ -154,18 +187,19 @@ async def gather(
         inside_since={w: datetime.fromisoformat(t) for w, t in presence.since.items()},
         headcount=presence.headcount,
         site_limit=limit,
-        devices_last_seen={
-            device: None if at is None else datetime.fromtimestamp(float(at), UTC)
-            for device, at in zip(devices, seen_at, strict=True)
-        },
+        devices_last_seen={device: _unix_time(shared.seen_at.get(device)) for device in devices},
         devices_registered_at=devices,
         devices_clock_offset_s={
             device: offset
-            for device, raw in zip(devices, clocks, strict=True)
-            if (offset := smallest_offset(raw)) is not None
+            for device in devices
+            if (offset := smallest_offset(shared.clocks.get(device))) is not None
         },
         unknown_faces_by_gate=unknown,
     )
+
+
+def _unix_time(raw: bytes | str | None) -> datetime | None:
+    return None if raw is None else datetime.fromtimestamp(float(raw), UTC)
 
 
 async def wage_findings(
@@ -251,10 +285,13 @@ async def evaluate_all(
     conn: AsyncConnection[Any], db: Executor, redis: Redis, *, namespace: str, now: datetime
 ) -> list[Transition]:
     """Evaluate every running project once; returns the transitions to notify about."""
+    started = time.perf_counter()
     projects = await _projects(conn)
     overrides = await load_overrides(conn)
     ids = [p[0] for p in projects]
     spans = await asyncio.to_thread(aq.attendance_span, db, ids)
+    today = now.astimezone(BEIJING).date()
+    shared = await shared_facts(conn, redis, namespace, ids, today.replace(day=1), today)
     findings: list[Finding] = []
     evaluated: set[tuple[str, str]] = set()
     escalate_after = timedelta(minutes=profile_for("").escalate_after_minutes)
@@ -262,7 +299,7 @@ async def evaluate_all(
     for project in projects:
         profile = profile_for(project[1], overrides)
         try:
-            facts = await gather(conn, db, redis, namespace, project, profile, now, spans)
+            facts = await gather(db, shared, project, profile, now, spans)
             project_findings = evaluate_project(facts, profile, now)
         except Exception:
             # One project's bad data (or a bug it trips) must not stop the others; its
@@ -291,4 +328,6 @@ async def evaluate_all(
     changes = plan(findings, stored, evaluated=evaluated, now=now, escalate_after=escalate_after)
     transitions = await apply_plan(conn, changes, now)
     await mark_held(conn, holds, sorted(rule.value for rule in ATTENDANCE_RULES))
+    EVALUATION_SECONDS.observe(time.perf_counter() - started)
+    PROJECTS_EVALUATED.set(len(holds))
     return transitions

@@ -3,7 +3,8 @@
 1. the streams worker's warm-up (what it does on every partition assignment): the time and
    the memory to load 10k, 100k and 1M passes of history (30 workers per project, three
    days), beside the time ClickHouse alone takes to hand over the same rows;
-2. the regulator overview (``GET /v1/overview``) at 20, 100, 400 and 1,000 projects.
+2. one full alert evaluation, and the regulator overview (``GET /v1/overview``), at 20,
+   100, 400 and 1,000 projects.
 
     .venv/bin/python bench/scale.py [--passes 10000,100000,1000000] [--projects 20,100,400,1000]
 """
@@ -26,6 +27,7 @@ from psycopg import AsyncConnection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from alerts.evaluation import evaluate_all
 from analytics.attendance_queries import known_passes
 from analytics.clickhouse import connect
 from analytics.executor import DriverExecutor
@@ -95,8 +97,9 @@ async def warm_up(settings: Settings, passes: int) -> tuple[float, float, float]
     return took, held / passes, bare
 
 
-async def overview(settings: Settings, sizes: list[int]) -> list[tuple[int, float]]:
-    """The overview's p50 (5 calls) as the region grows to each size."""
+async def overview(settings: Settings, sizes: list[int]) -> list[tuple[int, float, float]]:
+    """As the region grows to each size: one alert evaluation's seconds, and the
+    overview's median of 5 calls."""
     run = uuid.uuid4().hex[:6]
     made = 0
     results = []
@@ -130,14 +133,27 @@ async def overview(settings: Settings, sizes: list[int]) -> list[tuple[int, floa
                     (run, made, size - 1),
                 )
             made = size
+            evaluation = await evaluate_once(settings)
             timings = []
             for _ in range(5):
                 started = time.perf_counter()
                 body = (await http.get("/v1/overview", headers=headers)).json()
                 timings.append(time.perf_counter() - started)
                 assert body["total_projects"] == size, body["total_projects"]
-            results.append((size, statistics.median(timings)))
+            results.append((size, evaluation, statistics.median(timings)))
     return results
+
+
+async def evaluate_once(settings: Settings) -> float:
+    """One scheduled evaluation of every running project, as the Celery task runs it."""
+    redis = async_redis(settings.redis_url)
+    db = DriverExecutor(connect(settings.clickhouse_url))
+    async with await AsyncConnection.connect(settings.postgres_dsn, autocommit=True) as conn:
+        started = time.perf_counter()
+        await evaluate_all(conn, db, redis, namespace=settings.namespace, now=datetime.now(UTC))
+        took = time.perf_counter() - started
+    await redis.aclose()
+    return took
 
 
 async def measure(settings: Settings, passes: list[int], projects: list[int]) -> None:
@@ -147,10 +163,10 @@ async def measure(settings: Settings, passes: list[int], projects: list[int]) ->
     print(f"{'passes':>10} {'seconds':>9} {'µs/pass':>8} {'bytes/pass':>11} {'bare query s':>13}")
     for n, took, per_pass, bare in rows:
         print(f"{n:>10,} {took:>9.2f} {1e6 * took / n:>8.1f} {per_pass:>11,.0f} {bare:>13.2f}")
-    print("\nregulator overview, GET /v1/overview (median of 5)")
-    print(f"{'projects':>10} {'seconds':>9} {'ms/project':>11}")
-    for size, took in views:
-        print(f"{size:>10,} {took:>9.3f} {1000 * took / size:>11.2f}")
+    print("\none alert evaluation, and the regulator overview GET /v1/overview (median of 5)")
+    print(f"{'projects':>10} {'evaluation s':>13} {'ms/project':>11} {'overview s':>11}")
+    for size, evaluation, took in views:
+        print(f"{size:>10,} {evaluation:>13.2f} {1000 * evaluation / size:>11.2f} {took:>11.3f}")
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -32,6 +32,17 @@ STAGE_LATENCY = Histogram(
     "Time one operation of a stage took (a Kafka send, a ClickHouse batch insert, ...)",
     ["stage"],
     buckets=_LATENCY_BUCKETS,
+)
+
+
+EVALUATION_SECONDS = Histogram(
+    "sitepulse_alert_evaluation_seconds",
+    "One scheduled alert evaluation of every running project",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120),
+)
+PROJECTS_EVALUATED = Gauge(
+    "sitepulse_alert_projects_evaluated",
+    "Projects the last scheduled alert evaluation judged (the others failed and were skipped)",
 )
 
 
