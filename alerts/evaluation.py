@@ -81,16 +81,25 @@ class SharedFacts:
     presence: dict[str, bytes | str | None]
     seen_at: dict[str, bytes | str | None]  # gate -> last contact (unix seconds)
     clocks: dict[str, bytes | str | None]  # gate -> recent clock offsets
+    # From ClickHouse, one grouped query each:
+    last_seen: dict[str, dict[str, date]]  # project -> worker -> last day attended
+    days_present: dict[str, dict[str, int]]  # project -> worker -> days this month
+    working_days: dict[str, int]  # project -> days anybody attended this month
+    unknown_faces: dict[str, dict[str, int]]  # project -> gate -> in its recent window
 
 
 async def shared_facts(
     conn: AsyncConnection[Any],
     redis: Redis,
+    db: Executor,
     namespace: str,
-    project_ids: list[str],
-    month_start: date,
-    today: date,
+    profiles: dict[str, RuleProfile],
+    now: datetime,
 ) -> SharedFacts:
+    """Every project's facts, each store read a few times in all (not per project)."""
+    project_ids = list(profiles)
+    today = now.astimezone(BEIJING).date()
+    month_start = today.replace(day=1)
     rosters: dict[str, dict[str, date]] = {p: {} for p in project_ids}
     cursor = await conn.execute(
         "SELECT project_id, worker_id::text, entry_date FROM memberships"
@@ -114,6 +123,20 @@ async def shared_facts(
         pipe.hmget(device_seen_key(namespace), gates or ["-"])
         pipe.hmget(device_clock_key(namespace), gates or ["-"])
         presence, seen_at, clocks = await pipe.execute()
+    # The widest window any region's profile asks for; each project reads its own part.
+    earliest = min(
+        (_attendance_window(profile, today)[0] for profile in profiles.values()), default=today
+    )
+    last_seen = await asyncio.to_thread(q.last_days_seen_of, db, project_ids, earliest, today)
+    present = await asyncio.to_thread(q.days_present_of, db, project_ids, month_start, today)
+    working = await asyncio.to_thread(q.working_days_of, db, project_ids, month_start, today)
+    unknown: dict[str, dict[str, int]] = {}
+    by_window: dict[int, list[str]] = {}
+    for project, profile in profiles.items():
+        by_window.setdefault(profile.unknown_faces_minutes, []).append(project)
+    for minutes, group in by_window.items():  # one query per window length (a few regions)
+        since = now - timedelta(minutes=minutes)
+        unknown |= await asyncio.to_thread(aq.unknown_faces_by_gate_of, db, group, since)
     return SharedFacts(
         rosters=rosters,
         devices=devices,
@@ -121,38 +144,42 @@ async def shared_facts(
         presence=dict(zip(project_ids, presence, strict=False)),
         seen_at=dict(zip(gates, seen_at, strict=False)),
         clocks=dict(zip(gates, clocks, strict=False)),
+        last_seen=last_seen,
+        days_present=present,
+        working_days=working,
+        unknown_faces=unknown,
     )
 
 
-async def gather(
-    db: Executor,
+def _attendance_window(profile: RuleProfile, today: date) -> tuple[date, date]:
+    """(the update rate's first day, the day before which a worker counts as stale)."""
+    window_start = today - timedelta(days=profile.update_rate_days - 1)
+    stale_since = today - timedelta(days=profile.missed_exit_days)
+    return min(window_start, stale_since), stale_since
+
+
+def project_facts(
     shared: SharedFacts,
     project: tuple[str, str, date | None, bool, int | None],
     profile: RuleProfile,
     now: datetime,
     spans: dict[str, tuple[date, date]],
 ) -> ProjectFacts:
+    """One project's facts out of everybody's (pure)."""
     project_id, region, briefing, stopped, limit = project
     today = now.astimezone(BEIJING).date()
     roster = shared.rosters.get(project_id, {})
     window_start = today - timedelta(days=profile.update_rate_days - 1)
-    stale_since = today - timedelta(days=profile.missed_exit_days)
-    # One query answers both the update rate and who has not been seen.
-    last_seen = await asyncio.to_thread(
-        q.last_days_seen, db, project_id, list(roster), min(window_start, stale_since), today
-    )
-    seen = {w for w, day in last_seen.items() if day >= window_start}
+    _, stale_since = _attendance_window(profile, today)
+    last_seen = shared.last_seen.get(project_id, {})
+    seen = {w for w in roster if w in last_seen and last_seen[w] >= window_start}
     stale: dict[str, date | None] = {
         w: None
         for w, entered in roster.items()
         if entered < stale_since and (w not in last_seen or last_seen[w] < stale_since)
     }
-    month_start = today.replace(day=1)
     holders = shared.holders.get(project_id, [])
-    present = await asyncio.to_thread(
-        q.days_present, db, project_id, [h["worker_id"] for h in holders], month_start, today
-    )
-    working = await asyncio.to_thread(q.working_days, db, project_id, month_start, today)
+    present = shared.days_present.get(project_id, {})
     raw = shared.presence.get(project_id)
     live = parse_live(raw) if raw else None
     if raw and not isinstance(live, PresenceMessage):
@@ -163,12 +190,6 @@ async def gather(
         else PresenceMessage(project_id=project_id, headcount=0)
     )
     devices = shared.devices.get(project_id, {})
-    unknown = await asyncio.to_thread(
-        aq.unknown_faces_by_gate,
-        db,
-        project_id,
-        now - timedelta(minutes=profile.unknown_faces_minutes),
-    )
     return ProjectFacts(
         project_id=project_id,
         region_code=region,
@@ -182,7 +203,7 @@ async def gather(
             KeyHolder(h["worker_id"], h["position"], present.get(h["worker_id"], 0))
             for h in holders
         ],
-        working_days_this_month=working,
+        working_days_this_month=shared.working_days.get(project_id, 0),
         stale_workers=stale,
         inside_since={w: datetime.fromisoformat(t) for w, t in presence.since.items()},
         headcount=presence.headcount,
@@ -194,7 +215,7 @@ async def gather(
             for device in devices
             if (offset := smallest_offset(shared.clocks.get(device))) is not None
         },
-        unknown_faces_by_gate=unknown,
+        unknown_faces_by_gate=shared.unknown_faces.get(project_id, {}),
     )
 
 
@@ -290,16 +311,16 @@ async def evaluate_all(
     overrides = await load_overrides(conn)
     ids = [p[0] for p in projects]
     spans = await asyncio.to_thread(aq.attendance_span, db, ids)
-    today = now.astimezone(BEIJING).date()
-    shared = await shared_facts(conn, redis, namespace, ids, today.replace(day=1), today)
+    profiles = {project[0]: profile_for(project[1], overrides) for project in projects}
+    shared = await shared_facts(conn, redis, db, namespace, profiles, now)
     findings: list[Finding] = []
     evaluated: set[tuple[str, str]] = set()
     escalate_after = timedelta(minutes=profile_for("").escalate_after_minutes)
     holds: dict[str, str | None] = {}
     for project in projects:
-        profile = profile_for(project[1], overrides)
+        profile = profiles[project[0]]
         try:
-            facts = await gather(db, shared, project, profile, now, spans)
+            facts = project_facts(shared, project, profile, now, spans)
             project_findings = evaluate_project(facts, profile, now)
         except Exception:
             # One project's bad data (or a bug it trips) must not stop the others; its

@@ -24,14 +24,22 @@ def attendance_span(db: Executor, projects: Sequence[str]) -> dict[str, tuple[da
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
-def unknown_faces_by_gate(db: Executor, project_id: str, since: datetime) -> dict[str, int]:
+def unknown_faces_by_gate_of(
+    db: Executor, projects: Sequence[str], since: datetime
+) -> dict[str, dict[str, int]]:
+    """Per project and gate, the unknown faces since ``since``."""
+    if not projects:
+        return {}
     rows = db.rows(
-        "SELECT device_id, uniqExact(event_id) FROM gate_passes"
-        " WHERE project_id = %(project)s AND worker_id IS NULL AND method = 'face'"
-        " AND occurred_at >= %(since)s GROUP BY device_id",
-        {"project": project_id, "since": _naive_utc(since)},
+        "SELECT project_id, device_id, uniqExact(event_id) FROM gate_passes"
+        " WHERE project_id IN %(projects)s AND worker_id IS NULL AND method = 'face'"
+        " AND occurred_at >= %(since)s GROUP BY project_id, device_id",
+        {"projects": tuple(projects), "since": _naive_utc(since)},
     )
-    return {row[0]: int(row[1]) for row in rows}
+    found: dict[str, dict[str, int]] = {}
+    for project, gate, count in rows:
+        found.setdefault(project, {})[gate] = int(count)
+    return found
 
 
 def recent_visits(db: Executor, since: datetime) -> list[tuple[str, str, datetime]]:

@@ -150,34 +150,50 @@ def workers_seen(
     return {row[0] for row in rows}
 
 
-def last_days_seen(
-    db: Executor, project_id: str, workers: Sequence[str], first: date, last: date
-) -> dict[str, date]:
-    """The last day with attendance in the range, per worker of ``workers`` seen in it."""
-    if not workers:
+def last_days_seen_of(
+    db: Executor, projects: Sequence[str], first: date, last: date
+) -> dict[str, dict[str, date]]:
+    """Per project, each worker's last day with attendance in the range (one query for
+    many projects: the alert evaluation)."""
+    if not projects:
         return {}
     rows = db.rows(
-        "SELECT worker_id, max(day) FROM attendance_days FINAL"
-        " WHERE project_id = %(project)s AND worker_id IN %(workers)s"
-        " AND day >= %(first)s AND day <= %(last)s GROUP BY worker_id",
-        {"project": project_id, "workers": tuple(workers), "first": first, "last": last},
+        "SELECT project_id, worker_id, max(day) FROM attendance_days FINAL"
+        " WHERE project_id IN %(projects)s AND day >= %(first)s AND day <= %(last)s"
+        " GROUP BY project_id, worker_id",
+        {"projects": tuple(projects), "first": first, "last": last},
     )
-    return {row[0]: row[1] for row in rows}
+    found: dict[str, dict[str, date]] = {}
+    for project, worker, day in rows:
+        found.setdefault(project, {})[worker] = day
+    return found
 
 
 def days_present(
     db: Executor, project_id: str, workers: Sequence[str], first: date, last: date
 ) -> dict[str, int]:
     """Days with attendance per worker (key-position presence)."""
-    if not workers:
+    wanted = set(workers)
+    found = days_present_of(db, [project_id], first, last).get(project_id, {})
+    return {worker: days for worker, days in found.items() if worker in wanted}
+
+
+def days_present_of(
+    db: Executor, projects: Sequence[str], first: date, last: date
+) -> dict[str, dict[str, int]]:
+    """Per project, each worker's days with attendance in the range."""
+    if not projects:
         return {}
     rows = db.rows(
-        "SELECT worker_id, uniqExact(day) FROM attendance_days FINAL"
-        " WHERE project_id = %(project)s AND worker_id IN %(workers)s"
-        " AND day >= %(first)s AND day <= %(last)s GROUP BY worker_id",
-        {"project": project_id, "workers": tuple(workers), "first": first, "last": last},
+        "SELECT project_id, worker_id, uniqExact(day) FROM attendance_days FINAL"
+        " WHERE project_id IN %(projects)s AND day >= %(first)s AND day <= %(last)s"
+        " GROUP BY project_id, worker_id",
+        {"projects": tuple(projects), "first": first, "last": last},
     )
-    return {row[0]: int(row[1]) for row in rows}
+    found: dict[str, dict[str, int]] = {}
+    for project, worker, days in rows:
+        found.setdefault(project, {})[worker] = int(days)
+    return found
 
 
 def month_totals(
@@ -196,12 +212,22 @@ def month_totals(
 
 def working_days(db: Executor, project_id: str, first: date, last: date) -> int:
     """Days on which anybody attended the project (the denominator of presence rates)."""
+    return working_days_of(db, [project_id], first, last).get(project_id, 0)
+
+
+def working_days_of(
+    db: Executor, projects: Sequence[str], first: date, last: date
+) -> dict[str, int]:
+    """The same for many projects, by project (those with none are left out)."""
+    if not projects:
+        return {}
     rows = db.rows(
-        "SELECT uniqExact(day) FROM attendance_days FINAL"
-        " WHERE project_id = %(project)s AND day >= %(first)s AND day <= %(last)s",
-        {"project": project_id, "first": first, "last": last},
+        "SELECT project_id, uniqExact(day) FROM attendance_days FINAL"
+        " WHERE project_id IN %(projects)s AND day >= %(first)s AND day <= %(last)s"
+        " GROUP BY project_id",
+        {"projects": tuple(projects), "first": first, "last": last},
     )
-    return int(rows[0][0]) if rows else 0
+    return {row[0]: int(row[1]) for row in rows}
 
 
 def project_days(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from analytics import alert_queries as aq
 from analytics import attendance_queries as q
 from analytics import wage_queries as wq
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord
@@ -104,9 +105,13 @@ def run_every_query(db: Executor) -> dict[str, Any]:
             db, "P1", date(2026, 8, 1), nov[1], period="month", group="trade"
         ),
         "seen": q.workers_seen(db, "P1", ["7", "8", "10"], *nov),
-        "last_seen": q.last_days_seen(db, "P1", ["7", "8", "9", "10"], *nov),
+        "last_seen": q.last_days_seen_of(db, ["P1", "P2"], *nov),
         "days_present": q.days_present(db, "P1", ["7", "9"], *nov),
         "working_days": q.working_days(db, "P1", *nov),
+        "working_days_of": q.working_days_of(db, ["P1", "P2", "P9"], *nov),
+        "unknown_faces": aq.unknown_faces_by_gate_of(
+            db, ["P1", "P2"], datetime(2026, 11, 1, tzinfo=UTC)
+        ),
         "month_totals": q.month_totals(db, "P1", *nov),
         "project_days": q.project_days(db, ["P1"], date(2026, 8, 1), nov[1]),
         "expired": q.expired_partitions(db, "gate_passes", 2, date(2026, 11, 21)),
@@ -207,9 +212,11 @@ def test_every_migration_and_query_agrees_on_18_16_and_current_clickhouse(
     ]
     assert {(f.group, f.workers) for f in old["by_week_team"]} == {("", 1), ("3", 2)}
     assert old["seen"] == {"7", "8"}
-    assert old["last_seen"] == {"7": NOV, "8": NOV, "9": date(2026, 11, 16)}
+    assert old["last_seen"]["P1"] == {"7": NOV, "8": NOV, "9": date(2026, 11, 16)}
     assert old["days_present"] == {"7": 1, "9": 1}
-    assert old["working_days"] == 2
+    assert old["working_days"] == 2 and old["working_days_of"]["P1"] == 2
+    assert "P9" not in old["working_days_of"]  # no attendance: left out
+    assert old["unknown_faces"] == {"P1": {"G1": 1}}  # G1:4, a face nobody matched
     assert old["month_totals"] == {"7": (1, 37200), "8": (1, 0), "9": (1, 0)}
     nov_day = next(d for d in old["project_days"] if d.day == NOV)
     assert (nov_day.passes, nov_day.workers, nov_day.unknown_faces, nov_day.mismatches) == (
