@@ -38,6 +38,7 @@ from streams.event_time import EventTimeWindow
 from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
+from streams.partition_ownership import PartitionOwnership
 from streams.pass_pipeline import PassPipeline
 from streams.payroll_sink import PayrollSink
 from streams.registry_follower import RegistryFollower
@@ -124,7 +125,6 @@ def build(settings: Settings) -> faust.App:
         redis,
         namespace=settings.namespace,
     )
-    attendance_ready = asyncio.Event()
     alert_pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=2, open=False)
     streaming_alerts = (
         StreamingRules(profile_for("")),
@@ -134,6 +134,18 @@ def build(settings: Settings) -> faust.App:
     pipeline = PassPipeline(
         settings, redis, dead_letter, tracker, streaming_alerts, device_states=device_states
     )
+    passes_topic = settings.topic(GATE_PASSES)
+    ownership = PartitionOwnership(
+        tracker,
+        topic=passes_topic,
+        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
+        partition_count=lambda: (
+            app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
+        ),
+        flush=pipeline.flush,
+        registry_read=follower.caught_up,
+    )
+    attendance_ready = ownership.ready
     engine = FaceEngine(settings.model_dir.resolve(), provider=settings.face_provider)
     engine_ready = asyncio.Event()
     matcher = FrameMatcher(
@@ -201,42 +213,13 @@ def build(settings: Settings) -> faust.App:
     async def open_alert_pool() -> None:
         await alert_pool.open()
 
-    passes_topic = settings.topic(GATE_PASSES)
-    holding: list[asyncio.Task[None]] = []
-
-    async def hold_partitions(partitions: set[int]) -> None:
-        """Attendance for exactly these partitions' projects, their history loaded before
-        their first pass (the passes agent waits meanwhile)."""
-        await follower.caught_up.wait()
-        now = datetime.now(UTC)
-        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
-        count = app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
-        loaded = await retrying("clickhouse", lambda: tracker.hold(partitions, count, now))
-        log.info(
-            "holding partitions %s of %s (%d recent passes loaded)",
-            sorted(partitions),
-            passes_topic,
-            loaded,
-        )
-        attendance_ready.set()
-
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        """Write what is buffered before the partitions move (the next owner's history
-        then holds it, and these offsets are committed)."""
-        revoked: set[Any] = args[0]
-        if any(tp.topic == passes_topic for tp in revoked):
-            attendance_ready.clear()
-            await pipeline.flush()
+        await ownership.revoked(args[0])
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        assigned: set[Any] = args[0]
-        attendance_ready.clear()
-        for task in holding:
-            task.cancel()
-        partitions = {tp.partition for tp in assigned if tp.topic == passes_topic}
-        holding[:] = [asyncio.create_task(hold_partitions(partitions))]
+        ownership.assigned(args[0])
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:

@@ -1,0 +1,65 @@
+"""Attendance state follows the consumer group's assignment of ``gate.passes`` (see
+:meth:`streams.attendance.tracker.AttendanceTracker.hold`).
+
+On an assignment the passes agent stops (``ready`` cleared) until the tracker holds exactly
+the assigned partitions' projects, their recent history loaded; a newer assignment cancels
+a load still running. On a revocation what the pipeline has buffered is written first, so
+the next owner's history holds it and these offsets are committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.retry import retrying
+from streams.attendance.tracker import AttendanceTracker
+
+log = logging.getLogger(__name__)
+
+
+class PartitionOwnership:
+    def __init__(
+        self,
+        tracker: AttendanceTracker,
+        *,
+        topic: str,
+        partition_count: Callable[[], int],
+        flush: Callable[[], Awaitable[None]],
+        registry_read: asyncio.Event,
+    ) -> None:
+        self.ready = asyncio.Event()  # the tracker holds what is assigned, history loaded
+        self._tracker = tracker
+        self._topic = topic
+        self._partition_count = partition_count
+        self._flush = flush
+        self._registry_read = registry_read
+        self._loading: asyncio.Task[None] | None = None
+
+    async def revoked(self, revoked: Iterable[Any]) -> None:
+        if any(tp.topic == self._topic for tp in revoked):
+            self.ready.clear()
+            await self._flush()
+
+    def assigned(self, assigned: Iterable[Any]) -> None:
+        self.ready.clear()
+        if self._loading is not None:
+            self._loading.cancel()
+        partitions = {tp.partition for tp in assigned if tp.topic == self._topic}
+        self._loading = asyncio.create_task(self._hold(partitions))
+
+    async def _hold(self, partitions: set[int]) -> None:
+        await self._registry_read.wait()  # roster facts (exits) before the history
+        now = datetime.now(UTC)
+        count = self._partition_count()
+        loaded = await retrying("clickhouse", lambda: self._tracker.hold(partitions, count, now))
+        log.info(
+            "holding partitions %s of %s (%d recent passes loaded)",
+            sorted(partitions),
+            self._topic,
+            loaded,
+        )
+        self.ready.set()
