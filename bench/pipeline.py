@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -229,8 +230,14 @@ async def pipeline(
     return total / (accepted_at - started), total / (stored_at - started)
 
 
-async def latency(settings: Settings, rate: float, seconds: float) -> tuple[float, float, int, int]:
-    """p50 and p95 ms from gate post to WebSocket delivery, delivered count, sent count."""
+Post = Callable[[DeviceClient, int], Coroutine[Any, Any, httpx.Response]]
+
+
+async def delivery_latency(
+    settings: Settings, rate: float, seconds: float, post: Post, *, wait_s: float = 10
+) -> tuple[float, float, int, int]:
+    """p50 and p95 ms from a post (``post(client, serial)``, one a ``1/rate`` s) to its pass
+    on the project's WebSocket, delivered count, sent count."""
     device = provision(settings, projects=1, gates=1)[0]
     base_url = f"http://{settings.bind_host}:{settings.ingest_port}"
     posted_at: dict[str, float] = {}
@@ -246,23 +253,34 @@ async def latency(settings: Settings, rate: float, seconds: float) -> tuple[floa
     ):
         client = DeviceClient(http, device.device_id, device.secret)
         started = time.perf_counter()
-        tasks = []
+        tasks: list[asyncio.Task[httpx.Response]] = []
         for serial in range(1, total + 1):
             due = started + serial / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             posted_at[f"{device.device_id}:{serial}"] = time.perf_counter()
-            tasks.append(asyncio.create_task(client.post_passes([item(serial)])))
+            tasks.append(asyncio.create_task(post(client, serial)))
         await asyncio.gather(*tasks)
-        deadline = time.perf_counter() + 10
+        deadline = time.perf_counter() + wait_s
         while len(feed.passes) < total and time.perf_counter() < deadline:
             await asyncio.sleep(0.1)
     delays = sorted(
         (arrived - posted_at[message["event"]["event_id"]]) * 1000
         for arrived, message in feed.received
-        if message.get("type") == "pass"
+        if message.get("type") == "pass" and message["event"]["event_id"] in posted_at
     )
+    if not delays:
+        return float("nan"), float("nan"), 0, total
     p95 = delays[int(0.95 * (len(delays) - 1))]
     return statistics.median(delays), p95, len(delays), total
+
+
+async def latency(settings: Settings, rate: float, seconds: float) -> tuple[float, float, int, int]:
+    """Single-pass posts: gate post → WebSocket delivery."""
+
+    def post(client: DeviceClient, serial: int) -> Coroutine[Any, Any, httpx.Response]:
+        return client.post_passes([item(serial)])
+
+    return await delivery_latency(settings, rate, seconds, post)
 
 
 async def measure(settings: Settings, args: argparse.Namespace) -> None:
@@ -322,45 +340,14 @@ def gate_jpegs() -> list[bytes]:
 async def frame_latency(
     settings: Settings, rate: float, seconds: float
 ) -> tuple[float, float, int, int]:
-    """p50 and p95 ms from a capture's post to its pass on the dashboard (ingest → Kafka →
-    face matcher → gate.passes → WebSocket), delivered count, sent count."""
-    device = provision(settings, projects=1, gates=1)[0]
+    """Captures: post → ingest → Kafka → face matcher → gate.passes → WebSocket."""
     jpegs = gate_jpegs()
-    base_url = f"http://{settings.bind_host}:{settings.ingest_port}"
-    posted_at: dict[str, float] = {}
-    total = int(rate * seconds)
-    async with (
-        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
-        LiveSubscriber.for_project(
-            settings.bind_host,
-            settings.realtime_port,
-            device.project_id,
-            viewer_token(os.environ["SITEPULSE_TOKEN_SECRET"], device.project_id),
-        ) as feed,
-    ):
-        client = DeviceClient(http, device.device_id, device.secret)
-        started = time.perf_counter()
-        tasks = []
-        for serial in range(1, total + 1):
-            due = started + serial / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            posted_at[f"{device.device_id}:{serial}"] = time.perf_counter()
-            occurred = datetime.now(UTC).isoformat()
-            jpeg = jpegs[serial % len(jpegs)]
-            tasks.append(asyncio.create_task(client.post_frame(serial, occurred, "in", jpeg)))
-        await asyncio.gather(*tasks)
-        deadline = time.perf_counter() + 15
-        while len(feed.passes) < total and time.perf_counter() < deadline:
-            await asyncio.sleep(0.1)
-    delays = sorted(
-        (arrived - posted_at[message["event"]["event_id"]]) * 1000
-        for arrived, message in feed.received
-        if message.get("type") == "pass" and message["event"]["event_id"] in posted_at
-    )
-    if not delays:
-        return float("nan"), float("nan"), 0, total
-    p95 = delays[int(0.95 * (len(delays) - 1))]
-    return statistics.median(delays), p95, len(delays), total
+
+    def post(client: DeviceClient, serial: int) -> Coroutine[Any, Any, httpx.Response]:
+        occurred = datetime.now(UTC).isoformat()
+        return client.post_frame(serial, occurred, "in", jpegs[serial % len(jpegs)])
+
+    return await delivery_latency(settings, rate, seconds, post, wait_s=15)
 
 
 async def scaled_out(settings: Settings, events: int) -> tuple[float, float]:

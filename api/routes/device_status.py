@@ -23,7 +23,8 @@ from api.auth.principal import ScopeKind
 from api.dependencies import AppServices, Caller, Services, TextId
 from api.envelopes import Items
 from api.routes.devices import require_device_viewer
-from api.stores.devices import DeviceView, devices_of_projects, roster_gaps_of_projects
+from api.stores.device_rosters import roster_gaps_of_projects
+from api.stores.devices import DeviceView, devices_of_projects
 from api.stores.projects import ProjectView, every_visible_project, get_project
 from infra.errors import ForbiddenError
 from streams.channels import DEVICE_FACTS, device_clock_key, device_seen_key, device_state_key

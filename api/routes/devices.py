@@ -18,20 +18,17 @@ from api.auth.guards import (
 from api.auth.principal import Principal, ScopeKind
 from api.dependencies import Caller, Services, TextId
 from api.envelopes import Items
+from api.stores.device_rosters import RosterGap, RosterGapWorker, roster_gap_workers, roster_gaps
 from api.stores.devices import (
     DeviceIn,
     DeviceView,
     IssuedCredential,
-    RosterGap,
-    RosterGapWorker,
     UnknownDevice,
     device_project,
     disable_device,
     issue_device,
     list_devices,
     move_device,
-    roster_gap_workers,
-    roster_gaps,
     rotate_device,
     unknown_devices,
 )
