@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
@@ -47,8 +48,15 @@ PROJECTS_EVALUATED = Gauge(
 
 
 def observe_delay(stage: str, occurred_at: datetime, now: datetime | None = None) -> None:
+    observe_delays(stage, [occurred_at], now)
+
+
+def observe_delays(stage: str, occurred: Iterable[datetime], now: datetime | None = None) -> None:
+    """The delay of each event from ``occurred_at`` to ``now`` (one label lookup a batch)."""
     moment = now or datetime.now(UTC)
-    EVENT_DELAY.labels(stage).observe(max(0.0, (moment - occurred_at).total_seconds()))
+    histogram = EVENT_DELAY.labels(stage)
+    for occurred_at in occurred:
+        histogram.observe(max(0.0, (moment - occurred_at).total_seconds()))
 
 
 def exposition() -> tuple[bytes, str]:

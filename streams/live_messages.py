@@ -94,12 +94,9 @@ def to_text(message: _Message) -> str:
 
 
 def pass_message(event: PassEvent) -> str:
-    """The text of a :class:`PassMessage` (built directly: this is the hot path)."""
-    return json.dumps(
-        {"type": "pass", "event": event.model_dump(mode="json")},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """The text of a :class:`PassMessage`, built directly (this is the hot path): pydantic's
+    own JSON of the event, Chinese kept readable, in the envelope."""
+    return f'{{"type":"pass","event":{event.model_dump_json()}}}'
 
 
 def parse_live(data: str | bytes) -> LiveMessage | None:

@@ -26,7 +26,7 @@ from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from analytics.isolation import Refused, write_isolating
 from analytics.sink import PassSink
-from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delay
+from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delays
 from infra.outages import is_outage
 from infra.retry import retrying
 from infra.settings import Settings
@@ -100,8 +100,7 @@ class PassPipeline:
             log.exception("publishing %d passes live failed", len(batch.events))
             published = 0
         now = datetime.now(UTC)
-        for passed in batch.events:
-            observe_delay("published", passed.occurred_at, now)
+        observe_delays("published", (passed.occurred_at for passed in batch.events), now)
         EVENTS.labels("streams", "published").inc(published)
         await self._raise_alerts(batch.events)
         await self._note_last_passes(batch.events)
@@ -193,9 +192,7 @@ class PassPipeline:
                     await self._dead_letters.send(
                         self._source, "store_refused", rejected.reason, rejected.row.to_json()
                     )
-                now = datetime.now(UTC)
-                for event in events:
-                    observe_delay("stored", event.occurred_at, now)
+                observe_delays("stored", (event.occurred_at for event in events))
                 EVENTS.labels("streams", "stored").inc(len(events) - len(refused))
             for hold in holds:
                 hold.ack()  # the last reference: the offset may now be committed

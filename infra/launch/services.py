@@ -64,13 +64,15 @@ def service_specs(settings: Settings) -> list[ProcessSpec]:
 
 
 def start_replica(
-    settings: Settings, name: str, replica: int, port: int
+    settings: Settings, name: str, replica: int, port: int, **variables: str
 ) -> subprocess.Popen[bytes]:
     """One more process of a service beside a running stack, unsupervised (the scale test
     and the benchmark start a second streams worker so, and kill it): its own port, its
-    log in ``<data_dir>/logs/<name>-<replica>.log``."""
+    log in ``<data_dir>/logs/<name>-<replica>.log``; ``variables`` are more ``SITEPULSE_*``
+    settings for it."""
     env = {
         **os.environ,
+        **variables,
         _PORT_VARIABLES[name]: str(port),
         "SITEPULSE_REPLICA": str(replica),
         "PYTHONUNBUFFERED": "1",

@@ -4,6 +4,10 @@ The book keeps ``keep_days`` of passes per (project, worker), so a late or backf
 within that window recomputes its day from everything known; older history is loaded on
 demand by the adapter. :meth:`AttendanceBook.changed_days` returns only the days whose
 figures changed since they were last emitted, so a replayed pass writes nothing new.
+
+Each recently active worker keeps an open :class:`TimelineBuilder`, so a pass in time order
+costs the same however many passes the worker already has; a late pass or a roster exit
+rebuilds that worker's timeline, and eviction drops the builders of workers off site.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from streams.attendance.timeline import (
     AttendanceDay,
     AttendanceRules,
     Swipe,
+    TimelineBuilder,
     attendance_days,
-    build_timeline,
 )
 
 Key = tuple[str, str]  # project_id, worker_id
@@ -34,6 +38,7 @@ class AttendanceBook:
         # When each on-site worker's session began, per project: a project's presence costs
         # its own workers on site, not the region's.
         self._open_since: dict[str, dict[str, datetime]] = defaultdict(dict)
+        self._builders: dict[Key, TimelineBuilder] = {}
 
     def window_start(self, now: datetime) -> datetime:
         """Midnight (local) ``keep_days`` ago: passes before it are not held."""
@@ -42,18 +47,36 @@ class AttendanceBook:
 
     def add(self, key: Key, swipes: Iterable[Swipe]) -> None:
         held = self._swipes[key]
+        new = []
         for swipe in swipes:
-            held[swipe.event_id] = swipe
+            if swipe.event_id not in held:
+                held[swipe.event_id] = swipe
+                new.append(swipe)
+        builder = self._builders.get(key)
+        if builder is not None and new:
+            if all(builder.follows(swipe) for swipe in new):
+                builder.extend(new)
+            else:  # a late pass: the next changed_days rebuilds from everything held
+                del self._builders[key]
 
     def exit(self, key: Key, at: datetime) -> None:
         """The worker left the project's roster at ``at`` (closes a session still open)."""
         self._exits[key] = at
+        builder = self._builders.get(key)
+        if builder is not None and builder.exited_at != at:
+            del self._builders[key]
+
+    def _builder(self, key: Key) -> TimelineBuilder:
+        builder = self._builders.get(key)
+        if builder is None:
+            builder = TimelineBuilder(self.rules, exited_at=self._exits.get(key))
+            builder.extend(self._swipes.get(key, {}).values())
+            self._builders[key] = builder
+        return builder
 
     def changed_days(self, key: Key, now: datetime) -> list[AttendanceDay]:
         """Recompute ``key``'s days; return those that differ from what was emitted."""
-        timeline = build_timeline(
-            self._swipes.get(key, {}).values(), self.rules, now=now, exited_at=self._exits.get(key)
-        )
+        timeline = self._builder(key).timeline(now)
         project, worker = key
         current = timeline.open_session()
         if current is not None:
@@ -104,7 +127,7 @@ class AttendanceBook:
 
     def drop_projects(self, dropped: set[str]) -> None:
         """Forget everything about these projects (their partitions went to another worker)."""
-        for table in (self._swipes, self._exits, self._emitted):
+        for table in (self._swipes, self._exits, self._emitted, self._builders):
             for key in [key for key in table if key[0] in dropped]:
                 del table[key]
         for project in dropped:
@@ -115,13 +138,15 @@ class AttendanceBook:
         return {project for project, _ in self._swipes}
 
     def evict(self, now: datetime) -> None:
-        """Forget passes (and emitted days) older than the window, except for workers on site."""
+        """Forget passes (and emitted days) older than the window, except for workers on site;
+        the builders of workers off site go too (rebuilt at their next pass)."""
         start = self.window_start(now)
         first_day = start.date()
         for key in list(self._swipes):
             project, worker = key
             if worker in self._inside.get(project, set()):
                 continue
+            self._builders.pop(key, None)
             kept = {k: s for k, s in self._swipes[key].items() if s.occurred_at >= start}
             if kept:
                 self._swipes[key] = kept

@@ -13,8 +13,9 @@ The rules, in order:
    night shift 20:00 → 06:00 is one session of the first day. Time on site is the sum of
    the day's closed sessions.
 
-Everything is recomputed from the kept passes, so late and backfilled passes simply change
-the days they touch.
+Everything follows from the kept passes, so late and backfilled passes simply change the days
+they touch: :class:`TimelineBuilder` extends a timeline with later passes and is built anew
+from the kept passes when one arrives out of order.
 """
 
 from __future__ import annotations
@@ -136,56 +137,95 @@ def build_timeline(
 ) -> Timeline:
     """Sessions from the swipes (any order; duplicates by event_id are ignored)."""
     unique = {s.event_id: s for s in swipes}
-    ordered = sorted(unique.values(), key=lambda s: (s.occurred_at, s.event_id))
-    shift = timedelta(hours=rules.max_shift_h)
-    sessions: list[Session] = []
-    repeats: dict[date, int] = {}
-    open_session: Session | None = None
-    last_kept: Swipe | None = None
+    builder = TimelineBuilder(rules, exited_at=exited_at)
+    builder.extend(unique.values())
+    return builder.timeline(now)
 
-    def expire(at: datetime) -> None:
-        nonlocal open_session
-        if open_session is not None and at - open_session.start > shift:
-            open_session.flags.add(Flag.MISSING_EXIT)
-            open_session = None
 
-    def close_for_exit(before: datetime | None) -> None:
-        nonlocal open_session, exited_at
-        if exited_at is not None and (before is None or exited_at <= before):
-            if open_session is not None and exited_at >= open_session.start:
-                open_session.left_at_exit = exited_at
-                open_session.flags.add(Flag.EXITED_WHILE_ON_SITE)
-                open_session = None
-            exited_at = None
+class TimelineBuilder:
+    """The scan behind :func:`build_timeline`, kept open: swipes later than every swipe it
+    has seen extend it in constant time, so a worker's pass costs the same whatever their
+    history (an earlier swipe or a new roster exit needs a new builder)."""
 
-    for swipe in ordered:
-        close_for_exit(swipe.occurred_at)
-        expire(swipe.occurred_at)
-        if last_kept is not None and _repeats(last_kept, swipe, rules):
-            day = rules.local_day(swipe.occurred_at)
-            repeats[day] = repeats.get(day, 0) + 1
-            continue
-        last_kept = swipe
+    def __init__(self, rules: AttendanceRules, *, exited_at: datetime | None = None) -> None:
+        self.rules = rules
+        self.exited_at = exited_at  # as given: a builder answers for this exit only
+        self._exit_pending = exited_at
+        self._shift = timedelta(hours=rules.max_shift_h)
+        self._sessions: list[Session] = []
+        self._repeats: dict[date, int] = {}
+        self._open: Session | None = None
+        self._last_kept: Swipe | None = None
+        self._last: tuple[datetime, str] | None = None
+
+    def follows(self, swipe: Swipe) -> bool:
+        """Whether ``swipe`` comes after every swipe fed so far."""
+        return self._last is None or (swipe.occurred_at, swipe.event_id) > self._last
+
+    def extend(self, swipes: Iterable[Swipe]) -> None:
+        """Feed swipes (in any order among themselves) that all follow the ones fed."""
+        for swipe in sorted(swipes, key=lambda s: (s.occurred_at, s.event_id)):
+            if not self.follows(swipe):
+                raise ValueError("a swipe earlier than the builder's last one")
+            self._feed(swipe)
+            self._last = (swipe.occurred_at, swipe.event_id)
+
+    def _feed(self, swipe: Swipe) -> None:
+        self._close_for_exit(swipe.occurred_at)
+        self._expire(swipe.occurred_at)
+        last_kept = self._last_kept
+        if last_kept is not None and _repeats(last_kept, swipe, self.rules):
+            day = self.rules.local_day(swipe.occurred_at)
+            self._repeats[day] = self._repeats.get(day, 0) + 1
+            return
+        self._last_kept = swipe
         inferred = swipe.direction is Direction.UNKNOWN
         direction = swipe.direction
         if inferred:
-            direction = Direction.OUT if open_session is not None else Direction.IN
+            direction = Direction.OUT if self._open is not None else Direction.IN
         resolved = ResolvedSwipe(swipe, direction, inferred)
         if direction is Direction.IN:
-            if open_session is not None:
-                open_session.flags.add(Flag.PASSBACK)
-            open_session = Session(resolved)
-            sessions.append(open_session)
-        elif open_session is not None:
-            open_session.left = resolved
-            open_session = None
+            if self._open is not None:
+                self._open.flags.add(Flag.PASSBACK)
+            self._open = Session(resolved)
+            self._sessions.append(self._open)
+        elif self._open is not None:
+            self._open.left = resolved
+            self._open = None
         else:
-            sessions.append(Session(None, resolved, {Flag.EXIT_WITHOUT_ENTRY}))
+            self._sessions.append(Session(None, resolved, {Flag.EXIT_WITHOUT_ENTRY}))
         if inferred:
-            sessions[-1].flags.add(Flag.INFERRED_DIRECTION)
-    close_for_exit(None)
-    expire(now)
-    return Timeline(sessions, repeats)
+            self._sessions[-1].flags.add(Flag.INFERRED_DIRECTION)
+
+    def _expire(self, at: datetime) -> None:
+        if self._open is not None and at - self._open.start > self._shift:
+            self._open.flags.add(Flag.MISSING_EXIT)
+            self._open = None
+
+    def _close_for_exit(self, before: datetime | None) -> None:
+        exited_at = self._exit_pending
+        if exited_at is not None and (before is None or exited_at <= before):
+            if self._open is not None and exited_at >= self._open.start:
+                self._open.left_at_exit = exited_at
+                self._open.flags.add(Flag.EXITED_WHILE_ON_SITE)
+                self._open = None
+            self._exit_pending = None
+
+    def timeline(self, now: datetime) -> Timeline:
+        """The sessions as of ``now`` (a pending exit applied, an overlong session closed),
+        leaving the builder as it was, ready for later swipes."""
+        sessions = list(self._sessions)
+        current = self._open  # always the last session when there is one
+        if current is not None:
+            ended = Session(current.entered, current.left, set(current.flags))
+            exited_at = self._exit_pending
+            if exited_at is not None and exited_at >= ended.start:
+                ended.left_at_exit = exited_at
+                ended.flags.add(Flag.EXITED_WHILE_ON_SITE)
+            elif now - ended.start > self._shift:
+                ended.flags.add(Flag.MISSING_EXIT)
+            sessions[-1] = ended
+        return Timeline(sessions, dict(self._repeats))
 
 
 def _repeats(previous: Swipe, current: Swipe, rules: AttendanceRules) -> bool:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 
 from streams.attendance.book import AttendanceBook
 from streams.attendance.roster_facts import RosterFacts
-from streams.attendance.timeline import AttendanceRules, Flag, Swipe
+from streams.attendance.timeline import (
+    AttendanceRules,
+    Flag,
+    Swipe,
+    attendance_days,
+    build_timeline,
+)
 from streams.local_time import BEIJING
 from streams.records import Direction, RegistryChange
 
@@ -96,3 +103,37 @@ def test_presence_is_kept_per_project_and_a_dropped_project_is_forgotten() -> No
     book.drop_projects({"P1"})  # its partition went to another worker
     assert book.projects() == {"P2"} and book.on_site("P1") == set()
     assert book.open_since("P1") == {} and book.overdue_keys(at(23, 59)) == [("P2", "9")]
+
+
+def test_extending_a_timeline_pass_by_pass_gives_the_days_of_a_full_recount() -> None:
+    """The book extends open timelines with later passes and rebuilds on a late one or an
+    exit: whatever the order, its days are those of a recount from every pass."""
+    rules = AttendanceRules(repeat_window_s=60, max_shift_h=16)
+    for seed in range(40):
+        chance = random.Random(seed)
+        book = AttendanceBook(rules, keep_days=3)
+        start = at(6)
+        swipes = [
+            Swipe(
+                f"G1:{serial}",
+                start + timedelta(minutes=chance.choice([0, 1, 30, 200, 600]) * serial / 3),
+                chance.choice([Direction.IN, Direction.OUT, Direction.UNKNOWN]),
+            )
+            for serial in range(30)
+        ]
+        if seed % 2:  # some arrive late
+            chance.shuffle(swipes)
+        exit_at = start + timedelta(hours=chance.randint(1, 40)) if seed % 3 == 0 else None
+        emitted: dict[date, object] = {}
+        now = start
+        for batch_start in range(0, len(swipes), 3):
+            batch = swipes[batch_start : batch_start + 3]
+            book.add(KEY, batch)
+            now = max(now, *(s.occurred_at for s in batch))
+            if exit_at is not None and now >= exit_at:
+                book.exit(KEY, exit_at)
+            for day in book.changed_days(KEY, now):
+                emitted[day.day] = day
+        exited = exit_at if exit_at is not None and now >= exit_at else None
+        recount = attendance_days(build_timeline(swipes, rules, now=now, exited_at=exited), rules)
+        assert emitted == recount, f"seed {seed}"
