@@ -1,5 +1,9 @@
 """The Celery app (Redis broker): the scheduled alert evaluation (beat, embedded in the
-worker) and one notification task per alert transition, never one per event."""
+worker) and one notification task per alert transition, never one per event.
+
+The two run apart: each has its own queue (:func:`queue_name`), and a worker runs tasks on
+a pool of threads, so deliveries go on while an evaluation runs, and an evaluation is never
+queued behind a burst of deliveries."""
 
 from __future__ import annotations
 
@@ -38,10 +42,16 @@ from infra.redis_client import async_redis, sync_redis
 from infra.settings import Settings, load_settings
 
 
+def queue_name(settings: Settings, queue: str) -> str:
+    """The broker queue of ``evaluate`` or ``notify`` (and ping) tasks."""
+    return f"{settings.namespace}celery.{queue}"
+
+
 def create_celery(settings: Settings) -> Celery:
     app = Celery("sitepulse", broker=settings.redis_url, backend=settings.redis_url)
     app.conf.update(
-        task_default_queue=f"{settings.namespace}celery",
+        task_default_queue=queue_name(settings, "notify"),
+        task_routes={"alerts.evaluate": {"queue": queue_name(settings, "evaluate")}},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
@@ -194,10 +204,13 @@ def run_celery_worker(settings: Settings) -> None:
         if settings.celery_beat
         else []  # another worker runs the schedule: each period is evaluated once
     )
+    queues = [queue_name(settings, queue) for queue in settings.celery_queues.split(",")]
     app.worker_main(
         [
             "worker",
-            "--pool=solo",
+            "--pool=threads",
+            f"--concurrency={settings.celery_threads}",
+            f"--queues={','.join(queues)}",
             f"--loglevel={settings.log_level.upper()}",
             *beat,
             f"--hostname=sitepulse-{settings.replica}@%h",

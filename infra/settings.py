@@ -48,6 +48,14 @@ class Settings(BaseModel):
     replica: int = Field(default=1, ge=1, le=64)
     # Whether this Celery worker also runs the beat (the schedule): exactly one should.
     celery_beat: bool = True
+    # The queues this Celery worker serves: the scheduled evaluation and the notification
+    # deliveries each have their own, and a worker runs tasks on a pool of threads, so a
+    # delivery never waits behind an evaluation. A province may give each queue workers
+    # of its own ("evaluate" on one, "notify" on others).
+    celery_queues: str = Field(
+        default="evaluate,notify", pattern=r"^(evaluate|notify)(,(evaluate|notify))?$"
+    )
+    celery_threads: int = Field(default=4, ge=1, le=64)
 
     # Servers. The local launcher starts them on the ports these addresses name.
     kafka_bootstrap: str = "127.0.0.1:19092"

@@ -20,6 +20,7 @@ from streams.attendance.timeline import (
     AttendanceDay,
     AttendanceRules,
     Swipe,
+    Timeline,
     TimelineBuilder,
     attendance_days,
 )
@@ -39,13 +40,36 @@ class AttendanceBook:
         # its own workers on site, not the region's.
         self._open_since: dict[str, dict[str, datetime]] = defaultdict(dict)
         self._builders: dict[Key, TimelineBuilder] = {}
+        # Loaded from storage, days not yet worked out: when (what storage holds is as of
+        # then, and is not emitted again).
+        self._loaded_at: dict[Key, datetime] = {}
 
     def window_start(self, now: datetime) -> datetime:
         """Midnight (local) ``keep_days`` ago: passes before it are not held."""
         first_day = self.rules.local_day(now) - timedelta(days=self.keep_days)
         return datetime.combine(first_day, time(), self.rules.timezone)
 
+    def load(self, key: Key, swipes: Iterable[Swipe], now: datetime) -> None:
+        """Stored passes (a warm-up): their days are already stored, so only presence is
+        worked out now; the days are worked out at the worker's next change, as of ``now``,
+        and only what differs from them is emitted then."""
+        self._settle(key)
+        self._swipes[key].update((swipe.event_id, swipe) for swipe in swipes)
+        self._builders.pop(key, None)
+        self._loaded_at[key] = now
+        timeline = self._builder(key).timeline(now)
+        if not self._note_presence(key, timeline):
+            del self._builders[key]  # off site: rebuilt when next needed
+
+    def _settle(self, key: Key) -> None:
+        """Work out the days of a loaded key as of its loading (taken as emitted)."""
+        loaded_at = self._loaded_at.pop(key, None)
+        if loaded_at is not None:
+            timeline = self._builder(key).timeline(loaded_at)
+            self._emitted[key] = attendance_days(timeline, self.rules)
+
     def add(self, key: Key, swipes: Iterable[Swipe]) -> None:
+        self._settle(key)
         held = self._swipes[key]
         new = []
         for swipe in swipes:
@@ -61,6 +85,7 @@ class AttendanceBook:
 
     def exit(self, key: Key, at: datetime) -> None:
         """The worker left the project's roster at ``at`` (closes a session still open)."""
+        self._settle(key)
         self._exits[key] = at
         builder = self._builders.get(key)
         if builder is not None and builder.exited_at != at:
@@ -76,15 +101,9 @@ class AttendanceBook:
 
     def changed_days(self, key: Key, now: datetime) -> list[AttendanceDay]:
         """Recompute ``key``'s days; return those that differ from what was emitted."""
+        self._settle(key)
         timeline = self._builder(key).timeline(now)
-        project, worker = key
-        current = timeline.open_session()
-        if current is not None:
-            self._inside[project].add(worker)
-            self._open_since[project][worker] = current.start
-        else:
-            self._inside[project].discard(worker)
-            self._open_since[project].pop(worker, None)
+        self._note_presence(key, timeline)
         emitted = self._emitted[key]
         changed = []
         for day, figures in attendance_days(timeline, self.rules).items():
@@ -93,11 +112,24 @@ class AttendanceBook:
                 changed.append(figures)
         return changed
 
+    def _note_presence(self, key: Key, timeline: Timeline) -> bool:
+        """Record whether the worker is on site now; returns whether they are."""
+        project, worker = key
+        current = timeline.open_session()
+        if current is not None:
+            self._inside[project].add(worker)
+            self._open_since[project][worker] = current.start
+            return True
+        self._inside[project].discard(worker)
+        self._open_since[project].pop(worker, None)
+        return False
+
     def keys_of(self, worker_ids: set[str]) -> list[Key]:
         return [key for key in self._swipes if key[1] in worker_ids]
 
     def forget_emitted(self, key: Key) -> None:
         """The next :meth:`changed_days` returns every day again (its grouping changed)."""
+        self._loaded_at.pop(key, None)
         self._emitted.pop(key, None)
 
     def open_since(self, project: str) -> dict[str, datetime]:
@@ -127,7 +159,8 @@ class AttendanceBook:
 
     def drop_projects(self, dropped: set[str]) -> None:
         """Forget everything about these projects (their partitions went to another worker)."""
-        for table in (self._swipes, self._exits, self._emitted, self._builders):
+        tables = (self._swipes, self._exits, self._emitted, self._builders, self._loaded_at)
+        for table in tables:
             for key in [key for key in table if key[0] in dropped]:
                 del table[key]
         for project in dropped:
@@ -152,6 +185,7 @@ class AttendanceBook:
                 self._swipes[key] = kept
             else:
                 del self._swipes[key]
+                self._loaded_at.pop(key, None)
             emitted = self._emitted.get(key, {})
             for day in [d for d in emitted if d < first_day]:
                 del emitted[day]

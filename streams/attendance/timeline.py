@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from streams.local_time import BEIJING
@@ -49,10 +51,9 @@ class AttendanceRules:
         return moment.astimezone(self.timezone).date()
 
 
-@dataclass(frozen=True, slots=True)
-class Swipe:
-    """A known worker's pass: the fields attendance needs (slotted, its gate's id shared:
-    a province's window of passes is held in memory)."""
+class Swipe(NamedTuple):
+    """A known worker's pass: the fields attendance needs (a tuple, its gate's id shared:
+    a province's window of passes is held in memory, and a warm-up makes a million)."""
 
     event_id: str
     occurred_at: datetime
@@ -71,14 +72,13 @@ class Swipe:
         )
 
 
-@dataclass(frozen=True)
-class ResolvedSwipe:
+class ResolvedSwipe(NamedTuple):
     swipe: Swipe
     direction: Direction  # never UNKNOWN
     inferred: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Session:
     entered: ResolvedSwipe | None
     left: ResolvedSwipe | None = None
@@ -142,6 +142,9 @@ def build_timeline(
     return builder.timeline(now)
 
 
+_TIME_ORDER = attrgetter("occurred_at", "event_id")  # the order swipes are scanned in
+
+
 class TimelineBuilder:
     """The scan behind :func:`build_timeline`, kept open: swipes later than every swipe it
     has seen extend it in constant time, so a worker's pass costs the same whatever their
@@ -152,55 +155,67 @@ class TimelineBuilder:
         self.exited_at = exited_at  # as given: a builder answers for this exit only
         self._exit_pending = exited_at
         self._shift = timedelta(hours=rules.max_shift_h)
+        self._repeat_window = timedelta(seconds=rules.repeat_window_s)
         self._sessions: list[Session] = []
         self._repeats: dict[date, int] = {}
         self._open: Session | None = None
+        self._open_start = datetime.min  # of the open session
         self._last_kept: Swipe | None = None
         self._last: tuple[datetime, str] | None = None
 
     def follows(self, swipe: Swipe) -> bool:
         """Whether ``swipe`` comes after every swipe fed so far."""
-        return self._last is None or (swipe.occurred_at, swipe.event_id) > self._last
+        return self._last is None or _TIME_ORDER(swipe) > self._last
 
     def extend(self, swipes: Iterable[Swipe]) -> None:
         """Feed swipes (in any order among themselves) that all follow the ones fed."""
-        for swipe in sorted(swipes, key=lambda s: (s.occurred_at, s.event_id)):
-            if not self.follows(swipe):
-                raise ValueError("a swipe earlier than the builder's last one")
+        ordered = sorted(swipes, key=_TIME_ORDER)
+        if ordered and not self.follows(ordered[0]):
+            raise ValueError("a swipe earlier than the builder's last one")
+        for swipe in ordered:
             self._feed(swipe)
-            self._last = (swipe.occurred_at, swipe.event_id)
+        if ordered:
+            self._last = _TIME_ORDER(ordered[-1])
 
     def _feed(self, swipe: Swipe) -> None:
-        self._close_for_exit(swipe.occurred_at)
-        self._expire(swipe.occurred_at)
+        at = swipe.occurred_at
+        if self._exit_pending is not None:
+            self._close_for_exit(at)
+        current = self._open
+        if current is not None and at - self._open_start > self._shift:  # never left
+            current.flags.add(Flag.MISSING_EXIT)
+            current = self._open = None
         last_kept = self._last_kept
-        if last_kept is not None and _repeats(last_kept, swipe, self.rules):
-            day = self.rules.local_day(swipe.occurred_at)
+        direction = swipe.direction
+        repeated = last_kept is not None and (
+            at - last_kept.occurred_at <= self._repeat_window
+            and (
+                direction is Direction.UNKNOWN
+                or last_kept.direction in (direction, Direction.UNKNOWN)
+            )
+        )
+        if repeated:  # rule 1
+            day = self.rules.local_day(at)
             self._repeats[day] = self._repeats.get(day, 0) + 1
             return
         self._last_kept = swipe
-        inferred = swipe.direction is Direction.UNKNOWN
-        direction = swipe.direction
+        inferred = direction is Direction.UNKNOWN
         if inferred:
-            direction = Direction.OUT if self._open is not None else Direction.IN
+            direction = Direction.OUT if current is not None else Direction.IN
         resolved = ResolvedSwipe(swipe, direction, inferred)
         if direction is Direction.IN:
-            if self._open is not None:
-                self._open.flags.add(Flag.PASSBACK)
+            if current is not None:
+                current.flags.add(Flag.PASSBACK)
             self._open = Session(resolved)
+            self._open_start = at
             self._sessions.append(self._open)
-        elif self._open is not None:
-            self._open.left = resolved
+        elif current is not None:
+            current.left = resolved
             self._open = None
         else:
             self._sessions.append(Session(None, resolved, {Flag.EXIT_WITHOUT_ENTRY}))
         if inferred:
             self._sessions[-1].flags.add(Flag.INFERRED_DIRECTION)
-
-    def _expire(self, at: datetime) -> None:
-        if self._open is not None and at - self._open.start > self._shift:
-            self._open.flags.add(Flag.MISSING_EXIT)
-            self._open = None
 
     def _close_for_exit(self, before: datetime | None) -> None:
         exited_at = self._exit_pending
@@ -226,12 +241,6 @@ class TimelineBuilder:
                 ended.flags.add(Flag.MISSING_EXIT)
             sessions[-1] = ended
         return Timeline(sessions, dict(self._repeats))
-
-
-def _repeats(previous: Swipe, current: Swipe, rules: AttendanceRules) -> bool:
-    close = (current.occurred_at - previous.occurred_at).total_seconds() <= rules.repeat_window_s
-    unknown = Direction.UNKNOWN in (previous.direction, current.direction)
-    return close and (unknown or previous.direction is current.direction)
 
 
 def attendance_days(timeline: Timeline, rules: AttendanceRules) -> dict[date, AttendanceDay]:

@@ -13,6 +13,7 @@ history of those that arrived, before their passes are processed.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 from collections import Counter, defaultdict
@@ -47,6 +48,13 @@ def _swipe(known: KnownPass) -> Swipe:
         _METHODS.get(known.method, PassMethod.FACE),
         sys.intern(known.device_id),
     )
+
+
+def _by_worker(history: Iterable[KnownPass]) -> dict[Key, list[Swipe]]:
+    grouped: dict[Key, list[Swipe]] = defaultdict(list)
+    for known in history:
+        grouped[(known.project_id, known.worker_id)].append(_swipe(known))
+    return grouped
 
 
 class AttendanceTracker:
@@ -93,18 +101,34 @@ class AttendanceTracker:
         arrived = [p for p in projects if partition_of(p, partition_count) in gained]
         loaded = 0
         self.progress = (0, len(arrived))
+        chunks = [
+            arrived[start : start + _PROJECTS_PER_CHUNK]
+            for start in range(0, len(arrived), _PROJECTS_PER_CHUNK)
+        ]
+
+        def read(chunk: list[str]) -> asyncio.Task[list[KnownPass]]:
+            return asyncio.create_task(
+                asyncio.to_thread(known_passes, self._db, since, project_ids=chunk)
+            )
+
         # A chunk of projects at a time, the event loop free between them: work linear in
-        # the passes loaded, and the dashboards of other projects stay live meanwhile.
-        for start in range(0, len(arrived), _PROJECTS_PER_CHUNK):
-            chunk = arrived[start : start + _PROJECTS_PER_CHUNK]
-            history = await asyncio.to_thread(known_passes, self._db, since, project_ids=chunk)
-            self._add_known(history)
+        # the passes loaded, and the dashboards of other projects stay live meanwhile. The
+        # next chunk is read from ClickHouse while this one is booked.
+        reading = read(chunks[0]) if chunks else None
+        for number, chunk in enumerate(chunks):
+            assert reading is not None
+            history = await reading
+            reading = read(chunks[number + 1]) if number + 1 < len(chunks) else None
             for project, worker, at in self.facts.exits_in(set(chunk)):
                 self.book.exit((project, worker), at)
-            for key in {(p.project_id, p.worker_id) for p in history}:
-                self.book.changed_days(key, now)  # what ClickHouse holds: not emitted again
+            for key, swipes in _by_worker(history).items():
+                self.book.load(key, swipes, now)  # what ClickHouse holds: not emitted again
             loaded += len(history)
-            self.progress = (start + len(chunk), len(arrived))
+            self.progress = (min(len(arrived), (number + 1) * _PROJECTS_PER_CHUNK), len(arrived))
+            # The history is long-lived and free of reference cycles (tuples, strings,
+            # times): out of the collector's sight, or every full collection walks it
+            # again (half the warm-up's time; later, pauses of the stream).
+            gc.freeze()
             await asyncio.sleep(0)
         await self.publish_presence(arrived, now)  # also says "nobody" where it is so
         self._loaded = frozenset(partitions)  # (an interrupted load is done again)
@@ -112,10 +136,7 @@ class AttendanceTracker:
         return loaded
 
     def _add_known(self, history: Iterable[KnownPass]) -> None:
-        grouped: dict[Key, list[Swipe]] = defaultdict(list)
-        for known in history:
-            grouped[(known.project_id, known.worker_id)].append(_swipe(known))
-        for key, swipes in grouped.items():
+        for key, swipes in _by_worker(history).items():
             self.book.add(key, swipes)
 
     async def observe(self, events: Sequence[PassEvent], now: datetime) -> list[AttendanceRecord]:

@@ -123,6 +123,15 @@ def test_every_service_runs_replicated_with_probes_resources_and_metrics() -> No
         assert service["deploy"]["replicas"] >= 2
     assert compose["celery-beat"]["deploy"]["replicas"] == 1
     assert compose["celery"]["environment"]["SITEPULSE_CELERY_BEAT"] == "false"
+    # Evaluations and deliveries on workers of their own, every queue served.
+    served = {
+        name: compose[name]["environment"]["SITEPULSE_CELERY_QUEUES"]
+        for name in ("celery", "celery-beat")
+    }
+    assert served == {"celery": "notify", "celery-beat": "evaluate"}
+    for name, queues in served.items():
+        settings = Settings(celery_queues=queues)
+        assert settings.celery_queues == queues, name
     scraped = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())["scrape_configs"]
     ports = {c["job_name"]: c["dns_sd_configs"][0]["port"] for c in scraped}
     assert ports == {name: _port(defaults, name) for name in SERVICE_NAMES}
