@@ -8,10 +8,10 @@ Days are Beijing days; datetimes come back as naive UTC.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from analytics.executor import Executor
 from streams.local_time import BEIJING
@@ -266,17 +266,10 @@ def drop_partitions(db: Executor, table: str, partitions: Sequence[int]) -> None
         db.rows(f"ALTER TABLE {table} DROP PARTITION {int(partition)}")
 
 
-class KnownPass(NamedTuple):
-    """A stored pass of a known worker, as attendance needs it (a tuple: a warm-up makes a
-    million of them)."""
-
-    event_id: str
-    project_id: str
-    worker_id: str
-    occurred_at: datetime  # aware UTC
-    direction: str
-    method: str
-    device_id: str
+#: A stored pass of a known worker as attendance reads it, a plain tuple (a warm-up reads a
+#: million): event_id, project_id, worker_id, occurred_at in epoch seconds (UTC),
+#: direction, method, device_id.
+KnownPass = tuple[str, str, str, int, str, str, str]
 
 
 def projects_with_known_passes(db: Executor, since: datetime) -> list[str]:
@@ -319,27 +312,12 @@ def known_passes(
     # No FINAL: a replayed pass comes back twice and the attendance book keeps one per
     # event_id. The time as epoch seconds: decoding DateTime values costs more than the
     # rest of the row.
-    moment = _moments()
     rows = db.rows(
         "SELECT event_id, project_id, assumeNotNull(worker_id), toUInt32(occurred_at),"
         " direction, method, device_id FROM gate_passes WHERE " + " AND ".join(conditions),
         params,
     )
-    return [KnownPass(r[0], r[1], r[2], moment(r[3]), r[4], r[5], r[6]) for r in rows]
-
-
-def _moments() -> Callable[[int], datetime]:
-    """Epoch seconds → aware UTC datetime, one shared object per second (passes cluster at
-    shift changes: fewer objects to make and to hold)."""
-    made: dict[int, datetime] = {}
-
-    def moment(epoch: int) -> datetime:
-        found = made.get(epoch)
-        if found is None:
-            found = made[epoch] = datetime.fromtimestamp(epoch, UTC)
-        return found
-
-    return moment
+    return rows
 
 
 def _naive_utc(moment: datetime) -> datetime:

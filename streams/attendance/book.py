@@ -19,8 +19,8 @@ from datetime import date, datetime, time, timedelta
 from streams.attendance.timeline import (
     AttendanceDay,
     AttendanceRules,
+    Session,
     Swipe,
-    Timeline,
     TimelineBuilder,
     attendance_days,
 )
@@ -54,11 +54,16 @@ class AttendanceBook:
         worked out now; the days are worked out at the worker's next change, as of ``now``,
         and only what differs from them is emitted then."""
         self._settle(key)
-        self._swipes[key].update((swipe.event_id, swipe) for swipe in swipes)
+        held = self._swipes[key]
+        held.update((swipe.event_id, swipe) for swipe in swipes)
         self._builders.pop(key, None)
         self._loaded_at[key] = now
-        timeline = self._builder(key).timeline(now)
-        if not self._note_presence(key, timeline):
+        latest = max(swipe.occurred_at for swipe in held.values())
+        if now - latest > timedelta(hours=self.rules.max_shift_h):
+            self._note_presence(key, None)  # a session open since then has run out
+            return
+        builder = self._builder(key)
+        if not self._note_presence(key, builder.open_session(now)):
             del self._builders[key]  # off site: rebuilt when next needed
 
     def _settle(self, key: Key) -> None:
@@ -103,7 +108,7 @@ class AttendanceBook:
         """Recompute ``key``'s days; return those that differ from what was emitted."""
         self._settle(key)
         timeline = self._builder(key).timeline(now)
-        self._note_presence(key, timeline)
+        self._note_presence(key, timeline.open_session())
         emitted = self._emitted[key]
         changed = []
         for day, figures in attendance_days(timeline, self.rules).items():
@@ -112,10 +117,9 @@ class AttendanceBook:
                 changed.append(figures)
         return changed
 
-    def _note_presence(self, key: Key, timeline: Timeline) -> bool:
-        """Record whether the worker is on site now; returns whether they are."""
+    def _note_presence(self, key: Key, current: Session | None) -> bool:
+        """Record whether the worker is on site now (in ``current``); returns whether."""
         project, worker = key
-        current = timeline.open_session()
         if current is not None:
             self._inside[project].add(worker)
             self._open_since[project][worker] = current.start

@@ -226,6 +226,17 @@ class TimelineBuilder:
                 self._open = None
             self._exit_pending = None
 
+    def open_session(self, now: datetime) -> Session | None:
+        """The session the worker is in at ``now``, if any (what ``timeline(now)`` would say,
+        without copying the sessions)."""
+        current = self._open
+        if current is None or now - self._open_start > self._shift:
+            return None
+        exited_at = self._exit_pending
+        if exited_at is not None and exited_at >= self._open_start:
+            return None
+        return current
+
     def timeline(self, now: datetime) -> Timeline:
         """The sessions as of ``now`` (a pending exit applied, an overlong session closed),
         leaving the builder as it was, ready for later swipes."""

@@ -40,20 +40,28 @@ _DIRECTIONS = {member.value: member for member in Direction}
 _METHODS = {member.value: member for member in PassMethod}
 
 
-def _swipe(known: KnownPass) -> Swipe:
-    return Swipe(
-        known.event_id,
-        known.occurred_at,
-        _DIRECTIONS.get(known.direction, Direction.UNKNOWN),
-        _METHODS.get(known.method, PassMethod.FACE),
-        sys.intern(known.device_id),
-    )
-
-
 def _by_worker(history: Iterable[KnownPass]) -> dict[Key, list[Swipe]]:
+    """Stored passes as swipes, per worker (one loop: a warm-up reads a million). Passes
+    cluster at shift changes, so each second's time object is made once and shared."""
     grouped: dict[Key, list[Swipe]] = defaultdict(list)
-    for known in history:
-        grouped[(known.project_id, known.worker_id)].append(_swipe(known))
+    moments: dict[int, datetime] = {}
+    devices: dict[str, str] = {}
+    for event_id, project_id, worker_id, epoch, direction, method, device_id in history:
+        moment = moments.get(epoch)
+        if moment is None:
+            moment = moments[epoch] = datetime.fromtimestamp(epoch, UTC)
+        device = devices.get(device_id)
+        if device is None:
+            device = devices[device_id] = sys.intern(device_id)
+        grouped[(project_id, worker_id)].append(
+            Swipe(
+                event_id,
+                moment,
+                _DIRECTIONS.get(direction, Direction.UNKNOWN),
+                _METHODS.get(method, PassMethod.FACE),
+                device,
+            )
+        )
     return grouped
 
 
@@ -131,6 +139,7 @@ class AttendanceTracker:
             gc.freeze()
             await asyncio.sleep(0)
         await self.publish_presence(arrived, now)  # also says "nobody" where it is so
+        gc.freeze()  # and what the worker made before (its app, models): also long-lived
         self._loaded = frozenset(partitions)  # (an interrupted load is done again)
         self.progress = None
         return loaded

@@ -107,7 +107,8 @@ def test_presence_is_kept_per_project_and_a_dropped_project_is_forgotten() -> No
 
 def test_extending_a_timeline_pass_by_pass_gives_the_days_of_a_full_recount() -> None:
     """The book extends open timelines with later passes and rebuilds on a late one or an
-    exit: whatever the order, its days are those of a recount from every pass."""
+    exit, and books stored passes without working out their days until they change:
+    whatever the order, its days and presence are those of a recount from every pass."""
     rules = AttendanceRules(repeat_window_s=60, max_shift_h=16)
     for seed in range(40):
         chance = random.Random(seed)
@@ -126,7 +127,14 @@ def test_extending_a_timeline_pass_by_pass_gives_the_days_of_a_full_recount() ->
         exit_at = start + timedelta(hours=chance.randint(1, 40)) if seed % 3 == 0 else None
         emitted: dict[date, object] = {}
         now = start
-        for batch_start in range(0, len(swipes), 3):
+        loaded = 9 if seed % 4 == 1 else 0  # as a warm-up finds them: stored, not emitted
+        if loaded:
+            now = max(s.occurred_at for s in swipes[:loaded])
+            book.load(KEY, swipes[:loaded], now)
+            stored = build_timeline(swipes[:loaded], rules, now=now)
+            emitted.update(attendance_days(stored, rules))
+            assert (KEY[1] in book.on_site("P1")) == (stored.open_session() is not None)
+        for batch_start in range(loaded, len(swipes), 3):
             batch = swipes[batch_start : batch_start + 3]
             book.add(KEY, batch)
             now = max(now, *(s.occurred_at for s in batch))
@@ -135,5 +143,23 @@ def test_extending_a_timeline_pass_by_pass_gives_the_days_of_a_full_recount() ->
             for day in book.changed_days(KEY, now):
                 emitted[day.day] = day
         exited = exit_at if exit_at is not None and now >= exit_at else None
-        recount = attendance_days(build_timeline(swipes, rules, now=now, exited_at=exited), rules)
-        assert emitted == recount, f"seed {seed}"
+        timeline = build_timeline(swipes, rules, now=now, exited_at=exited)
+        assert emitted == attendance_days(timeline, rules), f"seed {seed}"
+        assert (KEY[1] in book.on_site("P1")) == (timeline.open_session() is not None)
+
+
+def test_loaded_passes_are_not_emitted_again_and_give_presence() -> None:
+    """A warm-up's passes are stored already: their days are not emitted again, only the
+    days a later pass changes; a worker whose last entry is open is on site at once, and
+    one whose last pass is older than a shift is not."""
+    book = AttendanceBook(AttendanceRules(), keep_days=3)
+    day_before = DAY - timedelta(days=1)
+    book.load(KEY, [Swipe("G1:1", at(7, 30, day_before), Direction.IN)], now=at(9))
+    book.load(("P1", "8"), [Swipe("G1:2", at(7, 40), Direction.IN)], now=at(9))
+    assert book.on_site("P1") == {"8"}
+    assert book.changed_days(("P1", "8"), now=at(9, 30)) == []  # as stored
+    book.add(KEY, [Swipe("G1:3", at(8), Direction.IN)])
+    [changed] = book.changed_days(KEY, now=at(9))  # not the day before: it is stored
+    assert changed.day == DAY and changed.on_site and book.on_site("P1") == {"7", "8"}
+    [closed] = book.changed_days(("P1", "8"), now=at(23, 41))  # past the shift: closed
+    assert Flag.MISSING_EXIT in closed.flags and book.on_site("P1") == {"7"}
