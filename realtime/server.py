@@ -78,6 +78,10 @@ PAGES = {
     "/devices.html": ("devices.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
+    # The worker app is installable: its manifest, icon and service worker (Web Push).
+    "/manifest.webmanifest": ("manifest.webmanifest", "application/manifest+json"),
+    "/icon.svg": ("icon.svg", "image/svg+xml"),
+    "/sw.js": ("sw.js", "text/javascript; charset=utf-8"),
 }
 VENDOR = {"/vendor/echarts.min.js": "echarts.min.js"}
 _SUBSCRIBE_WITHIN_S = 10.0
