@@ -23,7 +23,9 @@ from celery import Celery
 from celery.signals import worker_ready
 from psycopg import AsyncConnection
 
+from alerts.audience import WORKER_TRANSITIONS, notice_kind, worker_notice, workers_of_alert
 from alerts.evaluation import evaluate_all
+from alerts.inbox import muted_kinds, record_notice
 from alerts.notify import (
     HttpSmsGateway,
     alert_payload,
@@ -35,6 +37,7 @@ from alerts.notify import (
     send_webhook,
 )
 from alerts.recipients import quiet_until, recipients
+from alerts.web_push import push, subscriptions_of
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from infra.metrics import EVENTS, exposition
@@ -138,6 +141,9 @@ def deliver(
         url, secret = settings.alert_webhook_url, settings.alert_webhook_secret
         if url and secret:
             attempt("webhook", url, lambda: send_webhook(url, secret, payload))
+        for worker_id in workers_of_alert(payload["subject"], payload["evidence"] or {}):
+            if transition in WORKER_TRANSITIONS:
+                tell_worker(settings, conn, int(worker_id), payload, attempt)
         people = recipients(
             conn,
             payload["project_id"],
@@ -164,6 +170,49 @@ def deliver(
                 attempt("sms", person.phone, partial(gateway.send, person.phone, sms))
     EVENTS.labels("celery", "notified").inc()
     return outcome, wake_at
+
+
+Attempt = Callable[[str, str, Callable[[], None]], None]
+
+
+def tell_worker(
+    settings: Settings,
+    conn: psycopg.Connection[Any],
+    worker_id: int,
+    payload: dict[str, Any],
+    attempt: Attempt,
+) -> None:
+    """An alert that concerns a worker: a notice in their inbox, and a Web Push to each of
+    their installed apps, unless they turned that kind of notice off."""
+    kind = notice_kind(payload["rule"])
+    if kind.value in muted_kinds(conn, worker_id):
+        return
+    transition = payload["transition"]
+    title, text = worker_notice(kind, payload["message_zh"], transition)
+    notice_id = record_notice(
+        conn,
+        worker_id,
+        kind=kind,
+        source=f"alert:{payload['alert_id']}:{transition}",
+        title_zh=title,
+        body_zh=text,
+        project_id=payload["project_id"],
+    )
+    key = settings.vapid_private_key
+    if key is None:
+        return
+    notice = {"notice_id": notice_id, "kind": kind.value, "title_zh": title, "body_zh": text}
+    for subscription_id, subscription in subscriptions_of(conn, worker_id):
+        send = partial(
+            push,
+            conn,
+            subscription_id,
+            subscription,
+            notice,
+            vapid_private_key=key,
+            vapid_subject=settings.vapid_subject,
+        )
+        attempt("push", f"worker:{worker_id}:{subscription_id}", send)
 
 
 class _HealthHandler(BaseHTTPRequestHandler):

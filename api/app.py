@@ -38,6 +38,7 @@ from api.routes import (
     faces,
     invitations,
     key_positions,
+    notices,
     pay,
     pay_disputes,
     payroll_passwords,
@@ -91,6 +92,7 @@ ROUTERS = [
     pay_disputes.router,
     bank_cards.router,
     pay.router,
+    notices.router,
     wages.router,
 ]
 

@@ -143,6 +143,15 @@ class Settings(BaseModel):
     login_window_s: int = Field(default=900, ge=1, le=86400)
     # Card numbers are sealed with a key derived from this (the local stack generates one).
     data_key: str | None = Field(default=None, min_length=32)
+    # Web Push to the worker app: the VAPID key (a P-256 private key, 32 bytes base64url;
+    # the local stack generates one), the contact push services see, and whether push
+    # endpoints on this machine are allowed (a local push service; never in production,
+    # where only public https endpoints are, so the platform cannot be made to call inward).
+    vapid_private_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{43}=?$")
+    vapid_subject: str = Field(
+        default="mailto:ops@sitepulse.invalid", pattern=r"^(mailto:|https://)\S+$"
+    )
+    push_allow_loopback: bool = False
     # Payroll: each bank's public key for its bank files, as <bank_code>.pem in this folder
     # (default: <data_dir>/bank-keys); and the bank's account-verification API, if any
     # (without one, a wage account is verified by hand and the officer is recorded).

@@ -29,6 +29,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from alerts.audience import workers_of_alert
 from api.auth.access import can_access_project, can_access_worker
 from api.auth.account_states import AccountStates
 from api.auth.principal import Principal
@@ -51,7 +52,6 @@ from realtime.subscriptions import (
     authorize,
     parse_subscribe,
     region_channels,
-    workers_of_alert,
 )
 from streams.channels import presence_key, project_channel_pattern, project_of_channel
 from streams.live_messages import (

@@ -12,7 +12,6 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from api.auth.principal import Principal, Role, ScopeKind
 from infra.errors import AuthenticationError, FieldProblem, ForbiddenError, InvalidInputError
@@ -119,27 +118,3 @@ def region_channels(region_code: str) -> list[str]:
     """The region channels a project's updates go to: its province, city and district."""
     codes = {region_code[:2] + "0000", region_code[:4] + "00", region_code}
     return [f"region:{code}" for code in sorted(codes)]
-
-
-def worker_of_subject(subject: str) -> str | None:
-    """The worker an alert is about (``worker:12@P001`` → ``12``), if any."""
-    kind, _, rest = subject.partition(":")
-    worker = rest.split("@", 1)[0]
-    return worker if kind == "worker" and _is_worker_id(worker) else None
-
-
-def workers_of_alert(subject: str, evidence: dict[str, Any]) -> list[str]:
-    """The workers an alert concerns: the one it is about, and those its evidence names to
-    be told (``notify_workers``: e.g. everyone owed a month's wages)."""
-    named = evidence.get("notify_workers")
-    workers = (
-        [w for w in named if isinstance(w, str) and _is_worker_id(w)]
-        if isinstance(named, list)
-        else []
-    )
-    about = worker_of_subject(subject)
-    return sorted({*workers, *([about] if about else [])})
-
-
-def _is_worker_id(text: str) -> bool:
-    return text.isascii() and text.isdigit()

@@ -7,13 +7,20 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from api.auth.access import can_access_project
-from api.auth.principal import REGISTRARS, Principal
+from api.auth.principal import REGISTRARS, Principal, ScopeKind
 from infra.errors import ForbiddenError, NotFoundError
 
 
 def actor_of(who: Principal) -> str:
     """How the audit log names the caller (never a worker's ID number)."""
     return f"{who.role.value}:{who.user_id}"
+
+
+def own_worker_id(who: Principal) -> int:
+    """The caller's own worker id: these routes are a worker's own (their pay, inbox)."""
+    if who.scope_kind is not ScopeKind.WORKER:
+        raise ForbiddenError("only the worker themself may do this", message_zh="仅工人本人可用")
+    return int(who.scope_id)
 
 
 def require_registrar(who: Principal, action: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth.principal import Principal, ScopeKind
+from api.auth.guards import own_worker_id
 from api.dependencies import Caller, RowId, Services
 from api.stores.pay_disputes import (
     ARRIVAL_NOTE_ZH,
@@ -16,7 +16,6 @@ from api.stores.pay_disputes import (
     open_dispute,
     pay_of_worker,
 )
-from infra.errors import ForbiddenError
 
 router = APIRouter(tags=["payroll"])
 
@@ -33,15 +32,9 @@ class DisputeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-def _worker(who: Principal) -> int:
-    if who.scope_kind is not ScopeKind.WORKER:
-        raise ForbiddenError("this is a worker's own pay", message_zh="仅工人本人可查看")
-    return int(who.scope_id)
-
-
 @router.get("/v1/me/pay", response_model=MyPay)
 async def get_my_pay(who: Caller, app: Services) -> MyPay:
-    worker_id = _worker(who)
+    worker_id = own_worker_id(who)
     async with app.pool.connection() as conn:
         items = await pay_of_worker(conn, worker_id)
     return MyPay(worker_id=worker_id, note_zh=ARRIVAL_NOTE_ZH, items=items)
@@ -50,7 +43,7 @@ async def get_my_pay(who: Caller, app: Services) -> MyPay:
 @router.post("/v1/me/pay/{line_id:int}/confirm", response_model=MyPay)
 async def post_confirm(line_id: RowId, who: Caller, app: Services) -> MyPay:
     """The worker confirms their line: the amount before payment, or its arrival after."""
-    worker_id = _worker(who)
+    worker_id = own_worker_id(who)
     async with app.pool.connection() as conn:
         await confirm_line(conn, worker_id, line_id)
         items = await pay_of_worker(conn, worker_id)
@@ -59,6 +52,6 @@ async def post_confirm(line_id: RowId, who: Caller, app: Services) -> MyPay:
 
 @router.post("/v1/me/pay/{line_id:int}/dispute", status_code=201, response_model=DisputeView)
 async def post_dispute(line_id: RowId, body: DisputeIn, who: Caller, app: Services) -> DisputeView:
-    worker_id = _worker(who)
+    worker_id = own_worker_id(who)
     async with app.pool.connection() as conn:
         return await open_dispute(conn, worker_id, line_id, body.reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -10,8 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from infra.errors import StackError
 from infra.launch.process_spec import ProcessSpec
@@ -54,19 +58,32 @@ def _read_pid(path: Path) -> int | None:
     return pid if _pid_alive(pid) else None
 
 
+def _new_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def new_vapid_key() -> str:
+    """A P-256 private key for Web Push (VAPID): the 32-byte secret, base64url."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    secret = key.private_numbers().private_value.to_bytes(32, "big")
+    return base64.urlsafe_b64encode(secret).decode().rstrip("=")
+
+
 def ensure_secrets(settings: Settings) -> None:
-    """Give the services their secrets (the token secret, the data key): the configured
-    ones, or ones generated once and kept in the data dir."""
-    for name, configured in (
-        ("token_secret", settings.token_secret),
-        ("data_key", settings.data_key),
-    ):
+    """Give the services their secrets (the token secret, the data key, the VAPID key):
+    the configured ones, or ones generated once and kept in the data dir."""
+    makers: list[tuple[str, str | None, Callable[[], str]]] = [
+        ("token_secret", settings.token_secret, _new_secret),
+        ("data_key", settings.data_key, _new_secret),
+        ("vapid_private_key", settings.vapid_private_key, new_vapid_key),
+    ]
+    for name, configured, make in makers:
         if configured:
             continue
         path = settings.resolved_data_dir / "secrets" / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path.write_text(secrets.token_urlsafe(48))
+            path.write_text(make())
             path.chmod(0o600)
         os.environ[f"SITEPULSE_{name.upper()}"] = path.read_text().strip()
 

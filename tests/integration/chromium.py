@@ -15,15 +15,27 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from infra.settings import Settings
 
+#: A phone as Chromium's device emulation sets it up: viewport, pixel ratio, touch, agent.
+PHONE = {
+    "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": True},
+    "userAgent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Chrome/156.0 Mobile Safari/537.36"
+    ),
+}
 
-def open_browser() -> Iterator[WebDriver]:
-    """Headless Chromium for one test module (the ``browser`` fixture in conftest)."""
+
+def open_browser(*, phone: bool = False) -> Iterator[WebDriver]:
+    """Headless Chromium for one test module (the ``browser`` fixture in conftest), as a
+    phone's browser with ``phone``."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     assert chromium and driver, "scripts/test installs chromium and chromium-driver"
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"):
         options.add_argument(argument)
+    if phone:
+        options.add_experimental_option("mobileEmulation", PHONE)
     session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
     try:
         yield session

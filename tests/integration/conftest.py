@@ -73,8 +73,21 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
+def push_service() -> Iterator[WebhookReceiver]:
+    """A push service on this machine: keeps what the platform pushes (RFC 8030)."""
+    receiver = WebhookReceiver()
+    receiver.url = receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
 def stack(
-    webhooks: WebhookReceiver, sms_gateway: WebhookReceiver, mailbox: Mailbox, bank_api: StandInBank
+    webhooks: WebhookReceiver,
+    sms_gateway: WebhookReceiver,
+    mailbox: Mailbox,
+    bank_api: StandInBank,
+    push_service: WebhookReceiver,
 ) -> Iterator[Settings]:
     data_dir = REPO / ".sitepulse" / f"test-{os.getpid()}"
     # A short ClickHouse flush keeps the tests quick; the batching path is the same.
@@ -101,6 +114,8 @@ def stack(
         # Every test logs in from 127.0.0.1 (schemathesis tries hundreds of bad logins);
         # the address limit is tested from another loopback address.
         SITEPULSE_LOGIN_ADDRESS_MAX_FAILURES="400",
+        # The stand-in push service listens on this machine.
+        SITEPULSE_PUSH_ALLOW_LOOPBACK="true",
     ) as settings:
         yield settings
         leaks = id_numbers_in_logs(settings)

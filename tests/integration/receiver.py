@@ -21,6 +21,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int
+    path: str = ""
 
 
 @dataclass
@@ -42,9 +43,8 @@ class WebhookReceiver:
                 status = 500 if target and target.encode() in body else 200
                 if status == 500:
                     receiver.fail_first_for = ""
-                receiver.requests.append(
-                    Received({k.lower(): v for k, v in self.headers.items()}, body, status)
-                )
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.requests.append(Received(headers, body, status, self.path))
                 self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
