@@ -38,6 +38,7 @@ from api.routes import (
     faces,
     invitations,
     key_positions,
+    mobile_clock_in,
     notices,
     pay,
     pay_disputes,
@@ -93,6 +94,7 @@ ROUTERS = [
     bank_cards.router,
     pay.router,
     notices.router,
+    mobile_clock_in.router,
     wages.router,
 ]
 
@@ -104,12 +106,14 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 
 _FACE_ENROLMENT = re.compile(r"^/v1/workers/[^/]+/face$")
 _SELFIE = re.compile(r"^/v1/me/bank-card/rebind$")
+_CLOCK_IN = re.compile(r"^/v1/me/clock-ins$")
 _PAYROLL_FILE = re.compile(r"^/v1/payroll/sheets/[^/]+/(table|signed-scan|bank-return)$")
 
 
 def body_limits(settings: Settings) -> Callable[[str], int]:
     """The largest body each path takes: face enrolment carries up to five base64 photos, a
-    rebind one selfie, and payroll steps their files (a signed scan, a table, a return)."""
+    rebind one selfie, a clock-in two frames, and payroll steps their files (a signed scan,
+    a table, a return)."""
     photo = settings.enrolment_photo_max_bytes * 4 // 3 + 64 * 1024
 
     def limit_for(path: str) -> int:
@@ -117,6 +121,8 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
             return max(5 * photo, settings.api_max_body_bytes)
         if _SELFIE.match(path):
             return max(photo, settings.api_max_body_bytes)
+        if _CLOCK_IN.match(path):  # two camera frames
+            return max(2 * photo, settings.api_max_body_bytes)
         if _PAYROLL_FILE.match(path):
             return max(settings.payroll_max_file_bytes, settings.api_max_body_bytes)
         return settings.api_max_body_bytes

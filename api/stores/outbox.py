@@ -1,8 +1,9 @@
-"""Registry changes and payroll facts: recorded in the caller's transaction, published to
-Kafka afterwards.
+"""Registry changes, payroll facts and app passes: recorded in the caller's transaction,
+published to Kafka afterwards.
 
-:func:`record_change` (the ``registry`` topic) and :func:`record_payroll_fact` (the
-``payroll`` topic) add an outbox row inside the same PostgreSQL transaction as the change,
+:func:`record_change` (the ``registry`` topic), :func:`record_payroll_fact` (the
+``payroll`` topic) and :func:`record_pass` (``gate.passes``: a phone's clock-in) add an
+outbox row inside the same PostgreSQL transaction as the change,
 so a change is never published without being committed, nor committed without being
 published eventually. :class:`OutboxPublisher` drains the outbox in order, marking
 rows only after the broker acknowledged them (at least once; consumers key by entity).
@@ -23,8 +24,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from infra.metrics import EVENTS
 from infra.retry import keep_running
-from streams.records import PayrollFact, RegistryChange
-from streams.topics import PAYROLL, REGISTRY
+from streams.records import PassEvent, PayrollFact, RegistryChange
+from streams.topics import GATE_PASSES, PAYROLL, REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,14 @@ async def record_payroll_fact(
             key,
             json.dumps({"fact": fact, "data": data}, ensure_ascii=False, default=str),
         ),
+    )
+
+
+async def record_pass(conn: AsyncConnection[Any], event: PassEvent) -> None:
+    """Queue a pass for ``gate.passes`` (key: its project), inside the transaction."""
+    await conn.execute(
+        "INSERT INTO registry_outbox (topic, key, payload) VALUES (%s, %s, %s)",
+        (GATE_PASSES, event.project_id, event.model_dump_json()),
     )
 
 
@@ -122,6 +131,8 @@ class OutboxPublisher:
 
 
 def _value(topic: str, key: str, payload: dict[str, Any], seq: int, at: datetime) -> bytes:
+    if topic == GATE_PASSES:
+        return PassEvent.model_validate(payload).to_json()
     if topic == REGISTRY:
         change = RegistryChange(
             entity=payload["entity"],

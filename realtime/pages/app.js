@@ -26,7 +26,9 @@ const SP = (() => {
     if (response.status === 401) { location.href = "/"; throw new Error("未登录"); }
     const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
     if (!response.ok) {
-      const error = new Error((body && (body.message_zh || body.reason)) || `请求失败 ${response.status}`);
+      // A 422 names each field's problem in Chinese: show them all.
+      const problems = body && body.problems ? body.problems.map((p) => p.message_zh).join("；") : "";
+      const error = new Error(problems || (body && (body.message_zh || body.reason)) || `请求失败 ${response.status}`);
       error.status = response.status;
       throw error;
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
@@ -25,9 +26,9 @@ PHONE = {
 }
 
 
-def open_browser(*, phone: bool = False) -> Iterator[WebDriver]:
+def open_browser(*, phone: bool = False, camera: Path | None = None) -> Iterator[WebDriver]:
     """Headless Chromium for one test module (the ``browser`` fixture in conftest), as a
-    phone's browser with ``phone``."""
+    phone's browser with ``phone``, its camera playing the MJPEG file ``camera``."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     assert chromium and driver, "scripts/test installs chromium and chromium-driver"
     options = webdriver.ChromeOptions()
@@ -36,6 +37,10 @@ def open_browser(*, phone: bool = False) -> Iterator[WebDriver]:
         options.add_argument(argument)
     if phone:
         options.add_experimental_option("mobileEmulation", PHONE)
+    if camera is not None:
+        options.add_argument("--use-fake-ui-for-media-stream")  # the camera prompt: allow
+        options.add_argument("--use-fake-device-for-media-stream")
+        options.add_argument(f"--use-file-for-fake-video-capture={camera}")
     session = webdriver.Chrome(service=Service(executable_path=driver), options=options)
     try:
         yield session
