@@ -47,6 +47,7 @@ from api.routes import (
     preferences,
     project_changes,
     projects,
+    qr_sign_in,
     regions,
     snapshots,
     teams,
@@ -95,6 +96,7 @@ ROUTERS = [
     pay.router,
     notices.router,
     mobile_clock_in.router,
+    qr_sign_in.router,
     wages.router,
 ]
 
@@ -107,6 +109,7 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 _FACE_ENROLMENT = re.compile(r"^/v1/workers/[^/]+/face$")
 _SELFIE = re.compile(r"^/v1/me/bank-card/rebind$")
 _CLOCK_IN = re.compile(r"^/v1/me/clock-ins$")
+_QR_SCAN = re.compile(r"^/v1/(me|projects/[^/]+)/qr-sign-ins$")
 _PAYROLL_FILE = re.compile(r"^/v1/payroll/sheets/[^/]+/(table|signed-scan|bank-return)$")
 
 
@@ -123,6 +126,8 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
             return max(photo, settings.api_max_body_bytes)
         if _CLOCK_IN.match(path):  # two camera frames
             return max(2 * photo, settings.api_max_body_bytes)
+        if _QR_SCAN.match(path):  # a camera frame with a QR code in it
+            return max(photo, settings.api_max_body_bytes)
         if _PAYROLL_FILE.match(path):
             return max(settings.payroll_max_file_bytes, settings.api_max_body_bytes)
         return settings.api_max_body_bytes

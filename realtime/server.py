@@ -3,7 +3,8 @@
 One port serves ``/ws`` (WebSocket: the first message subscribes with an API token, see
 :mod:`realtime.subscriptions`), the dashboard pages (``/``, ``/project.html``,
 ``/region.html``, ``/worker.html``, ``/payroll.html``, ``/pay.html``, ``/wages.html``,
-``/devices.html``, the ECharts file under ``/vendor/``), ``/healthz`` and ``/metrics``.
+``/devices.html``, ``/signin.html``, the ECharts file under ``/vendor/``), ``/healthz``
+and ``/metrics``.
 Several realtime processes can serve one stream: each relays every project channel from
 Redis.
 """
@@ -76,6 +77,7 @@ PAGES = {
     "/pay.html": ("pay.html", "text/html; charset=utf-8"),
     "/wages.html": ("wages.html", "text/html; charset=utf-8"),
     "/devices.html": ("devices.html", "text/html; charset=utf-8"),
+    "/signin.html": ("signin.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
     # The worker app is installable: its manifest, icon and service worker (Web Push).

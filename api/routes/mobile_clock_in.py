@@ -5,7 +5,6 @@ the selfie its snapshot) on ``gate.passes``, the same stream as the gates'."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -22,6 +21,7 @@ from api.auth.guards import (
 from api.dependencies import Caller, Services, TextId
 from api.mobile.clock_in import Attempt, face_problem, place_problems
 from api.mobile.liveness import frames_differ
+from api.mobile.passes import phone_pass
 from api.stores.enrolment import decode_photos, selfie_score
 from api.stores.mobile_clock_ins import (
     ProjectFence,
@@ -35,7 +35,7 @@ from api.stores.mobile_clock_ins import (
 )
 from infra.errors import FieldProblem, InvalidInputError, NotFoundError
 from infra.snapshots import snapshot_ref
-from streams.records import Direction, PassEvent, PassMethod
+from streams.records import Direction, PassMethod
 
 router = APIRouter(tags=["mobile clock-in"])
 
@@ -215,27 +215,19 @@ async def post_clock_in(body: ClockInIn, who: Caller, app: Services) -> ClockInV
         mismatch = face_problem(score, app.settings.face_threshold)
         if mismatch is not None:
             raise InvalidInputError([mismatch])
-        event_id = f"mobile:{worker_id}:{uuid.uuid4().hex[:12]}"
-        ref = snapshot_ref(body.project_id, event_id, now)
+        event = phone_pass(
+            body.project_id, worker_id, Direction(body.direction), PassMethod.MOBILE, now,
+            score=score,
+        )  # fmt: skip
+        ref = snapshot_ref(body.project_id, event.event_id, now)
         app.snapshots.save(ref, frames[0])
-        event = PassEvent(
-            event_id=event_id,
-            device_id="mobile-app",
-            project_id=body.project_id,
-            worker_id=str(worker_id),
-            direction=Direction(body.direction),
-            method=PassMethod.MOBILE,
-            occurred_at=now,
-            received_at=now,
-            score=round(score, 3),
-            snapshot_ref=ref,
-        )
+        event = event.model_copy(update={"snapshot_ref": ref})
         await record_clock_in(
             conn, event, point=attempt.point, accuracy_m=body.accuracy_m, face_score=score
         )
     label = "上班打卡" if body.direction == "in" else "下班打卡"
     return ClockInView(
-        event_id=event_id,
+        event_id=event.event_id,
         project_id=body.project_id,
         direction=body.direction,
         occurred_at=now,

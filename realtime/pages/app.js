@@ -30,6 +30,7 @@ const SP = (() => {
       const problems = body && body.problems ? body.problems.map((p) => p.message_zh).join("；") : "";
       const error = new Error(problems || (body && (body.message_zh || body.reason)) || `请求失败 ${response.status}`);
       error.status = response.status;
+      error.fields = body && body.problems ? body.problems.map((p) => p.field) : [];
       throw error;
     }
     return body;
@@ -89,6 +90,66 @@ const SP = (() => {
     instance.setOption(option, true);
     element.dataset.ready = "yes";
   }
+  // The phone's location (WGS-84, with its accuracy in metres).
+  function locate() {
+    return new Promise((resolve, reject) => navigator.geolocation.getCurrentPosition(resolve, reject,
+      {enableHighAccuracy: true, timeout: 15000, maximumAge: 0}));
+  }
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // Open the camera into the <video> with this id, hand `use` a function that grabs the
+  // current frame as base64 JPEG, and close the camera when `use` is done.
+  async function withCamera(videoId, use) {
+    const stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: "user"}, audio: false});
+    const video = document.getElementById(videoId);
+    video.srcObject = stream; video.hidden = false;
+    await video.play();
+    const grab = () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0);
+      return canvas.toDataURL("image/jpeg", 0.9).split(",")[1];
+    };
+    try { return await use(grab); }
+    finally { stream.getTracks().forEach((track) => track.stop()); video.hidden = true; }
+  }
+  // Why a phone step failed, in words: a refused permission, or the server's reasons.
+  function phoneError(error) {
+    if (error.code === 1) return "未获得定位权限：请在浏览器设置中允许使用位置信息";
+    if (error.name === "NotAllowedError") return "未获得摄像头权限：请允许使用摄像头";
+    return error.message || "操作失败";
+  }
+  // Scan a QR code with the camera: post each frame to `path` (with the phone's location)
+  // until the server reads one, for at most ten frames.
+  async function scanQr(videoId, path) {
+    const position = await locate();
+    const where = {latitude: position.coords.latitude, longitude: position.coords.longitude,
+                   accuracy_m: position.coords.accuracy};
+    return withCamera(videoId, async (grab) => {
+      for (let attempt = 0; ; attempt++) {
+        await sleep(600);
+        try {
+          return await call(path, {method: "POST", headers: {"Content-Type": "application/json"},
+            body: JSON.stringify({...where, frame_jpeg: grab()})});
+        } catch (error) {
+          if (!(error.fields || []).includes("frame_jpeg") || attempt >= 9) throw error;
+        }
+      }
+    });
+  }
+  // Show a sign-in QR code from `path` in the element `qrId`, renewed ten seconds before it
+  // expires, with the seconds left in `expiryId`.
+  const codeTimers = {};
+  async function showCode(path, qrId, expiryId, label) {
+    const code = await call(path);
+    document.getElementById(qrId).innerHTML = code.qr_svg;  // the API's own SVG
+    clearInterval(codeTimers[qrId]);
+    codeTimers[qrId] = setInterval(() => {
+      const left = Math.round((new Date(code.expires_at) - new Date()) / 1000);
+      document.getElementById(expiryId).textContent = `${label} ${Math.max(left, 0)} 秒后刷新`;
+      if (left <= 10) showCode(path, qrId, expiryId, label).catch(() => {});
+    }, 1000);
+  }
   function logout() { sessionStorage.removeItem("sitepulse.token"); location.href = "/"; }
-  return {api, call, image, beijing, beijingDay, today, live, cell, clockCell, chart, claims, token, labels, logout};
+  return {api, call, image, beijing, beijingDay, today, live, cell, clockCell, chart, claims, token, labels, logout,
+          locate, sleep, withCamera, phoneError, scanQr, showCode};
 })();

@@ -7,6 +7,8 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
+import numpy as np
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -46,6 +48,26 @@ def open_browser(*, phone: bool = False, camera: Path | None = None) -> Iterator
         yield session
     finally:
         session.quit()
+
+
+def camera_of(folder: Path, picture: np.ndarray) -> Path:
+    """Three seconds of 'camera' of ``picture`` (BGR), drifting from frame to frame as a
+    hand-held phone does: a Y4M file (YUV 4:2:0, 10 frames a second) that Chromium's fake
+    capture device plays in a loop (``open_browser(camera=...)``)."""
+    height, width = 480, 640
+    scale = min(width / picture.shape[1], height / picture.shape[0]) * 0.8
+    small = cv2.resize(picture, (int(picture.shape[1] * scale), int(picture.shape[0] * scale)))
+    path = folder / "camera.y4m"
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for step in range(30):
+            frame = np.full((height, width, 3), 40, np.uint8)
+            x0 = (width - small.shape[1]) // 2 + 4 * ((step % 10) - 5)
+            y0 = (height - small.shape[0]) // 2
+            frame[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+            out.write(b"FRAME\n")
+            out.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path
 
 
 def text_of(browser: WebDriver, element_id: str) -> str:

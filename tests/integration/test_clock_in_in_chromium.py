@@ -1,15 +1,13 @@
 """Mobile clock-in on a phone in Chromium: the location set through the DevTools protocol,
-the camera fed from a golden face (Chromium's fake capture device reading an MJPEG file).
+the camera fed from a golden face (Chromium's fake capture device playing a Y4M file).
 Inside the fence the worker's own face clocks in; outside, the page says why not."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import cv2
 import httpx
-import numpy as np
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -17,39 +15,18 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from infra.settings import Settings
 from tests.golden import golden_photos
 
-from .chromium import log_in, open_browser, text_of, until
+from .chromium import camera_of, log_in, open_browser, text_of, until
 from .people import Site, auth, worker_with_password
 from .test_faces_end_to_end import b64, photo
 from .test_mobile_clock_in import ACROSS_TOWN, NEARBY, SITE
 from .test_workers import new_id_number
 
 
-def camera_file(folder: Path, name: str) -> Path:
-    """Three seconds of 'camera' of the golden face, drifting from frame to frame as a
-    hand-held phone does: a Y4M file (YUV 4:2:0, 10 frames a second) that Chromium's fake
-    capture device plays in a loop."""
-    face = cv2.imread(str(golden_photos()[name]))
-    assert face is not None
-    height, width = 480, 640
-    scale = min(width / face.shape[1], height / face.shape[0]) * 0.8
-    small = cv2.resize(face, (int(face.shape[1] * scale), int(face.shape[0] * scale)))
-    path = folder / "camera.y4m"
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for step in range(30):
-            frame = np.full((height, width, 3), 40, np.uint8)
-            dx = 4 * ((step % 10) - 5)
-            x0 = (width - small.shape[1]) // 2 + dx
-            y0 = (height - small.shape[0]) // 2
-            frame[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
-            out.write(b"FRAME\n")
-            out.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
-    return path
-
-
 @pytest.fixture(scope="module")
 def phone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    camera = camera_file(tmp_path_factory.mktemp("camera"), "obama2.jpg")
+    face = cv2.imread(str(golden_photos()["obama2.jpg"]))
+    assert face is not None
+    camera = camera_of(tmp_path_factory.mktemp("camera"), face)
     yield from open_browser(phone=True, camera=camera)
 
 
