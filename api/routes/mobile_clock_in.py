@@ -6,7 +6,7 @@ the selfie its snapshot) on ``gate.passes``, the same stream as the gates'."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -22,6 +22,7 @@ from api.dependencies import Caller, Services, TextId
 from api.mobile.clock_in import Attempt, face_problem, place_problems
 from api.mobile.liveness import frames_differ
 from api.mobile.passes import phone_pass
+from api.mobile.place import Latitude, Longitude, PhonePlace
 from api.stores.enrolment import decode_photos, selfie_score
 from api.stores.mobile_clock_ins import (
     ProjectFence,
@@ -38,9 +39,6 @@ from infra.snapshots import snapshot_ref
 from streams.records import Direction, PassMethod
 
 router = APIRouter(tags=["mobile clock-in"])
-
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
 
 
 class Corner(BaseModel):
@@ -79,14 +77,9 @@ class FenceView(BaseModel):
     updated_at: datetime
 
 
-class ClockInIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ClockInIn(PhonePlace):
     project_id: str = Field(min_length=1, max_length=64)
     direction: Literal["in", "out"]
-    latitude: Latitude
-    longitude: Longitude
-    accuracy_m: float = Field(gt=0, le=100_000, description="the phone's location accuracy")
     captured_at: datetime = Field(description="when the phone took the frames")
     selfie_jpegs: list[str] = Field(
         min_length=2, max_length=2, description="two base64 JPEG camera frames, a moment apart"
@@ -187,7 +180,7 @@ async def post_clock_in(body: ClockInIn, who: Caller, app: Services) -> ClockInV
             raise InvalidInputError(
                 [FieldProblem("project_id", "has no mobile clock-in", "该项目未开启手机考勤打卡")]
             )
-        attempt = Attempt((body.latitude, body.longitude), body.accuracy_m, body.captured_at)
+        attempt = Attempt(body.point, body.accuracy_m, body.captured_at)
         last = await last_clock_in(conn, worker_id, body.project_id)
         problems = place_problems(
             attempt, found.fence, max_accuracy_m=found.max_accuracy_m, now=now, last=last

@@ -15,15 +15,15 @@ import asyncio
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from api.auth.guards import actor_of, own_worker_id, require_project_in_scope, require_registrar
 from api.dependencies import AppServices, Caller, Services, TextId
 from api.mobile.clock_in import Attempt, place_problems
 from api.mobile.passes import phone_pass
+from api.mobile.place import PhonePlace
 from api.mobile.qr_images import qr_svg, read_qr
 from api.mobile.sign_in_codes import CodeKind, SignInCode, code_key, issue_code, read_code
-from api.routes.mobile_clock_in import Latitude, Longitude
 from api.stores.enrolment import decode_photos
 from api.stores.mobile_clock_ins import fence_of, is_on_roster
 from api.stores.qr_sign_ins import (
@@ -46,17 +46,12 @@ class CodeView(BaseModel):
     qr_svg: str = Field(description="the QR code, an inline SVG")
 
 
-class ScanIn(BaseModel):
+class ScanIn(PhonePlace):
     """What the scanning phone saw (the code's text, or the camera frame it is in) and
     where it stands."""
 
-    model_config = ConfigDict(extra="forbid")
-
     code: str | None = Field(default=None, min_length=1, max_length=200)
     frame_jpeg: str | None = Field(default=None, min_length=1, description="base64 JPEG")
-    latitude: Latitude
-    longitude: Longitude
-    accuracy_m: float = Field(gt=0, le=100_000)
 
     @model_validator(mode="after")
     def one_source(self) -> ScanIn:
@@ -170,7 +165,7 @@ async def _sign_in(
         if found is None:
             raise _no_fence()
         problems = place_problems(
-            Attempt((body.latitude, body.longitude), body.accuracy_m, now),
+            Attempt(body.point, body.accuracy_m, now),
             found.fence,
             max_accuracy_m=found.max_accuracy_m,
             now=now,
@@ -181,7 +176,7 @@ async def _sign_in(
         event = phone_pass(project_id, worker_id, Direction.IN, PassMethod.QR, now)
         await record_sign_in(
             conn, event, nonce=code.nonce, scanned_by=scanned_by, actor=actor,
-            point=(body.latitude, body.longitude), accuracy_m=body.accuracy_m,
+            point=body.point, accuracy_m=body.accuracy_m,
         )  # fmt: skip
         name = await worker_name(conn, worker_id)
     return SignInView(
