@@ -51,6 +51,7 @@ from api.routes import (
     regions,
     snapshots,
     teams,
+    training,
     users,
     wage_accounts,
     wages,
@@ -98,6 +99,7 @@ ROUTERS = [
     mobile_clock_in.router,
     qr_sign_in.router,
     wages.router,
+    training.router,
 ]
 
 
@@ -108,15 +110,15 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 
 _FACE_ENROLMENT = re.compile(r"^/v1/workers/[^/]+/face$")
 _SELFIE = re.compile(r"^/v1/me/bank-card/rebind$")
-_CLOCK_IN = re.compile(r"^/v1/me/clock-ins$")
+_LIVE_FACE = re.compile(r"^/v1/me/(clock-ins|courses/[^/]+/studies|studies/[^/]+/finish)$")
 _QR_SCAN = re.compile(r"^/v1/(me|projects/[^/]+)/qr-sign-ins$")
 _PAYROLL_FILE = re.compile(r"^/v1/payroll/sheets/[^/]+/(table|signed-scan|bank-return)$")
 
 
 def body_limits(settings: Settings) -> Callable[[str], int]:
     """The largest body each path takes: face enrolment carries up to five base64 photos, a
-    rebind one selfie, a clock-in two frames, and payroll steps their files (a signed scan,
-    a table, a return)."""
+    rebind one selfie, a live face check (clock-in, training) two frames, and payroll steps
+    their files (a signed scan, a table, a return)."""
     photo = settings.enrolment_photo_max_bytes * 4 // 3 + 64 * 1024
 
     def limit_for(path: str) -> int:
@@ -124,7 +126,7 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
             return max(5 * photo, settings.api_max_body_bytes)
         if _SELFIE.match(path):
             return max(photo, settings.api_max_body_bytes)
-        if _CLOCK_IN.match(path):  # two camera frames
+        if _LIVE_FACE.match(path):  # two camera frames
             return max(2 * photo, settings.api_max_body_bytes)
         if _QR_SCAN.match(path):  # a camera frame with a QR code in it
             return max(photo, settings.api_max_body_bytes)

@@ -1,12 +1,13 @@
-"""People on the terminals (人员下发): what each terminal must hold is its project's active
-roster, each worker with their card (发卡) and face picture; what it holds is what it
-acknowledged. Each sync reconciles the two into queued commands (add the missing, add
-again who has another card or a newer face, remove the departed), hands out a few, and
-takes the terminal's results. A terminal knows a worker by the worker id, its person
-number. A command sent and not acknowledged, or refused, is tried again after
+"""People on the terminals (人员下发): what each terminal must hold is its project's gate
+roster (``gate_roster``: the active roster, less whoever lacks a safety training the
+project requires for access), each worker with their card (发卡) and face picture; what it
+holds is what it acknowledged. Each sync reconciles the two into queued commands (add
+the missing, add again who has another card or a newer face, remove the departed), hands
+out a few, and takes the terminal's results. A terminal knows a worker by the worker id,
+its person number. A command sent and not acknowledged, or refused, is tried again after
 ``resend_after``; nothing is lost if a terminal is offline for a week.
 
-Ingest owns ``device_commands``; it reads the roster (``memberships``, ``workers``,
+Ingest owns ``device_commands``; it reads the roster (``gate_roster``, ``workers``,
 ``face_photos``).
 """
 
@@ -44,9 +45,9 @@ async def reconcile(
         " busy AS (SELECT worker_id FROM latest WHERE state IN ('queued', 'sent')"
         "  OR (state = 'failed' AND done_at > now() - %(again)s)),"
         " roster AS (SELECT DISTINCT m.worker_id, w.card_number, f.taken_at AS face_at"
-        "  FROM memberships m JOIN workers w ON w.worker_id = m.worker_id"
+        "  FROM gate_roster m JOIN workers w ON w.worker_id = m.worker_id"
         "  LEFT JOIN face_photos f ON f.worker_id = m.worker_id"
-        "  WHERE m.project_id = %(p)s AND m.status = 'active')"
+        "  WHERE m.project_id = %(p)s)"
         " INSERT INTO device_commands (device_id, worker_id, action, card_number, face_at)"
         " SELECT %(d)s, r.worker_id, 'add', r.card_number, r.face_at FROM roster r"
         "  WHERE r.worker_id NOT IN (SELECT worker_id FROM busy) AND NOT EXISTS"

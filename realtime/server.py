@@ -78,6 +78,8 @@ PAGES = {
     "/wages.html": ("wages.html", "text/html; charset=utf-8"),
     "/devices.html": ("devices.html", "text/html; charset=utf-8"),
     "/signin.html": ("signin.html", "text/html; charset=utf-8"),
+    "/training.html": ("training.html", "text/html; charset=utf-8"),
+    "/courses.html": ("courses.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
     # The worker app is installable: its manifest, icon and service worker (Web Push).

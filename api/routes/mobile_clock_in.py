@@ -19,11 +19,10 @@ from api.auth.guards import (
     require_visible_project,
 )
 from api.dependencies import Caller, Services, TextId
-from api.mobile.clock_in import Attempt, face_problem, place_problems
-from api.mobile.liveness import frames_differ
+from api.mobile.clock_in import Attempt, place_problems
+from api.mobile.live_face import LiveFrames, check_live_face
 from api.mobile.passes import phone_pass
 from api.mobile.place import Latitude, Longitude, PhonePlace
-from api.stores.enrolment import decode_photos, selfie_score
 from api.stores.mobile_clock_ins import (
     ProjectFence,
     fence_of,
@@ -34,6 +33,7 @@ from api.stores.mobile_clock_ins import (
     record_clock_in,
     save_fence,
 )
+from api.stores.training import require_access_training
 from infra.errors import FieldProblem, InvalidInputError, NotFoundError
 from infra.snapshots import snapshot_ref
 from streams.records import Direction, PassMethod
@@ -81,9 +81,7 @@ class ClockInIn(PhonePlace):
     project_id: str = Field(min_length=1, max_length=64)
     direction: Literal["in", "out"]
     captured_at: datetime = Field(description="when the phone took the frames")
-    selfie_jpegs: list[str] = Field(
-        min_length=2, max_length=2, description="two base64 JPEG camera frames, a moment apart"
-    )
+    selfie_jpegs: LiveFrames
 
 
 class ClockInView(BaseModel):
@@ -175,6 +173,7 @@ async def post_clock_in(body: ClockInIn, who: Caller, app: Services) -> ClockInV
     async with app.pool.connection() as conn:
         if not await is_on_roster(conn, worker_id, body.project_id):
             raise NotFoundError(f"you are not on the roster of project {body.project_id}")
+        await require_access_training(conn, worker_id, body.project_id, field="project_id")
         found = await fence_of(conn, body.project_id)
         if found is None or not found.enabled:
             raise InvalidInputError(
@@ -187,36 +186,16 @@ async def post_clock_in(body: ClockInIn, who: Caller, app: Services) -> ClockInV
         )
         if problems:
             raise InvalidInputError(problems)
-        limit = app.settings.enrolment_photo_max_bytes
-        frames = decode_photos(body.selfie_jpegs, max_bytes=limit)
-        if not frames_differ(frames[0], frames[1]):
-            raise InvalidInputError(
-                [
-                    FieldProblem(
-                        "selfie_jpegs",
-                        "the two frames are the same picture: no live face",
-                        "未检测到活体人脸：请正对摄像头，由本人现场拍摄",
-                    )
-                ]
-            )
-        score = min(
-            [
-                await selfie_score(conn, app.faces, worker_id, s, max_bytes=limit)
-                for s in body.selfie_jpegs
-            ]
-        )
-        mismatch = face_problem(score, app.settings.face_threshold)
-        if mismatch is not None:
-            raise InvalidInputError([mismatch])
+        face = await check_live_face(conn, app, worker_id, body.selfie_jpegs)
         event = phone_pass(
             body.project_id, worker_id, Direction(body.direction), PassMethod.MOBILE, now,
-            score=score,
+            score=face.score,
         )  # fmt: skip
         ref = snapshot_ref(body.project_id, event.event_id, now)
-        app.snapshots.save(ref, frames[0])
+        app.snapshots.save(ref, face.frame)
         event = event.model_copy(update={"snapshot_ref": ref})
         await record_clock_in(
-            conn, event, point=attempt.point, accuracy_m=body.accuracy_m, face_score=score
+            conn, event, point=attempt.point, accuracy_m=body.accuracy_m, face_score=face.score
         )
     label = "上班打卡" if body.direction == "in" else "下班打卡"
     return ClockInView(
@@ -224,6 +203,6 @@ async def post_clock_in(body: ClockInIn, who: Caller, app: Services) -> ClockInV
         project_id=body.project_id,
         direction=body.direction,
         occurred_at=now,
-        face_score=round(score, 3),
+        face_score=round(face.score, 3),
         message_zh=f"{label}成功",
     )

@@ -33,6 +33,7 @@ from api.stores.qr_sign_ins import (
     used_code,
     worker_name,
 )
+from api.stores.training import require_access_training
 from infra.errors import FieldProblem, InvalidInputError
 from infra.settings import Settings
 from streams.records import Direction, PassMethod
@@ -159,6 +160,7 @@ async def _sign_in(
                     )
                 ]
             )
+        await require_access_training(conn, worker_id, project_id, field="code")
         if await code_used(conn, code.nonce, worker_id):
             raise used_code()
         found = await fence_of(conn, project_id)

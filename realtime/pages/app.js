@@ -112,6 +112,20 @@ const SP = (() => {
     try { return await use(grab); }
     finally { stream.getTracks().forEach((track) => track.stop()); video.hidden = true; }
   }
+  // Two frames of the worker's face a moment apart (a live picture moves), as the API's
+  // live face check asks for: clock-in, training.
+  function liveFrames(videoId) {
+    return withCamera(videoId, async (grab) => {
+      await sleep(500);
+      const first = grab();
+      await sleep(800);
+      return [first, grab()];
+    });
+  }
+  // POST (or PUT) a JSON body.
+  function send(path, body, method = "POST", extra = {}) {
+    return call(path, {method, headers: {"Content-Type": "application/json"}, body: JSON.stringify(body), ...extra});
+  }
   // Why a phone step failed, in words: a refused permission, or the server's reasons.
   function phoneError(error) {
     if (error.code === 1) return "未获得定位权限：请在浏览器设置中允许使用位置信息";
@@ -151,5 +165,5 @@ const SP = (() => {
   }
   function logout() { sessionStorage.removeItem("sitepulse.token"); location.href = "/"; }
   return {api, call, image, beijing, beijingDay, today, live, cell, clockCell, chart, claims, token, labels, logout,
-          locate, sleep, withCamera, phoneError, scanQr, showCode};
+          locate, sleep, withCamera, liveFrames, send, phoneError, scanQr, showCode};
 })();

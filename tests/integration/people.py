@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import httpx
+
+from tests.golden import golden_photos
 
 PASSWORD = "officer2026pw"
 
@@ -110,3 +113,28 @@ async def adopt_terminal(
     )
     assert registered.status_code == 201, registered.text
     return device_id
+
+
+@dataclass(frozen=True)
+class PhoneUser:
+    """A worker who has set their password and whose face is enrolled (obama.jpg), as the
+    worker's app needs for its face checks."""
+
+    worker_id: int
+    id_number: str
+    token: str
+    password: str
+
+
+async def enrolled_phone_user(
+    http: httpx.AsyncClient, officer: dict[str, str], project_id: str, id_number: str
+) -> PhoneUser:
+    worker_id, token, password = await worker_with_password(http, officer, project_id, id_number)
+    face = base64.b64encode(golden_photos()["obama.jpg"].read_bytes()).decode()
+    enrolled = await http.put(
+        f"/v1/workers/{worker_id}/face",
+        json={"project_id": project_id, "photos": [face]},
+        headers=officer,
+    )
+    assert enrolled.status_code == 200, enrolled.text
+    return PhoneUser(worker_id, id_number, token, password)

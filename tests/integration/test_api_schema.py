@@ -82,6 +82,8 @@ async def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
         "--request-timeout",
         "10",
         "--generation-deterministic",
+        "--workers",
+        "2",
         "--header",
         f"Authorization: Bearer {token}",
         "--header",

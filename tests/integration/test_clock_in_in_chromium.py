@@ -16,8 +16,7 @@ from infra.settings import Settings
 from tests.golden import golden_photos
 
 from .chromium import camera_of, log_in, open_browser, text_of, until
-from .people import Site, auth, worker_with_password
-from .test_faces_end_to_end import b64, photo
+from .people import Site, auth, enrolled_phone_user
 from .test_mobile_clock_in import ACROSS_TOWN, NEARBY, SITE
 from .test_workers import new_id_number
 
@@ -41,14 +40,7 @@ async def test_clock_in_from_a_phone_inside_the_fence_and_refused_outside(
     stack: Settings, http: httpx.AsyncClient, site: Site, phone: WebDriver
 ) -> None:
     officer = auth(site.tokens["officer_a"])
-    id_number = new_id_number()
-    worker_id, _, password = await worker_with_password(http, officer, site.project_a, id_number)
-    enrolled = await http.put(
-        f"/v1/workers/{worker_id}/face",
-        json={"project_id": site.project_a, "photos": [b64(photo("obama.jpg"))]},
-        headers=officer,
-    )
-    assert enrolled.status_code == 200, enrolled.text
+    worker = await enrolled_phone_user(http, officer, site.project_a, new_id_number())
     fence = {"center": {"latitude": SITE[0], "longitude": SITE[1]}, "radius_m": 200}
     set_up = await http.put(
         f"/v1/projects/{site.project_a}/clock-in-fence", json=fence, headers=officer
@@ -59,7 +51,7 @@ async def test_clock_in_from_a_phone_inside_the_fence_and_refused_outside(
     phone.execute_cdp_cmd(
         "Browser.grantPermissions", {"origin": origin, "permissions": ["geolocation"]}
     )
-    await log_in(phone, stack, id_number, password, lands_on="worker.html")
+    await log_in(phone, stack, worker.id_number, worker.password, lands_on="worker.html")
     await until(phone, lambda b: b.find_element(By.ID, "clock-project").get_attribute("value"))
     assert phone.find_element(By.ID, "clock-project").get_attribute("value") == site.project_a
 

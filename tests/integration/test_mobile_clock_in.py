@@ -13,7 +13,7 @@ from analytics.clickhouse import connect
 from infra.settings import Settings
 
 from .helpers import wait_until
-from .people import Site, auth, worker_with_password
+from .people import Site, auth, enrolled_phone_user
 from .test_faces_end_to_end import b64, photo
 from .test_workers import new_id_number
 
@@ -52,14 +52,8 @@ async def test_clock_in_inside_the_fence_with_a_live_face_becomes_a_pass(
     stack: Settings, http: httpx.AsyncClient, site: Site
 ) -> None:
     officer = auth(site.tokens["officer_a"])
-    worker_id, token, _ = await worker_with_password(http, officer, site.project_a, new_id_number())
-    me = auth(token)
-    enrolled = await http.put(
-        f"/v1/workers/{worker_id}/face",
-        json={"project_id": site.project_a, "photos": [b64(photo("obama.jpg"))]},
-        headers=officer,
-    )
-    assert enrolled.status_code == 200, enrolled.text
+    worker = await enrolled_phone_user(http, officer, site.project_a, new_id_number())
+    worker_id, me = worker.worker_id, auth(worker.token)
     url = "/v1/me/clock-ins"
 
     before = await http.post(url, json=clock_in("in", site.project_a), headers=me)
@@ -119,7 +113,7 @@ async def test_clock_in_inside_the_fence_with_a_live_face_becomes_a_pass(
         )
 
     await wait_until(lambda: bool(stored()), 60)
-    [(worker, method, direction, ref)] = stored()
-    assert (worker, method, direction) == (str(worker_id), "mobile", "in")
+    [(passer, method, direction, ref)] = stored()
+    assert (passer, method, direction) == (str(worker_id), "mobile", "in")
     selfie = await http.get(f"/v1/snapshots/{ref}", headers=officer)
     assert selfie.status_code == 200 and selfie.content[:2] == b"\xff\xd8"
