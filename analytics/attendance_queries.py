@@ -109,6 +109,17 @@ def worker_day_passes(
     ]
 
 
+def is_own_snapshot(db: Executor, worker_id: str, project_id: str, ref: str) -> bool:
+    """Whether the capture ``ref`` is of one of the worker's own passes (a worker may see
+    their own capture photos, nobody else's)."""
+    rows = db.rows(
+        "SELECT 1 FROM gate_passes WHERE project_id = %(project)s AND snapshot_ref = %(ref)s"
+        " AND worker_id = %(worker)s LIMIT 1",
+        {"project": project_id, "ref": ref, "worker": worker_id},
+    )
+    return bool(rows)
+
+
 def _rounded(score: float | None) -> float | None:
     return None if score is None else round(float(score), 4)
 

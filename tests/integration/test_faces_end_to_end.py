@@ -72,17 +72,22 @@ class Gate:
         self.settings = settings
         self.serial = int(time.time() * 1000) % 10**9
 
-    async def post(self, jpeg: bytes, **claim: Any) -> httpx.Response:
+    async def post(
+        self, jpeg: bytes, *, at: datetime | None = None, direction: str = "in", **claim: Any
+    ) -> httpx.Response:
+        """Post a capture taken ``at`` (now by default: a gate's backlog may be older)."""
         self.serial += 1
         base = f"http://{self.settings.bind_host}:{self.settings.ingest_port}"
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             client = DeviceClient(http, self.device.device_id, self.device.secret)
-            now = datetime.now(UTC).isoformat()
-            return await client.post_frame(self.serial, now, "in", jpeg, **claim)
+            taken = (at or datetime.now(UTC)).isoformat()
+            return await client.post_frame(self.serial, taken, direction, jpeg, **claim)
 
-    async def passes(self, jpeg: bytes, **claim: Any) -> dict[str, Any]:
+    async def passes(
+        self, jpeg: bytes, *, at: datetime | None = None, direction: str = "in", **claim: Any
+    ) -> dict[str, Any]:
         """Post a frame and wait for the pass it becomes."""
-        response = await self.post(jpeg, **claim)
+        response = await self.post(jpeg, at=at, direction=direction, **claim)
         assert response.status_code == 202, response.text
         event_id = response.json()["event_id"]
         found: dict[str, Any] = {}

@@ -5,6 +5,8 @@ marked read with a tap."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -12,9 +14,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from infra.settings import Settings
+from streams.local_time import BEIJING
 
-from .chromium import open_browser, text_of, until
-from .people import Site, auth, worker_body
+from .chromium import log_in, open_browser, text_of, until
+from .helpers import wait_until
+from .people import Site, auth, enrolled_phone_user, worker_body, worker_with_password
+from .test_faces_end_to_end import Gate, frame
 from .test_worker_inbox import missed_exit, open_alert
 from .test_workers import new_id_number
 
@@ -80,3 +85,53 @@ async def test_first_login_on_a_phone_then_a_notice_in_the_inbox(
         "/v1/auth/login", json={"login": id_number, "password": "gongren2026"}
     )
     assert relogin.status_code == 200 and not relogin.json()["must_change_password"]
+
+
+async def test_last_months_calendar_opens_a_day_with_its_capture_photos(
+    stack: Settings, http: httpx.AsyncClient, site: Site, phone: WebDriver
+) -> None:
+    officer = auth(site.tokens["officer_a"])
+    worker = await enrolled_phone_user(http, officer, site.project_a, new_id_number())
+    # A gate's backlog: the worker's face in and out on the 10th of last month (Beijing).
+    this_month = datetime.now(BEIJING).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    day = (this_month - timedelta(days=1)).replace(day=10)
+    gate = Gate(stack, site.project_a)
+    came: dict[str, Any] = {}
+
+    async def recognised() -> bool:  # once the enrolment reaches the streams' gallery
+        came.update(await gate.passes(frame("obama2.jpg"), at=day.replace(hour=7, minute=58)))
+        return bool(came["worker_id"] == str(worker.worker_id))
+
+    await wait_until(recognised, timeout_s=30)
+    left = await gate.passes(
+        frame("obama3.jpg"), at=day.replace(hour=17, minute=31), direction="out"
+    )
+    assert left["worker_id"] == str(worker.worker_id)
+
+    # The capture photos are the worker's own to see, and nobody else's.
+    mine = await http.get(f"/v1/snapshots/{came['snapshot_ref']}", headers=auth(worker.token))
+    assert mine.status_code == 200 and mine.content[:2] == b"\xff\xd8"
+    _, other, _ = await worker_with_password(http, officer, site.project_a, new_id_number())
+    theirs = await http.get(f"/v1/snapshots/{came['snapshot_ref']}", headers=auth(other))
+    assert theirs.status_code == 404
+
+    await log_in(phone, stack, worker.id_number, worker.password, lands_on="worker.html")
+    await until(phone, lambda b: b.find_elements(By.CSS_SELECTOR, "#month-grid button"))
+    phone.find_element(By.ID, "prev-month").click()
+    label = f"{day.year}年{day.month}月"
+    await until(phone, lambda b: text_of(b, "month") == label and text_of(b, "month-days") == "1")
+    attended = phone.find_element(By.CSS_SELECTOR, "#month-grid button.attended")
+    assert attended.get_attribute("data-day") == day.date().isoformat()
+    attended.click()
+    await until(phone, lambda b: len(b.find_elements(By.CSS_SELECTOR, "tr.day-pass img")) == 2)
+    rows = [row.text for row in phone.find_elements(By.CSS_SELECTOR, "tr.day-pass")]
+    assert rows[0].startswith("07:58") and "进场" in rows[0] and "人脸" in rows[0]
+    assert rows[1].startswith("17:31") and "出场" in rows[1]
+    assert gate.device.device_id in rows[0]
+    assert "在场 9.6 小时" in text_of(phone, "day-summary")  # 07:58 to 17:31
+    shown = phone.execute_script(
+        "return [...document.querySelectorAll('tr.day-pass img')].map((i) => i.naturalWidth)"
+    )
+    assert all(width > 0 for width in shown), shown  # the photos themselves, decoded
+    width = phone.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, width
