@@ -35,6 +35,7 @@ from api.routes import (
     device_status,
     devices,
     enterprises,
+    face_login,
     faces,
     invitations,
     key_positions,
@@ -55,6 +56,7 @@ from api.routes import (
     users,
     wage_accounts,
     wages,
+    worker_account,
     workers,
 )
 from api.stores.outbox import OutboxPublisher
@@ -100,6 +102,8 @@ ROUTERS = [
     qr_sign_in.router,
     wages.router,
     training.router,
+    face_login.router,
+    worker_account.router,
 ]
 
 
@@ -110,7 +114,10 @@ def _log_failure(task: asyncio.Task[None]) -> None:
 
 _FACE_ENROLMENT = re.compile(r"^/v1/workers/[^/]+/face$")
 _SELFIE = re.compile(r"^/v1/me/bank-card/rebind$")
-_LIVE_FACE = re.compile(r"^/v1/me/(clock-ins|courses/[^/]+/studies|studies/[^/]+/finish)$")
+_LIVE_FACE = re.compile(
+    r"^/v1/(me/clock-ins|me/courses/[^/]+/studies|me/studies/[^/]+/finish"
+    r"|auth/face-login|auth/password-reset)$"
+)
 _QR_SCAN = re.compile(r"^/v1/(me|projects/[^/]+)/qr-sign-ins$")
 _PAYROLL_FILE = re.compile(r"^/v1/payroll/sheets/[^/]+/(table|signed-scan|bank-return)$")
 

@@ -1,4 +1,5 @@
-"""``POST /v1/auth/login`` and ``POST /v1/auth/password``."""
+"""``POST /v1/auth/login`` (with an ID number, a staff login or a bound phone) and
+``POST /v1/auth/password``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pydantic import BaseModel, Field
 from api.dependencies import PendingCaller, Services
 from api.errors import problem_responses
 from api.stores.accounts import authenticate, change_password
+from api.stores.worker_phones import resolve_login
 from infra.errors import AuthenticationError, ExpiredCredentialError
 
 router = APIRouter(tags=["accounts"])
@@ -40,8 +42,9 @@ async def login(body: LoginIn, request: Request, app: Services) -> TokenView:
     await app.login_guard.check(body.login, address)
     days = app.settings.initial_password_days
     async with app.pool.connection() as conn:
+        account = await resolve_login(conn, app.sealer, body.login)  # a bound phone: its owner
         try:
-            who = await authenticate(conn, body.login, body.password, initial_password_days=days)
+            who = await authenticate(conn, account, body.password, initial_password_days=days)
         except ExpiredCredentialError:
             raise
         except AuthenticationError:

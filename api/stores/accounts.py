@@ -213,23 +213,39 @@ async def change_password(
         row = await cursor.fetchone()
         if row is None or not password_matches(row[0], old_password):
             raise AuthenticationError("the old password is wrong")
-        cursor = await conn.execute(
-            "UPDATE users SET password_hash = %s, must_change_password = false,"
-            " password_expires_at = NULL, token_version = token_version + 1"
-            " WHERE user_id = %s RETURNING token_version",
-            (hash_password(new_password), principal.user_id),
-        )
-        version = await cursor.fetchone()
-        await conn.execute(
-            "INSERT INTO audit_log (actor, action, entity, entity_id)"
-            " VALUES (%s, 'user.password', 'user', %s)",
-            (
-                principal.login
-                if principal.role is not Role.WORKER
-                else f"worker:{principal.scope_id}",
-                str(principal.user_id),
-            ),
-        )
+        return await _set_password(conn, principal, new_password, action="user.password")
+
+
+async def reset_password(
+    conn: AsyncConnection[Any], principal: Principal, new_password: str
+) -> Principal:
+    """A new password for an account whose owner proved who they are another way (their
+    live face); every token issued before ends."""
+    check_new_password(new_password)
+    async with conn.transaction():
+        return await _set_password(conn, principal, new_password, action="user.password_reset")
+
+
+async def _set_password(
+    conn: AsyncConnection[Any], principal: Principal, new_password: str, *, action: str
+) -> Principal:
+    cursor = await conn.execute(
+        "UPDATE users SET password_hash = %s, must_change_password = false,"
+        " password_expires_at = NULL, token_version = token_version + 1"
+        " WHERE user_id = %s RETURNING token_version",
+        (hash_password(new_password), principal.user_id),
+    )
+    version = await cursor.fetchone()
+    await conn.execute(
+        "INSERT INTO audit_log (actor, action, entity, entity_id) VALUES (%s, %s, 'user', %s)",
+        (
+            principal.login
+            if principal.role is not Role.WORKER
+            else f"worker:{principal.scope_id}",
+            action,
+            str(principal.user_id),
+        ),
+    )
     return Principal(
         principal.user_id,
         principal.login,
@@ -239,6 +255,18 @@ async def change_password(
         must_change_password=False,
         token_version=int(version[0]) if version else principal.token_version + 1,
     )
+
+
+async def worker_account(conn: AsyncConnection[Any], login: str) -> Principal | None:
+    """The enabled worker account with this login (an ID number), if there is one."""
+    name = login.strip().upper()
+    cursor = await conn.execute(
+        f"SELECT {_USER_COLUMNS} FROM users WHERE login = %s AND role = 'worker'"
+        " AND disabled_at IS NULL",
+        (name,),
+    )
+    row = await cursor.fetchone()
+    return _principal(row) if row else None
 
 
 async def staff_account(conn: AsyncConnection[Any], user_id: int) -> tuple[str, Role, str]:

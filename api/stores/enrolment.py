@@ -210,6 +210,29 @@ async def selfie_score(
 ) -> float:
     """How well a selfie (base64 JPEG) matches the worker's own enrolment (cosine score).
     Refuses a selfie without one clear face, and a worker who has no enrolment."""
+    embedding = await selfie_embedding(engine, selfie, max_bytes=max_bytes)
+    return await enrolment_score(conn, worker_id, embedding)
+
+
+async def selfie_embedding(
+    engine: FaceEngine, selfie: str, *, max_bytes: int
+) -> npt.NDArray[np.float32]:
+    """The embedding of a selfie (base64 JPEG) showing one clear face, or the reasons not."""
+    try:
+        images = decode_photos([selfie], max_bytes=max_bytes)
+        return await asyncio.to_thread(read_faces, engine, images)
+    except InvalidInputError as exc:
+        problems = [
+            FieldProblem("selfie_jpeg", p.reason, p.message_zh.replace("第1张照片", "自拍照"))
+            for p in exc.problems
+        ]
+        raise InvalidInputError(problems) from None
+
+
+async def enrolment_score(
+    conn: AsyncConnection[Any], worker_id: int, embedding: npt.NDArray[np.float32]
+) -> float:
+    """How well an embedding matches the worker's enrolment; refused without one."""
     cursor = await conn.execute(
         "SELECT embedding FROM face_enrolments WHERE worker_id = %s", (worker_id,)
     )
@@ -224,14 +247,5 @@ async def selfie_score(
                 )
             ]
         )
-    try:
-        images = decode_photos([selfie], max_bytes=max_bytes)
-        embedding = await asyncio.to_thread(read_faces, engine, images)
-    except InvalidInputError as exc:
-        problems = [
-            FieldProblem("selfie_jpeg", p.reason, p.message_zh.replace("第1张照片", "自拍照"))
-            for p in exc.problems
-        ]
-        raise InvalidInputError(problems) from None
     enrolled = np.stack([np.frombuffer(row[0], "<f4") for row in rows]).astype(np.float32)
     return float(np.max(embedding @ enrolled.T))

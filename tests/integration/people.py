@@ -45,7 +45,8 @@ def worker_body(id_number: str, project_id: str) -> dict[str, Any]:
 async def worker_with_password(
     http: httpx.AsyncClient, officer: dict[str, str], project_id: str, id_number: str
 ) -> tuple[int, str, str]:
-    """Register a worker, log in for the first time and set a password: (id, token, password)."""
+    """Register a worker, log in for the first time, set a password and accept the user
+    agreement: (id, token, password)."""
     registered = await http.post(
         "/v1/workers", json=worker_body(id_number, project_id), headers=officer
     )
@@ -58,7 +59,18 @@ async def worker_with_password(
         json={"old_password": id_number[-6:], "new_password": password},
     )
     assert changed.status_code == 200, changed.text
-    return int(registered.json()["worker"]["worker_id"]), changed.json()["token"], password
+    token = changed.json()["token"]
+    await accept_agreement(http, token)
+    return int(registered.json()["worker"]["worker_id"]), token, password
+
+
+async def accept_agreement(http: httpx.AsyncClient, token: str) -> None:
+    """The user agreement accepted, as the app asks once (its page is tested on its own)."""
+    terms = await http.get("/v1/me/agreement", headers=auth(token))
+    accepted = await http.post(
+        "/v1/me/agreement", json={"version": terms.json()["version"]}, headers=auth(token)
+    )
+    assert accepted.status_code == 200, accepted.text
 
 
 async def register_worker(http: httpx.AsyncClient, officer: dict[str, str], project_id: str) -> int:

@@ -67,6 +67,11 @@ async def test_first_login_on_a_phone_then_a_notice_in_the_inbox(
     fill(phone, "repeat-password", "gongren2026")
     phone.find_element(By.ID, "change-submit").click()
     await until(phone, lambda b: "worker.html" in b.current_url)
+    # The user agreement, once: it covers the page until accepted.
+    await until(phone, lambda b: b.find_element(By.ID, "agreement").is_displayed())
+    assert "身份证号" in text_of(phone, "agreement-text")
+    phone.find_element(By.ID, "agree").click()
+    await until(phone, lambda b: not b.find_element(By.ID, "agreement").is_displayed())
     await until(phone, lambda b: text_of(b, "status") == "已连接")
     # Laid out for the phone: nothing wider than its screen.
     width = phone.execute_script("return document.documentElement.scrollWidth")
@@ -85,6 +90,8 @@ async def test_first_login_on_a_phone_then_a_notice_in_the_inbox(
         "/v1/auth/login", json={"login": id_number, "password": "gongren2026"}
     )
     assert relogin.status_code == 200 and not relogin.json()["must_change_password"]
+    terms = await http.get("/v1/me/agreement", headers=auth(relogin.json()["token"]))
+    assert terms.json()["accepted_at"] is not None  # accepted in the page, once, recorded
 
 
 async def test_last_months_calendar_opens_a_day_with_its_capture_photos(
