@@ -52,12 +52,16 @@ def test_every_operation_documents_its_refusals_with_the_problem_body(
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
-def test_every_operation_but_login_asks_for_a_bearer_token(document: dict[str, Any]) -> None:
+#: The ways in: a password, or the worker's live face (to log in or to reset a password).
+LOGINS = {"/v1/auth/login", "/v1/auth/face-login", "/v1/auth/password-reset"}
+
+
+def test_every_operation_but_the_logins_asks_for_a_bearer_token(
+    document: dict[str, Any],
+) -> None:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            wanted: list[dict[str, list[str]]] = (
-                [] if path == "/v1/auth/login" else [{"bearer": []}]
-            )
+            wanted: list[dict[str, list[str]]] = [] if path in LOGINS else [{"bearer": []}]
             assert operation.get("security", []) == wanted, (method, path)
 
 
