@@ -116,7 +116,7 @@ _FACE_ENROLMENT = re.compile(r"^/v1/workers/[^/]+/face$")
 _SELFIE = re.compile(r"^/v1/me/bank-card/rebind$")
 _LIVE_FACE = re.compile(
     r"^/v1/(me/clock-ins|me/courses/[^/]+/studies|me/studies/[^/]+/finish"
-    r"|auth/face-login|auth/password-reset)$"
+    r"|auth/face-login|auth/password-reset|invitations/[^/]+/accept)$"
 )
 _QR_SCAN = re.compile(r"^/v1/(me|projects/[^/]+)/qr-sign-ins$")
 _PAYROLL_FILE = re.compile(r"^/v1/payroll/sheets/[^/]+/(table|signed-scan|bank-return)$")

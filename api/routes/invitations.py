@@ -1,15 +1,19 @@
-"""Entry invitations: a project invites a registered worker, who accepts or declines."""
+"""Entry invitations (入场邀请): a project invites a registered worker, who sees the project
+and its enterprises in the app and declines, or accepts with the use of their data
+authorised and their live face."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth.guards import actor_of, require_registrar, require_visible_project
 from api.auth.principal import Principal, ScopeKind
 from api.dependencies import Caller, RowId, Services, TextId
 from api.envelopes import Items
+from api.mobile.live_face import LiveFrames, check_live_face
 from api.stores.invitations import InvitationIn, InvitationView, invitations_of, invite, respond
-from infra.errors import ForbiddenError
+from infra.errors import FieldProblem, ForbiddenError, InvalidInputError
 
 router = APIRouter(tags=["invitations"])
 
@@ -39,10 +43,35 @@ async def get_my_invitations(who: Caller, app: Services) -> Items[InvitationView
         return Items[InvitationView](items=await invitations_of(conn, worker_id))
 
 
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    authorize_data: bool = Field(
+        description="the worker authorises the project to use their real-name and bank card"
+        " data (实名信息和银行卡信息授权)"
+    )
+    selfie_jpegs: LiveFrames
+
+
 @router.post("/v1/invitations/{invitation_id:int}/accept", response_model=InvitationView)
-async def accept_invitation(invitation_id: RowId, who: Caller, app: Services) -> InvitationView:
+async def accept_invitation(
+    invitation_id: RowId, body: AcceptIn, who: Caller, app: Services
+) -> InvitationView:
+    """Join the project: with the data authorised and the worker's live face confirmed."""
+    worker_id = _worker_of(who)
+    if not body.authorize_data:
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    "authorize_data",
+                    "joining needs the authorisation to use the real-name and card data",
+                    "加入项目须同意授权使用您的实名信息和银行卡信息",
+                )
+            ]
+        )
     async with app.pool.connection() as conn:
-        return await respond(conn, invitation_id, _worker_of(who), accept=True)
+        face = await check_live_face(conn, app, worker_id, body.selfie_jpegs)
+        return await respond(conn, invitation_id, worker_id, accept=True, face_score=face.score)
 
 
 @router.post("/v1/invitations/{invitation_id:int}/decline", response_model=InvitationView)

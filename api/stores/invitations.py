@@ -28,9 +28,20 @@ class InvitationView(BaseModel):
     team_id: int | None
     worker_id: int
     status: str
+    project_name: str = ""
+    enterprises: list[str] = Field(default=[], description="the enterprises of the project")
+    invited_at: datetime | None = None
+    data_authorized_at: datetime | None = None
 
 
 _COLUMNS = "invitation_id, project_id, team_id, worker_id, status"
+_SHOWN = (
+    "i.invitation_id, i.project_id, i.team_id, i.worker_id, i.status, p.name AS project_name,"
+    " coalesce((SELECT array_agg(e.name ORDER BY e.name) FROM project_enterprises pe"
+    "  JOIN enterprises e USING (enterprise_id) WHERE pe.project_id = i.project_id),"
+    " '{}') AS enterprises, i.created_at AS invited_at, i.data_authorized_at"
+    " FROM entry_invitations i JOIN projects p USING (project_id)"
+)
 
 
 async def invite(
@@ -73,17 +84,25 @@ async def invite(
 
 
 async def invitations_of(conn: AsyncConnection[Any], worker_id: int) -> list[InvitationView]:
+    """The worker's invitations, with the project and its enterprises (pending first)."""
     cursor = await reading(conn, InvitationView).execute(
-        f"SELECT {_COLUMNS} FROM entry_invitations WHERE worker_id = %s ORDER BY invitation_id",
+        f"SELECT {_SHOWN} WHERE i.worker_id = %s"
+        " ORDER BY i.status <> 'pending', i.invitation_id DESC",
         (worker_id,),
     )
     return await cursor.fetchall()
 
 
 async def respond(
-    conn: AsyncConnection[Any], invitation_id: int, worker_id: int, *, accept: bool
+    conn: AsyncConnection[Any],
+    invitation_id: int,
+    worker_id: int,
+    *,
+    accept: bool,
+    face_score: float | None = None,
 ) -> InvitationView:
-    """The invited worker accepts (and enters the project today) or declines."""
+    """The invited worker accepts (having authorised the use of their data and shown their
+    live face, ``face_score``; they enter the project today) or declines."""
     async with conn.transaction():
         cursor = await conn.execute(
             f"SELECT {_COLUMNS} FROM entry_invitations WHERE invitation_id = %s FOR UPDATE",
@@ -105,11 +124,15 @@ async def respond(
                 actor=f"worker:{worker_id}",
                 reason="accepted an invitation",
             )
-        cursor = await reading(conn, InvitationView).execute(
-            "UPDATE entry_invitations SET status = %s, responded_at = now()"
-            f" WHERE invitation_id = %s RETURNING {_COLUMNS}",
-            (status, invitation_id),
+        await conn.execute(
+            "UPDATE entry_invitations SET status = %s, responded_at = now(),"
+            " data_authorized_at = CASE WHEN %s THEN now() END, face_score = %s"
+            " WHERE invitation_id = %s",
+            (status, accept, face_score, invitation_id),
         )
-        updated = await cursor.fetchone()
-        assert updated is not None
+    cursor = await reading(conn, InvitationView).execute(
+        f"SELECT {_SHOWN} WHERE i.invitation_id = %s", (invitation_id,)
+    )
+    updated = await cursor.fetchone()
+    assert updated is not None
     return updated

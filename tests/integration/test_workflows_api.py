@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from .people import Site, auth, login, worker_body
+from .test_faces_end_to_end import b64, photo
 from .test_workers import new_id_number
 
 
@@ -70,6 +71,12 @@ async def test_an_invited_worker_accepts_and_enters_the_project(
     http: httpx.AsyncClient, site: Site
 ) -> None:
     worker_id, id_number = await _register(http, site.tokens["officer_b"], site.project_b)
+    enrolled = await http.put(
+        f"/v1/workers/{worker_id}/face",
+        json={"project_id": site.project_b, "photos": [b64(photo("obama.jpg"))]},
+        headers=auth(site.tokens["officer_b"]),
+    )
+    assert enrolled.status_code == 200, enrolled.text
     officer = auth(site.tokens["officer_a"])
     path = f"/v1/projects/{site.project_a}/invitations"
     invited = await http.post(path, json={"id_number": id_number}, headers=officer)
@@ -90,13 +97,28 @@ async def test_an_invited_worker_accepts_and_enters_the_project(
     )
     me = auth(changed.json()["token"])
     mine = await http.get("/v1/me/invitations", headers=me)
-    assert [(i["invitation_id"], i["status"]) for i in mine.json()["items"]] == [
-        (invitation, "pending")
-    ]
+    [shown] = mine.json()["items"]
+    assert (shown["invitation_id"], shown["status"]) == (invitation, "pending")
+    assert shown["project_name"] == f"项目{site.project_a}" and len(shown["enterprises"]) == 1
     assert (await http.post(f"/v1/invitations/{invitation}/maybe", headers=me)).status_code == 404
-    accepted = await http.post(f"/v1/invitations/{invitation}/accept", headers=me)
+    # Joining authorises the use of the worker's data and is confirmed with their live face.
+    accept = f"/v1/invitations/{invitation}/accept"
+    live = [b64(photo("obama2.jpg")), b64(photo("obama3.jpg"))]
+    unauthorised = await http.post(
+        accept, json={"authorize_data": False, "selfie_jpegs": live}, headers=me
+    )
+    assert unauthorised.status_code == 422
+    assert unauthorised.json()["problems"][0]["field"] == "authorize_data"
+    someone_else = [b64(photo("biden.jpg")), b64(photo("obama3.jpg"))]
+    refused = await http.post(
+        accept, json={"authorize_data": True, "selfie_jpegs": someone_else}, headers=me
+    )
+    assert refused.status_code == 422 and "人脸核验未通过" in refused.text
+    body = {"authorize_data": True, "selfie_jpegs": live}
+    accepted = await http.post(accept, json=body, headers=me)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
-    assert (await http.post(f"/v1/invitations/{invitation}/accept", headers=me)).status_code == 409
+    assert accepted.json()["data_authorized_at"] is not None
+    assert (await http.post(accept, json=body, headers=me)).status_code == 409
 
     record = await http.get(f"/v1/workers/{worker_id}", headers=me)
     active = sorted(
