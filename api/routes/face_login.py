@@ -20,10 +20,12 @@ from infra.errors import AuthenticationError, InvalidInputError
 
 router = APIRouter(tags=["accounts"])
 
-_NOT_MATCHED = AuthenticationError(
-    "no activated worker account with this login matches this face",
-    message_zh="刷脸核验未通过：账号未激活或与登记人脸不一致（首次登录请使用身份证号和初始密码）",
-)
+
+def _not_matched() -> AuthenticationError:
+    return AuthenticationError(
+        "no activated worker account with this login matches this face",
+        message_zh="刷脸核验未通过：账号未激活或与登记人脸不一致（首次登录请使用身份证号和初始密码）",
+    )
 
 
 class FaceLoginIn(BaseModel):
@@ -45,11 +47,11 @@ async def _face_account(body: FaceLoginIn, request: Request, app: AppServices) -
         who = await worker_account(conn, await resolve_login(conn, app.sealer, body.login))
         try:
             if who is None:
-                raise _NOT_MATCHED
+                raise _not_matched()
             await match_worker(conn, app, int(who.scope_id), picture)
         except (InvalidInputError, AuthenticationError):
             await app.login_guard.failed(body.login, address)
-            raise _NOT_MATCHED from None
+            raise _not_matched() from None
     await app.login_guard.succeeded(body.login)
     return who
 

@@ -11,10 +11,10 @@ from typing import Any
 import cv2
 import httpx
 import numpy as np
-import segno
 
 from analytics.clickhouse import connect
 from infra.settings import Settings
+from tests.qr_frames import camera_frame_of
 
 from .helpers import wait_until
 from .people import Site, auth, worker_with_password
@@ -24,13 +24,7 @@ from .test_workers import new_id_number
 
 def frame_showing(text: str) -> str:
     """A camera frame (base64 JPEG) of a phone screen showing ``text`` as a QR code."""
-    png = segno.make(text, error="m").png_data_uri(scale=8, border=4).split(",", 1)[1]
-    code = cv2.imdecode(np.frombuffer(base64.b64decode(png), np.uint8), cv2.IMREAD_COLOR)
-    assert code is not None
-    frame = np.full((480, 640, 3), 90, np.uint8)
-    y0, x0 = (480 - code.shape[0]) // 2, (640 - code.shape[1]) // 2
-    frame[y0 : y0 + code.shape[0], x0 : x0 + code.shape[1]] = code
-    return base64.b64encode(bytes(cv2.imencode(".jpg", frame)[1])).decode()
+    return base64.b64encode(camera_frame_of(text)).decode()
 
 
 def scan(at: tuple[float, float] = NEARBY, **source: str) -> dict[str, Any]:
