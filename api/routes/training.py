@@ -28,10 +28,10 @@ from api.stores.training import (
     StudyView,
     abandon_study,
     add_course,
+    course_to_study,
     courses_of,
     finish_study,
     learners_of,
-    my_course,
     my_courses,
     start_study,
 )
@@ -96,9 +96,9 @@ async def post_study(course_id: RowId, body: FaceCheckIn, who: Caller, app: Serv
     """Begin studying, after the face check at the start."""
     worker_id = own_worker_id(who)
     async with app.pool.connection() as conn:
-        await my_course(conn, worker_id, course_id)
+        course = await course_to_study(conn, worker_id, course_id)  # before the face check
         face = await check_live_face(conn, app, worker_id, body.selfie_jpegs)
-        return await start_study(conn, worker_id, course_id, face_score=face.score)
+        return await start_study(conn, worker_id, course, face_score=face.score)
 
 
 @router.post("/v1/me/studies/{session_id}/finish", response_model=StudyView)

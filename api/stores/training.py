@@ -167,14 +167,20 @@ async def my_courses(conn: AsyncConnection[Any], worker_id: int) -> list[MyCours
     return await cursor.fetchall()
 
 
-async def start_study(
-    conn: AsyncConnection[Any], worker_id: int, course_id: int, *, face_score: float
-) -> StudyView:
-    """Begin studying a course of one of the worker's projects; a study still open is
-    abandoned (restarted)."""
+async def course_to_study(conn: AsyncConnection[Any], worker_id: int, course_id: int) -> MyCourse:
+    """A course of one of the worker's projects that they have yet to complete."""
     course = await my_course(conn, worker_id, course_id)
     if course.completed_at is not None:
         raise ConflictError("the course is already completed", message_zh="该课程已学习完成")
+    return course
+
+
+async def start_study(
+    conn: AsyncConnection[Any], worker_id: int, course: MyCourse, *, face_score: float
+) -> StudyView:
+    """Begin studying ``course`` (from :func:`course_to_study`); a study of it still open is
+    abandoned (restarted)."""
+    course_id = course.course_id
     async with conn.transaction():
         await conn.execute(
             "UPDATE training_sessions SET state = 'abandoned', ended_at = now(),"

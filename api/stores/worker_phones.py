@@ -24,12 +24,8 @@ async def bound_phone(conn: AsyncConnection[Any], worker_id: int) -> BoundPhone:
     cursor = await conn.execute(
         "SELECT phone_masked, bound_at FROM worker_phones WHERE worker_id = %s", (worker_id,)
     )
-    row = await cursor.fetchone()
-    return (
-        BoundPhone(phone_masked=row[0], bound_at=row[1])
-        if row
-        else BoundPhone(phone_masked=None, bound_at=None)
-    )
+    masked, bound_at = await cursor.fetchone() or (None, None)
+    return BoundPhone(phone_masked=masked, bound_at=bound_at)
 
 
 async def refuse_taken(
