@@ -57,6 +57,7 @@ from api.routes import (
     wage_accounts,
     wages,
     worker_account,
+    worker_duties,
     workers,
 )
 from api.stores.outbox import OutboxPublisher
@@ -104,6 +105,7 @@ ROUTERS = [
     training.router,
     face_login.router,
     worker_account.router,
+    worker_duties.router,
 ]
 
 

@@ -15,12 +15,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from api.auth.principal import Role
 from api.identity import uscc_check_character
-from api.stores.accounts import create_user
 from infra.launch.ephemeral import ephemeral_stack
 from infra.settings import Settings
 
 from .chromium import open_browser
-from .people import PASSWORD, Site, login
+from .people import Site, staff_tokens
 from .receiver import Mailbox, StandInBank, WebhookReceiver
 
 REPO = Path(__file__).resolve().parents[2]
@@ -165,20 +164,10 @@ async def site(stack: Settings, http: httpx.AsyncClient) -> Site:
             "regulator_bj": (Role.REGULATOR, "110000"),
             "contractor": (Role.CONTRACTOR_ADMIN, str(enterprise)),
         }
-        for name, (role, scope) in users.items():
-            await create_user(
-                conn,
-                login=f"{name}-{run}",
-                password=PASSWORD,
-                role=role,
-                scope_id=scope,
-                must_change_password=False,
-            )
-    tokens = {}
-    for name in users:
-        response = await login(http, f"{name}-{run}", PASSWORD)
-        assert response.status_code == 200, response.text
-        tokens[name] = response.json()["token"]
+        by_login = await staff_tokens(
+            conn, http, {f"{name}-{run}": spec for name, spec in users.items()}
+        )
+    tokens = {name: by_login[f"{name}-{run}"] for name in users}
     logins = {name: f"{name}-{run}" for name in users}
     return Site(project_a, project_b, tokens, enterprise_id=int(enterprise), logins=logins)
 

@@ -8,7 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from psycopg import AsyncConnection
 
+from api.auth.principal import Role
+from api.stores.accounts import create_user
 from tests.golden import golden_photos
 
 PASSWORD = "officer2026pw"
@@ -25,6 +28,28 @@ class Site:
 
 async def login(http: httpx.AsyncClient, login: str, password: str) -> httpx.Response:
     return await http.post("/v1/auth/login", json={"login": login, "password": password})
+
+
+async def staff_tokens(
+    conn: AsyncConnection[Any], http: httpx.AsyncClient, staff: dict[str, tuple[Role, str]]
+) -> dict[str, str]:
+    """Create each login (role, scope) with :data:`PASSWORD`, ready to use, and log it in:
+    login -> token."""
+    for name, (role, scope) in staff.items():
+        await create_user(
+            conn,
+            login=name,
+            password=PASSWORD,
+            role=role,
+            scope_id=scope,
+            must_change_password=False,
+        )
+    tokens = {}
+    for name in staff:
+        response = await login(http, name, PASSWORD)
+        assert response.status_code == 200, response.text
+        tokens[name] = response.json()["token"]
+    return tokens
 
 
 def auth(token: str) -> dict[str, str]:
