@@ -80,6 +80,8 @@ PAGES = {
     "/signin.html": ("signin.html", "text/html; charset=utf-8"),
     "/training.html": ("training.html", "text/html; charset=utf-8"),
     "/courses.html": ("courses.html", "text/html; charset=utf-8"),
+    "/employment.html": ("employment.html", "text/html; charset=utf-8"),
+    "/duties.html": ("duties.html", "text/html; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
     # The worker app is installable: its manifest, icon and service worker (Web Push).

@@ -15,7 +15,15 @@ from api.auth.principal import Role
 from api.dependencies import Caller, Paging, RowId, Services, TextId
 from api.envelopes import Items, PageOf
 from api.mobile.region_duties import duties_for
-from api.stores.employment import Answer, Employment, answer_employment, answers_in, my_employment
+from api.stores.employment import (
+    Answer,
+    Employment,
+    Tally,
+    answer_employment,
+    answers_in,
+    my_employment,
+    tally_of,
+)
 from api.stores.health_checks import (
     HealthCheck,
     HealthCheckIn,
@@ -61,6 +69,7 @@ class WorkerDuty(BaseModel):
 class DutiesPage(PageOf[WorkerDuty]):
     employment_confirmation: bool = Field(description="whether the project's region asks")
     health_check: bool
+    tally: Tally
 
 
 @router.get("/v1/me/employment", response_model=Items[Employment])
@@ -140,7 +149,8 @@ async def get_worker_duties(
     async with app.pool.connection() as conn:
         await require_visible_project(conn, who, project_id)
         duties = duties_for((await get_project(conn, project_id)).region_code)
-        rows, total = await answers_in(conn, project_id, limit=page.limit, offset=page.offset)
+        rows = await answers_in(conn, project_id, limit=page.limit, offset=page.offset)
+        tally = await tally_of(conn, project_id)
         checks = await latest_checks(conn, [worker_id for worker_id, _, _ in rows])
     return DutiesPage(
         items=[
@@ -152,11 +162,12 @@ async def get_worker_duties(
             )
             for worker_id, name, employment in rows
         ],
-        total=total,
+        total=tally.roster,
         limit=page.limit,
         offset=page.offset,
         employment_confirmation=duties.employment_confirmation,
         health_check=duties.health_check,
+        tally=tally,
     )
 
 

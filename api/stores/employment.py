@@ -120,11 +120,20 @@ async def my_employment(conn: AsyncConnection[Any], worker_id: int) -> list[Empl
     return sorted(entries, key=lambda e: e.status in (EmploymentStatus.CONFIRMED,))
 
 
+class Tally(BaseModel):
+    """Where a project's roster stands (the whole roster, not one page)."""
+
+    roster: int
+    to_answer: int = Field(description="never answered, or the terms changed since")
+    disputed: int
+    without_health_check: int
+
+
 async def answers_in(
     conn: AsyncConnection[Any], project_id: str, *, limit: int, offset: int
-) -> tuple[list[tuple[int, str, Employment]], int]:
+) -> list[tuple[int, str, Employment]]:
     """Each worker of the project's roster with their answer, those still to answer (or
-    to answer again) first, then the disputed: (worker id, name, employment), total."""
+    to answer again) first, then the disputed: (worker id, name, employment)."""
     cursor = await reading(conn, _Entry).execute(
         f"SELECT * FROM ({_ENTRIES} AND m.project_id = %(p)s) e"
         " ORDER BY CASE WHEN answer IS NULL OR answered_terms <> terms THEN 0"
@@ -132,15 +141,22 @@ async def answers_in(
         " LIMIT %(limit)s OFFSET %(offset)s",
         _params(p=project_id, limit=limit, offset=offset),
     )
-    rows = [(e.worker_id, e.worker_name, e.shown()) for e in await cursor.fetchall()]
-    counted = await conn.execute(
-        "SELECT count(*) FROM memberships m JOIN projects p ON p.project_id = m.project_id"
-        " WHERE m.status = 'active' AND m.project_id = %(p)s"
-        " AND p.region_code LIKE ANY (%(regions)s)",
+    return [(e.worker_id, e.worker_name, e.shown()) for e in await cursor.fetchall()]
+
+
+async def tally_of(conn: AsyncConnection[Any], project_id: str) -> Tally:
+    cursor = await reading(conn, Tally).execute(
+        "SELECT count(*) AS roster,"
+        " count(*) FILTER (WHERE answer IS NULL OR answered_terms <> terms) AS to_answer,"
+        " count(*) FILTER (WHERE answer = 'disputed' AND answered_terms = terms) AS disputed,"
+        " count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM health_checks h"
+        "  WHERE h.worker_id = e.worker_id)) AS without_health_check"
+        f" FROM ({_ENTRIES} AND m.project_id = %(p)s) e",
         _params(p=project_id),
     )
-    total = await counted.fetchone()
-    return rows, int(total[0]) if total else 0
+    tally = await cursor.fetchone()
+    assert tally is not None  # an aggregate always has its row
+    return tally
 
 
 async def answer_employment(

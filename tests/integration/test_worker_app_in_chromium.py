@@ -12,14 +12,16 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.select import Select
 
 from infra.settings import Settings
 from streams.local_time import BEIJING
 
 from .chromium import log_in, open_browser, text_of, until
 from .helpers import wait_until
-from .people import Site, auth, enrolled_phone_user, worker_body, worker_with_password
+from .people import PASSWORD, Site, auth, enrolled_phone_user, worker_body, worker_with_password
 from .test_faces_end_to_end import Gate, frame
+from .test_worker_duties import shanghai_project
 from .test_worker_inbox import missed_exit, open_alert
 from .test_workers import new_id_number
 
@@ -146,3 +148,48 @@ async def test_last_months_calendar_opens_a_day_with_its_capture_photos(
     assert all(width > 0 for width in shown), shown  # the photos themselves, decoded
     width = phone.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, width
+
+
+async def test_a_shanghai_worker_confirms_employment_and_records_a_health_check_on_the_phone(
+    stack: Settings, http: httpx.AsyncClient, site: Site, phone: WebDriver
+) -> None:
+    shanghai = await shanghai_project(stack, http, site)
+    clinic = {"region_code": "310000", "name": f"上海体检中心{shanghai.project_id}"}
+    listed = await http.post("/v1/health-institutions", json=clinic, headers=shanghai.regulator)
+    assert listed.status_code == 201, listed.text
+    id_number = new_id_number()
+    _, _, password = await worker_with_password(
+        http, shanghai.officer, shanghai.project_id, id_number
+    )
+    await log_in(phone, stack, id_number, password, lands_on="worker.html")
+    await until(phone, lambda b: text_of(b, "duties-todo") == "请确认聘用信息、填写健康体检信息 ›")
+    phone.find_element(By.ID, "duties-todo").click()
+
+    # The terms as the worker reads them, confirmed with a tap.
+    confirm = "section.employment button.confirm"
+    await until(phone, lambda b: b.find_elements(By.CSS_SELECTOR, confirm))
+    terms = phone.find_element(By.CSS_SELECTOR, "section.employment").text
+    assert "待确认" in terms and "木工" in terms and "2026-11-02" in terms
+    phone.find_element(By.CSS_SELECTOR, confirm).click()
+    await until(phone, lambda b: "已确认" in text_of(b, "employment-result"))
+    await until(phone, lambda b: not b.find_elements(By.CSS_SELECTOR, confirm))
+
+    # A health check at the listed institution: chosen from the list, dated, submitted.
+    await until(phone, lambda b: clinic["name"] in text_of(b, "institution"))
+    Select(phone.find_element(By.ID, "institution")).select_by_visible_text(clinic["name"])
+    examined = (datetime.now(BEIJING).date() - timedelta(days=10)).isoformat()
+    phone.execute_script("document.getElementById('examined-on').value = arguments[0]", examined)
+    phone.find_element(By.ID, "health-submit").click()
+    await until(phone, lambda b: text_of(b, "health-result") == "体检信息已保存")
+    assert text_of(phone, "health-latest") == f"最近一次体检：{examined}，{clinic['name']}，合格"
+    width = phone.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, width
+
+    # The officer sees both done.
+    await log_in(phone, stack, shanghai.officer_login, PASSWORD, lands_on="project.html")
+    phone.get(
+        f"http://{stack.bind_host}:{stack.realtime_port}/duties.html?project={shanghai.project_id}"
+    )
+    await until(phone, lambda b: "已确认" in text_of(b, "workers"))
+    assert (text_of(phone, "pending-count"), text_of(phone, "unchecked-count")) == ("0", "0")
+    assert clinic["name"] in text_of(phone, "workers") and "合格" in text_of(phone, "workers")

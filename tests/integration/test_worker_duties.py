@@ -27,6 +27,7 @@ class Shanghai:
     project_id: str
     officer: dict[str, str]
     regulator: dict[str, str]
+    officer_login: str
 
 
 async def shanghai_project(stack: Settings, http: httpx.AsyncClient, site: Site) -> Shanghai:
@@ -53,7 +54,7 @@ async def shanghai_project(stack: Settings, http: httpx.AsyncClient, site: Site)
             conn, http, {f"sh-{name}-{run}": spec for name, spec in users.items()}
         )
     officer, regulator = (auth(tokens[f"sh-{name}-{run}"]) for name in users)
-    return Shanghai(project_id, officer, regulator)
+    return Shanghai(project_id, officer, regulator, officer_login=f"sh-officer-{run}")
 
 
 @pytest.fixture
@@ -149,6 +150,12 @@ async def test_a_shanghai_worker_confirms_the_terms_shown_and_disputes_changed_o
     assert duties.status_code == 200, duties.text
     page = duties.json()
     assert (page["employment_confirmation"], page["health_check"], page["total"]) == (True, True, 1)
+    assert page["tally"] == {
+        "roster": 1,
+        "to_answer": 0,
+        "disputed": 1,
+        "without_health_check": 1,
+    }
     [row] = page["items"]
     assert (row["worker_id"], row["employment"]["status"]) == (worker_id, "disputed")
     assert row["employment"]["note"] == "日工资应为400元" and row["health_check"] is None
