@@ -128,9 +128,7 @@ async def post_institution(body: InstitutionIn, who: Caller, app: Services) -> I
     if not body.region_code.startswith(mine):
         raise ForbiddenError(f"region {body.region_code} is outside your region {who.scope_id}")
     async with app.pool.connection() as conn:
-        return await add_institution(
-            conn, region_prefix(body.region_code), body.name, actor=actor_of(who)
-        )
+        return await add_institution(conn, body, actor=actor_of(who))
 
 
 @router.get("/v1/health-institutions", response_model=Items[Institution])

@@ -15,6 +15,7 @@ from api.mobile.region_duties import health_check_regions
 from api.stores.audit import audit
 from api.stores.rows import reading
 from infra.errors import ConflictError, FieldProblem, InvalidInputError
+from streams.regions import region_prefix
 
 #: A record older than this is no longer a health check of the worker (three years).
 OLDEST_DAYS = 3 * 366
@@ -76,12 +77,17 @@ def _params(worker_id: int) -> dict[str, Any]:
 
 
 async def add_institution(
-    conn: AsyncConnection[Any], region_prefix: str, name: str, *, actor: str
+    conn: AsyncConnection[Any], listing: InstitutionIn, *, actor: str
 ) -> Institution:
+    """List ``listing.name`` for the projects of its region (a region the registry knows)."""
+    known = await conn.execute("SELECT 1 FROM regions WHERE code = %s", (listing.region_code,))
+    if await known.fetchone() is None:
+        raise _refused("region_code", "unknown region", "行政区划不存在")
+    name = listing.name
     cursor = await reading(conn, Institution).execute(
         "INSERT INTO health_institutions (region_prefix, name) VALUES (%s, %s)"
         " ON CONFLICT DO NOTHING RETURNING institution_id, region_prefix, name",
-        (region_prefix, name),
+        (region_prefix(listing.region_code), name),
     )
     added = await cursor.fetchone()
     if added is None:

@@ -163,6 +163,8 @@ async def test_a_shanghai_worker_confirms_the_terms_shown_and_disputes_changed_o
     body = {"answer": "confirmed", "terms_digest": changed["terms_digest"]}
     assert (await http.post(answer, json=body, headers=auth(other[1]))).status_code == 404
     assert (await http.post(answer, json=body, headers=shanghai.officer)).status_code == 403
+    roster = f"/v1/projects/{shanghai.project_id}/worker-duties"
+    assert (await http.get(roster, headers=me)).status_code == 404  # not the worker's to read
     hidden = await http.get(
         f"/v1/projects/{shanghai.project_id}/worker-duties", headers=auth(site.tokens["officer_a"])
     )
@@ -181,6 +183,10 @@ async def test_a_shanghai_worker_records_a_health_check_at_a_listed_or_other_ins
     guangxi = auth(site.tokens["regulator_gx"])
     assert (await http.post(listing, json=clinic, headers=guangxi)).status_code == 403
     assert (await http.post(listing, json=clinic, headers=shanghai.officer)).status_code == 403
+    unknown = await http.post(
+        listing, json={**clinic, "region_code": "319999"}, headers=shanghai.regulator
+    )
+    assert problem(unknown) == (422, "region_code", "行政区划不存在")
     far = await http.post(
         listing, json={"region_code": "450702", "name": f"钦南区医院{run}"}, headers=guangxi
     )
