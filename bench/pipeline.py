@@ -20,11 +20,12 @@ import argparse
 import asyncio
 import os
 import re
+import signal
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -165,11 +166,12 @@ async def bare_faust(settings: Settings, events: int) -> float:
     return float(figure[1])
 
 
-async def streams_drain(settings: Settings, events: int) -> float:
+async def streams_drain(settings: Settings, events: int, *, under: Sequence[str] = ()) -> float:
     """Events/s of our streams worker draining a backlog of passes into ClickHouse, timed
     as the bare Faust agent is: the backlog is in Kafka before the worker starts (a worker
     of its own, on a namespace of its own), and the clock runs from its first published
-    pass to the last one stored, read off the worker's own metrics."""
+    pass to the last one stored, read off the worker's own metrics. ``under``: a command
+    the worker runs under (bench/streams_profile.py's profiler), stopped with SIGINT."""
     namespace = f"benchdrain{uuid.uuid4().hex[:6]}."
     drain_settings = settings.model_copy(update={"namespace": namespace})
     await asyncio.to_thread(ensure_topics_with_retry, drain_settings)
@@ -177,7 +179,7 @@ async def streams_drain(settings: Settings, events: int) -> float:
     values = pass_messages(events, project_id)
     await _produce(drain_settings, drain_settings.topic(GATE_PASSES), values, project_id.encode())
     [port] = free_ports(1)
-    worker = start_replica(settings, "streams", 9, port, SITEPULSE_NAMESPACE=namespace)
+    worker = start_replica(settings, "streams", 9, port, under=under, SITEPULSE_NAMESPACE=namespace)
     try:
         first = None
         deadline = time.monotonic() + 300
@@ -191,7 +193,10 @@ async def streams_drain(settings: Settings, events: int) -> float:
             await asyncio.sleep(0.1)
         raise RuntimeError(f"the drain worker did not store {events} passes in 300 s")
     finally:
-        worker.terminate()
+        if under:  # the profiler writes its profile when interrupted, with its child
+            os.killpg(worker.pid, signal.SIGINT)
+        else:
+            worker.terminate()
         worker.wait()
 
 

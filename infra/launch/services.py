@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 
 from infra.launch.probes import http_healthy
 from infra.launch.process_spec import ProcessSpec
@@ -64,12 +65,18 @@ def service_specs(settings: Settings) -> list[ProcessSpec]:
 
 
 def start_replica(
-    settings: Settings, name: str, replica: int, port: int, **variables: str
+    settings: Settings,
+    name: str,
+    replica: int,
+    port: int,
+    *,
+    under: Sequence[str] = (),
+    **variables: str,
 ) -> subprocess.Popen[bytes]:
     """One more process of a service beside a running stack, unsupervised (the scale test
     and the benchmark start a second streams worker so, and kill it): its own port, its
     log in ``<data_dir>/logs/<name>-<replica>.log``; ``variables`` are more ``SITEPULSE_*``
-    settings for it."""
+    settings for it; ``under`` is a command to run it under (a profiler)."""
     env = {
         **os.environ,
         **variables,
@@ -80,7 +87,7 @@ def start_replica(
     log = settings.resolved_data_dir / "logs" / f"{name}-{replica}.log"
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "infra.launch.cli", "run", name],
+            [*under, sys.executable, "-m", "infra.launch.cli", "run", name],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
