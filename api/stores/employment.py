@@ -187,13 +187,15 @@ async def answer_employment(
                 "the terms have changed since they were shown",
                 message_zh="聘用信息已变更，请刷新后重新确认",
             )
-        await conn.execute(
+        upserted = await conn.execute(
             "INSERT INTO employment_answers (membership_id, worker_id, terms, answer, note)"
             " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (membership_id) DO UPDATE SET"
             " terms = excluded.terms, answer = excluded.answer, note = excluded.note,"
-            " answered_at = now()",
+            " answered_at = now() RETURNING answered_at",
             (membership_id, worker_id, Jsonb(entry.terms), answer.value, note),
         )
+        answered = await upserted.fetchone()
+        assert answered is not None  # an upsert always returns its row
         await audit(
             conn,
             actor=actor,
@@ -202,4 +204,12 @@ async def answer_employment(
             entity_id=str(membership_id),
             reason=note,
         )
-    return next(e for e in await my_employment(conn, worker_id) if e.membership_id == membership_id)
+    answered_entry = entry.model_copy(
+        update={
+            "answered_terms": entry.terms,
+            "answer": answer,
+            "note": note,
+            "answered_at": answered[0],
+        }
+    )
+    return answered_entry.shown()
