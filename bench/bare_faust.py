@@ -2,7 +2,8 @@
 
     python bench/bare_faust.py TOPIC COUNT   (with the stack's SITEPULSE_* variables set)
 
-Prints ``EVENTS_PER_S=<figure>`` from its first message to its COUNT-th, then exits.
+Prints ``EVENTS_PER_S=<figure>`` over the middle of the backlog (bench/steady.py), then
+exits.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import faust
 from faust.types import StreamT
+from steady import marks  # bench/steady.py
 
 from infra.launch.ephemeral import free_ports
 from infra.settings import load_settings
@@ -31,6 +34,7 @@ def main() -> None:
     (settings.resolved_data_dir / "streams").mkdir(parents=True, exist_ok=True)
     app = create_app(settings)
     topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
+    start, end = marks(count)
     seen = 0
     started = 0.0
 
@@ -38,11 +42,12 @@ def main() -> None:
     async def count_only(stream: StreamT[bytes]) -> None:
         nonlocal seen, started
         async for _ in stream:
-            if seen == 0:
-                started = time.perf_counter()
             seen += 1
-            if seen == count:
-                print(f"EVENTS_PER_S={count / (time.perf_counter() - started):.1f}", flush=True)
+            if seen == start:
+                started = time.perf_counter()
+            elif seen == end:
+                rate = (end - start) / (time.perf_counter() - started)
+                print(f"EVENTS_PER_S={rate:.1f}", flush=True)
                 os._exit(0)
 
     worker = faust.Worker(app, loglevel="warning", quiet=True, redirect_stdouts=False)

@@ -11,7 +11,7 @@ Starts a throwaway stack on free ports, then measures in the same run, on the sa
 6. scale-out: end to end for 12 projects with one streams worker, then with two.
 
     .venv/bin/python bench/pipeline.py [--events 20000] [--rate 200] [--seconds 10]
-                                       [--frame-rate 5]
+                                       [--frame-rate 5] [--only-streams]
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from steady import steady_rate  # bench/steady.py
 
 from analytics.clickhouse import connect
 from api.auth.tokens import viewer_token
@@ -169,9 +172,10 @@ async def bare_faust(settings: Settings, events: int) -> float:
 async def streams_drain(settings: Settings, events: int, *, under: Sequence[str] = ()) -> float:
     """Events/s of our streams worker draining a backlog of passes into ClickHouse, timed
     as the bare Faust agent is: the backlog is in Kafka before the worker starts (a worker
-    of its own, on a namespace of its own), and the clock runs from its first published
-    pass to the last one stored, read off the worker's own metrics. ``under``: a command
-    the worker runs under (bench/streams_profile.py's profiler), stopped with SIGINT."""
+    of its own, on a namespace of its own), and the clock runs over the middle of the
+    backlog (bench/steady.py) by the passes stored, read off the worker's own metrics.
+    ``under``: a command the worker runs under (bench/streams_profile.py's profiler),
+    stopped with SIGINT."""
     namespace = f"benchdrain{uuid.uuid4().hex[:6]}."
     drain_settings = settings.model_copy(update={"namespace": namespace})
     await asyncio.to_thread(ensure_topics_with_retry, drain_settings)
@@ -181,17 +185,14 @@ async def streams_drain(settings: Settings, events: int, *, under: Sequence[str]
     [port] = free_ports(1)
     worker = start_replica(settings, "streams", 9, port, under=under, SITEPULSE_NAMESPACE=namespace)
     try:
-        first = None
+        samples: list[tuple[float, float]] = [(time.perf_counter(), 0.0)]
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            published, stored = _worker_counts(settings.bind_host, port)
-            now = time.perf_counter()
-            if first is None and published > 0:
-                first = now
-            if first is not None and stored >= events:
-                return events / (now - first)
+        while samples[-1][1] < events:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the drain worker did not store {events} passes in 300 s")
             await asyncio.sleep(0.1)
-        raise RuntimeError(f"the drain worker did not store {events} passes in 300 s")
+            samples.append((time.perf_counter(), _stored(settings.bind_host, port)))
+        return steady_rate(samples, events)
     finally:
         if under:  # the profiler writes its profile when interrupted, with its child
             os.killpg(worker.pid, signal.SIGINT)
@@ -200,20 +201,18 @@ async def streams_drain(settings: Settings, events: int, *, under: Sequence[str]
         worker.wait()
 
 
-def _worker_counts(host: str, port: int) -> tuple[float, float]:
-    """(passes published, passes stored) by a streams worker's /metrics; zeros before it
-    answers."""
+def _stored(host: str, port: int) -> float:
+    """Passes stored by a streams worker, read off its /metrics; zero before it answers."""
     try:
         text = httpx.get(f"http://{host}:{port}/metrics", timeout=1).text
     except httpx.HTTPError:
-        return 0.0, 0.0
-    counts = {"published": 0.0, "stored": 0.0}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            outcome = sample.labels.get("outcome", "")
-            if sample.name == "sitepulse_events_total" and outcome in counts:
-                counts[outcome] = sample.value
-    return counts["published"], counts["stored"]
+        return 0.0
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "sitepulse_events_total" and sample.labels.get("outcome") == "stored"
+    )
 
 
 def provision(settings: Settings, projects: int, gates: int) -> list[DeviceRecord]:
@@ -321,6 +320,9 @@ async def latency(settings: Settings, rate: float, seconds: float) -> tuple[floa
 
 
 async def measure(settings: Settings, args: argparse.Namespace) -> None:
+    if args.only_streams:
+        await measure_streams(settings, args.events)
+        return
     print("warming up (consumer group join, first batches) …", flush=True)
     await pipeline(settings, 2000)
     baseline = await bare_kafka(settings, args.events)
@@ -357,6 +359,18 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
         f"end to end, 12 projects, one streams worker       {one:10,.0f} events/s\n"
         f"end to end, 12 projects, two streams workers      {two:10,.0f} events/s"
         f"   ({100 * two / one:.1f} % of one worker, on {_cpu_count()} cores)"
+    )
+
+
+async def measure_streams(settings: Settings, events: int) -> None:
+    """Only the streams figure and its baseline (the quick loop while working on it)."""
+    faust_baseline = await bare_faust(settings, events)
+    drained = await streams_drain(settings, events)
+    print(f"\nevents: {events:,}; machine: {_cpu_count()} cores")
+    print(f"bare Faust agent, counting only (baseline)        {faust_baseline:10,.0f} events/s")
+    print(
+        f"streams: gate.passes backlog → ClickHouse         {drained:10,.0f} events/s"
+        f"   ({100 * drained / faust_baseline:.1f} % of bare Faust)"
     )
 
 
@@ -423,6 +437,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--frame-rate", type=float, default=5.0)
+    parser.add_argument(
+        "--only-streams",
+        action="store_true",
+        help="only the bare Faust baseline and the streams worker's drain",
+    )
     args = parser.parse_args()
     data_dir = Path(__file__).resolve().parents[1] / ".sitepulse" / "bench"
     print("starting a throwaway stack …", flush=True)

@@ -15,6 +15,8 @@ from infra.errors import SettingsError
 
 ENV_PREFIX = "SITEPULSE_"
 SCALABLE = ("ingest", "api", "realtime", "streams", "celery")
+#: What a streams worker can do; each set of roles is a consumer group of its own.
+STREAMS_ROLES = ("passes", "attendance", "faces")
 
 
 def replicas_of(scale: str) -> dict[str, int]:
@@ -131,6 +133,11 @@ class Settings(BaseModel):
     sink_flush_s: float = Field(default=1.0, gt=0, le=60)
     live_flush_s: float = Field(default=0.02, gt=0, le=5)
     live_dedupe_ttl_s: int = Field(default=7 * 86400, ge=60)
+    # What this streams worker does: passes (live feed, gate_passes, device states,
+    # streaming alerts, heartbeats, payroll), attendance (days and presence), faces (the
+    # frame matcher). One process does all three on a small site; a province runs each in
+    # processes of its own (README "Deploying"), each set of roles its own consumer group.
+    streams_roles: str = "passes,attendance,faces"
 
     # People's API. The local stack generates a token secret when none is given.
     token_secret: str | None = Field(default=None, min_length=32)
@@ -213,6 +220,29 @@ class Settings(BaseModel):
     def _scale(cls, value: str) -> str:
         replicas_of(value)
         return value
+
+    @field_validator("streams_roles")
+    @classmethod
+    def _streams_roles(cls, value: str) -> str:
+        roles = [part.strip() for part in value.split(",")]
+        unknown = [role for role in roles if role not in STREAMS_ROLES]
+        if unknown or not roles or len(set(roles)) != len(roles):
+            raise ValueError(f"expected distinct roles among {', '.join(STREAMS_ROLES)}")
+        return ",".join(role for role in STREAMS_ROLES if role in roles)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The streams worker's roles (``streams_roles``) as a set."""
+        return frozenset(self.streams_roles.split(","))
+
+    @property
+    def streams_group(self) -> str:
+        """The consumer group (Faust app id) of a streams worker with these roles: the one
+        with the passes role keeps the plain name, whose committed offsets say what
+        ``gate_passes`` holds."""
+        if "passes" in self.roles:
+            return f"{self.namespace}streams"
+        return f"{self.namespace}streams-{self.streams_roles.replace(',', '-')}"
 
     def topic(self, name: str) -> str:
         """The namespaced Kafka topic name, e.g. ``sitepulse.gate.passes``."""

@@ -1,21 +1,29 @@
 """The Faust app, configured to be safe on the local Tansu broker, and its agents.
 
-Agents are thin: the work is in :class:`streams.pass_pipeline.PassPipeline`.
-Processing is at least once; ClickHouse's replacing engine and the live publisher's
-event_id claim in Redis make it exactly once where it shows.
+A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces; each set of
+roles is a consumer group of its own, so a province runs each role in as many processes
+as it needs. Agents are thin: the work is in :class:`streams.pass_pipeline.PassPipeline`,
+:class:`streams.attendance.stage.AttendanceStage` and
+:class:`streams.frame_matcher.FrameMatcher`. Processing is at least once; ClickHouse's
+replacing engines and the live publisher's event_id claim in Redis make it exactly once
+where it shows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import faust
 from faust.streams import Stream
-from faust.types import StreamT
+from faust.types import StreamT, TopicT
 from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
 
 from alerts.celery_app import create_celery
 from alerts.profiles import profile_for
@@ -30,8 +38,10 @@ from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
 from streams.attendance.book import AttendanceBook
 from streams.attendance.roster_facts import RosterFacts
+from streams.attendance.stage import AttendanceStage
 from streams.attendance.timeline import AttendanceRules
 from streams.attendance.tracker import AttendanceTracker
+from streams.batched_writes import ack_all
 from streams.dead_letters import DeadLetters
 from streams.device_states import DeviceStates
 from streams.event_time import EventTimeWindow
@@ -42,6 +52,7 @@ from streams.partition_ownership import PartitionOwnership
 from streams.pass_pipeline import PassPipeline
 from streams.payroll_sink import PayrollSink
 from streams.registry_follower import RegistryFollower
+from streams.stored_passes import StoredPasses
 from streams.topics import (
     DEAD_LETTER,
     GATE_FRAMES,
@@ -53,6 +64,13 @@ from streams.topics import (
 from streams.transport import fetch_tuned_transport
 
 log = logging.getLogger(__name__)
+#: A role's answer to /healthz: None when ready, else what it is still doing.
+Readiness = Callable[[], str | None]
+
+
+def _data_dir(settings: Settings) -> Path:
+    group = settings.streams_group.removeprefix(settings.namespace)
+    return settings.resolved_data_dir / f"{group}-{settings.replica}"
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -72,10 +90,10 @@ def create_app(settings: Settings) -> faust.App:
         else {}
     )
     app = faust.App(
-        f"{settings.namespace}streams",
+        settings.streams_group,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store="memory://",
-        datadir=str(settings.resolved_data_dir / f"streams-{settings.replica}"),
+        datadir=str(_data_dir(settings)),
         **quirks,
         topic_partitions=settings.kafka_partitions,
         topic_allow_declare=False,
@@ -90,179 +108,82 @@ def create_app(settings: Settings) -> faust.App:
     return app
 
 
+@dataclass
+class _Shared:
+    """What the roles of one worker share."""
+
+    settings: Settings
+    app: faust.App
+    redis: Redis
+    dead_letter: TopicT
+    dead_letters: DeadLetters
+    registry_views: list[Callable[[Any], None]] = field(default_factory=list)
+    #: Called on a revocation, before Faust commits: write what waits.
+    flushes: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    #: More fields of /healthz, read when asked.
+    health: dict[str, Callable[[], object]] = field(default_factory=dict)
+
+
 def build(settings: Settings) -> faust.App:
-    """The app with its topics, agents and web pages registered."""
+    """The app with the topics, agents and web pages of its roles registered."""
     app = create_app(settings)
-    passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
     dead_letter = app.topic(
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
-    frames = app.topic(settings.topic(GATE_FRAMES), key_serializer="raw", value_serializer="raw")
-    payroll = app.topic(settings.topic(PAYROLL), key_serializer="raw", value_serializer="raw")
-    redis = async_redis(settings.redis_url)
-    rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
-    facts = RosterFacts()
-    dead_letters = DeadLetters(dead_letter)
+    shared = _Shared(
+        settings, app, async_redis(settings.redis_url), dead_letter, DeadLetters(dead_letter)
+    )
     registry_topic = settings.topic(REGISTRY)
 
     async def reject_registry_value(value: bytes, reason: str) -> None:
-        await dead_letters.send(registry_topic, "registry", reason, value)
+        await shared.dead_letters.send(registry_topic, "registry", reason, value)
 
     follower = RegistryFollower(
         settings.kafka_bootstrap,
         registry_topic,
-        [rosters.apply, facts.apply],
+        shared.registry_views,
         reject=reject_registry_value,
     )
-    rules = AttendanceRules(
-        repeat_window_s=settings.attendance_repeat_window_s,
-        max_shift_h=settings.attendance_max_shift_h,
-    )
-    tracker = AttendanceTracker(
-        AttendanceBook(rules, keep_days=settings.attendance_keep_days),
-        facts,
-        DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
-        redis,
-        namespace=settings.namespace,
-    )
-    alert_pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=2, open=False)
-    streaming_alerts = (
-        StreamingRules(profile_for("")),
-        AlertRaiser(alert_pool, create_celery(settings)),
-    )
-    device_states = DeviceStates(redis, namespace=settings.namespace, dead_letters=dead_letters)
-    pipeline = PassPipeline(
-        settings, redis, dead_letter, tracker, streaming_alerts, device_states=device_states
-    )
-    passes_topic = settings.topic(GATE_PASSES)
-    ownership = PartitionOwnership(
-        tracker,
-        topic=passes_topic,
-        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
-        partition_count=lambda: (
-            app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
-        ),
-        flush=pipeline.flush,
-        registry_read=follower.caught_up,
-    )
-    attendance_ready = ownership.ready
-    engine = FaceEngine(settings.model_dir.resolve(), provider=settings.face_provider)
-    engine_ready = asyncio.Event()
-    matcher = FrameMatcher(
-        engine,
-        rosters,
-        reverify=settings.face_reverify,
-        passes=passes,
-        dead_letter=dead_letter,
-        source_topic=settings.topic(GATE_FRAMES),
-        window=EventTimeWindow.of(settings),
-        threads=settings.face_threads,
-    )
+    checks: list[Readiness] = []
+    if "passes" in settings.roles:
+        _passes_role(shared)
+    if "attendance" in settings.roles:
+        checks.append(_attendance_role(shared, follower))
+    if "faces" in settings.roles:
+        checks.append(_faces_role(shared))
+    if shared.registry_views:
 
-    @app.agent(passes, name="passes")
-    async def handle_passes(stream: StreamT[bytes | None]) -> None:
-        batches = cast("Stream[bytes | None]", stream).take_events(
-            500, within=settings.live_flush_s
-        )
-        async for events in batches:
-            # After an assignment, no pass before its project's history is loaded.
-            await attendance_ready.wait()
-            await pipeline.handle(events)
+        @app.task  # type: ignore[untyped-decorator]
+        async def follow_registry() -> None:
+            await follower.run()
 
-    payroll_sink = PayrollSink(
-        DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
-        dead_letters,
-        settings.topic(PAYROLL),
-    )
-
-    @app.agent(payroll, name="payroll")
-    async def handle_payroll(stream: StreamT[bytes | None]) -> None:
-        # Faust acknowledges a batch of events when the loop body returns: after the write.
-        batches = cast("Stream[bytes | None]", stream).take_events(500, within=1.0)
-        async for events in batches:
-            await payroll_sink.handle([event.value for event in events])
-
-    heartbeats = app.topic(
-        settings.topic(GATE_HEARTBEATS), key_serializer="raw", value_serializer="raw"
-    )
-
-    @app.agent(heartbeats, name="heartbeats")
-    async def handle_heartbeats(stream: StreamT[bytes | None]) -> None:
-        batches = cast("Stream[bytes | None]", stream).take_events(500, within=1.0)
-        async for events in batches:
-            values = [event.value for event in events]
-            await device_states.heartbeats(values, source_topic=settings.topic(GATE_HEARTBEATS))
-
-    @app.agent(frames, name="frames")
-    async def handle_frames(stream: StreamT[bytes | None]) -> None:
-        await engine_ready.wait()
-        batches = cast("Stream[bytes | None]", stream).take_events(settings.face_batch, within=0.01)
-        async for events in batches:
-            await matcher.handle(events)
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def load_face_models() -> None:
-        await asyncio.to_thread(engine.ready)
-        engine_ready.set()
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def follow_registry() -> None:
-        await follower.run()
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def open_alert_pool() -> None:
-        await alert_pool.open()
+        checks.insert(0, lambda: None if follower.caught_up.is_set() else "reading the registry")
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        await ownership.revoked(args[0])
-
-    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
-    async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        ownership.assigned(args[0])
-
-    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
-    async def apply_clickhouse_retention() -> None:
-        keep = {
-            "gate_passes": settings.pass_retention_months,
-            "attendance_days": settings.attendance_retention_months,
-        }
-        db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
-        today = datetime.now(UTC).date()
-        await retrying("clickhouse", lambda: asyncio.to_thread(apply_retention, db, today, keep))
-
-    @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
-    async def expire_sessions() -> None:
-        if attendance_ready.is_set():
-            await pipeline.refresh_attendance(expire=True)
-
-    @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
-    async def flush_passes() -> None:
-        if attendance_ready.is_set():
-            await pipeline.refresh_attendance(expire=False)
-        await pipeline.flush_if_due()
+        for flush in shared.flushes:
+            await flush()
 
     @app.page("/healthz")
     async def healthz(view: Any, request: Any) -> Any:
-        """Ready only once the consumer holds partitions: the web server starts earlier."""
-        await redis.ping()
+        """Ready only once the consumer holds partitions (the web server starts earlier)
+        and each role is ready."""
+        await shared.redis.ping()
         partitions = len(app.consumer.assignment())
         body = {
             "status": "ok",
             "service": "streams",
+            "roles": sorted(settings.roles),
+            "group": settings.streams_group,
             "partitions": partitions,
-            "face_provider": engine.provider,
+            **{name: read() for name, read in shared.health.items()},
         }
         if app.rebalancing or not partitions:
             return view.json({**body, "status": "joining consumer group"}, status=503)
-        if not engine_ready.is_set():
-            return view.json({**body, "status": "loading face models"}, status=503)
-        if not follower.caught_up.is_set():
-            return view.json({**body, "status": "reading the registry"}, status=503)
-        if not attendance_ready.is_set():
-            done, total = tracker.progress or (0, 0)
-            status = f"loading recent attendance ({done} of {total} projects)"
-            return view.json({**body, "status": status}, status=503)
+        for check in checks:
+            waiting = check()
+            if waiting is not None:
+                return view.json({**body, "status": waiting}, status=503)
         return view.json(body)
 
     @app.page("/metrics")
@@ -275,9 +196,205 @@ def build(settings: Settings) -> faust.App:
     return app
 
 
+def _batches(stream: StreamT[bytes | None], size: int, within: float) -> Any:
+    return cast("Stream[bytes | None]", stream).take_events(size, within=within)
+
+
+def _passes_role(shared: _Shared) -> None:
+    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes; also
+    heartbeats (device states) and payroll (wage analytics)."""
+    settings, app, redis = shared.settings, shared.app, shared.redis
+    alert_pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=2, open=False)
+    streaming_alerts = (
+        StreamingRules(profile_for("")),
+        AlertRaiser(alert_pool, create_celery(settings)),
+    )
+    device_states = DeviceStates(
+        redis, namespace=settings.namespace, dead_letters=shared.dead_letters
+    )
+    pipeline = PassPipeline(
+        settings, redis, shared.dead_letter, streaming_alerts, device_states=device_states
+    )
+    shared.flushes.append(pipeline.flush)
+    passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
+
+    @app.agent(passes, name="passes")
+    async def handle_passes(stream: StreamT[bytes | None]) -> None:
+        async for events in _batches(stream, 500, settings.live_flush_s):
+            await pipeline.handle(events)
+
+    payroll_sink = PayrollSink(
+        DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
+        shared.dead_letters,
+        settings.topic(PAYROLL),
+    )
+    payroll = app.topic(settings.topic(PAYROLL), key_serializer="raw", value_serializer="raw")
+
+    @app.agent(payroll, name="payroll")
+    async def handle_payroll(stream: StreamT[bytes | None]) -> None:
+        # Faust acknowledges a batch of events when the loop body returns: after the write.
+        async for events in _batches(stream, 500, 1.0):
+            await payroll_sink.handle([event.value for event in events])
+
+    heartbeats = app.topic(
+        settings.topic(GATE_HEARTBEATS), key_serializer="raw", value_serializer="raw"
+    )
+
+    @app.agent(heartbeats, name="heartbeats")
+    async def handle_heartbeats(stream: StreamT[bytes | None]) -> None:
+        async for events in _batches(stream, 500, 1.0):
+            values = [event.value for event in events]
+            await device_states.heartbeats(values, source_topic=settings.topic(GATE_HEARTBEATS))
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def open_alert_pool() -> None:
+        await alert_pool.open()
+
+    @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
+    async def flush_passes() -> None:
+        await pipeline.flush_if_due()
+
+    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
+    async def apply_clickhouse_retention() -> None:
+        await _apply_retention(settings, "gate_passes", settings.pass_retention_months)
+
+
+def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
+    """gate.passes → attendance_days and presence, the state held per assigned partition.
+    Apart from the passes role, its offsets wait until the passes group stored them."""
+    settings, app = shared.settings, shared.app
+    facts = RosterFacts()
+    shared.registry_views.append(facts.apply)
+    rules = AttendanceRules(
+        repeat_window_s=settings.attendance_repeat_window_s,
+        max_shift_h=settings.attendance_max_shift_h,
+    )
+    db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
+    tracker = AttendanceTracker(
+        AttendanceBook(rules, keep_days=settings.attendance_keep_days),
+        facts,
+        db,
+        shared.redis,
+        namespace=settings.namespace,
+    )
+    stored: StoredPasses | None = None
+    if "passes" not in settings.roles:
+        stored = StoredPasses(
+            settings.kafka_bootstrap,
+            group=f"{settings.namespace}streams",
+            topic=settings.topic(GATE_PASSES),
+        )
+    stage = AttendanceStage(
+        settings,
+        tracker,
+        db,
+        shared.dead_letters,
+        release=ack_all if stored is None else stored.release,
+    )
+    shared.flushes.append(stage.flush)
+    passes_topic = settings.topic(GATE_PASSES)
+    ownership = PartitionOwnership(
+        tracker,
+        topic=passes_topic,
+        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
+        partition_count=lambda: (
+            app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
+        ),
+        registry_read=follower.caught_up,
+    )
+    ready = ownership.ready
+    passes = app.topic(passes_topic, key_serializer="raw", value_serializer="raw")
+
+    @app.agent(passes, name="attendance")
+    async def handle_attendance(stream: StreamT[bytes | None]) -> None:
+        async for events in _batches(stream, 500, settings.live_flush_s):
+            # After an assignment, no pass before its project's history is loaded.
+            await ready.wait()
+            await stage.handle(events)
+
+    if stored is not None:
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def follow_stored_passes() -> None:
+            await stored.run()
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        ownership.revoked(args[0])
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        ownership.assigned(args[0])
+
+    @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
+    async def expire_sessions() -> None:
+        if ready.is_set():
+            await stage.refresh(expire=True)
+
+    @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
+    async def refresh_attendance() -> None:
+        if ready.is_set():
+            await stage.refresh(expire=False)
+
+    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
+    async def apply_clickhouse_retention() -> None:
+        await _apply_retention(settings, "attendance_days", settings.attendance_retention_months)
+
+    def readiness() -> str | None:
+        if ready.is_set():
+            return None
+        done, total = tracker.progress or (0, 0)
+        return f"loading recent attendance ({done} of {total} projects)"
+
+    return readiness
+
+
+def _faces_role(shared: _Shared) -> Readiness:
+    """gate.frames → the face matcher → gate.passes."""
+    settings, app = shared.settings, shared.app
+    rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
+    shared.registry_views.append(rosters.apply)
+    engine = FaceEngine(settings.model_dir.resolve(), provider=settings.face_provider)
+    engine_ready = asyncio.Event()
+    frames = app.topic(settings.topic(GATE_FRAMES), key_serializer="raw", value_serializer="raw")
+    passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
+    matcher = FrameMatcher(
+        engine,
+        rosters,
+        reverify=settings.face_reverify,
+        passes=passes,
+        dead_letter=shared.dead_letter,
+        source_topic=settings.topic(GATE_FRAMES),
+        window=EventTimeWindow.of(settings),
+        threads=settings.face_threads,
+    )
+
+    @app.agent(frames, name="frames")
+    async def handle_frames(stream: StreamT[bytes | None]) -> None:
+        await engine_ready.wait()
+        async for events in _batches(stream, settings.face_batch, 0.01):
+            await matcher.handle(events)
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def load_face_models() -> None:
+        await asyncio.to_thread(engine.ready)
+        engine_ready.set()
+        log.info("face models loaded, running on %s", engine.provider)
+
+    shared.health["face_provider"] = lambda: engine.provider
+    return lambda: None if engine_ready.is_set() else "loading face models"
+
+
+async def _apply_retention(settings: Settings, table: str, months: int) -> None:
+    db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
+    today = datetime.now(UTC).date()
+    keep = {table: months}
+    await retrying("clickhouse", lambda: asyncio.to_thread(apply_retention, db, today, keep))
+
+
 def run_worker(settings: Settings) -> None:
     """Run the streams worker in the foreground until stopped."""
-    (settings.resolved_data_dir / f"streams-{settings.replica}").mkdir(parents=True, exist_ok=True)
+    _data_dir(settings).mkdir(parents=True, exist_ok=True)
     app = build(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()

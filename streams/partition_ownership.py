@@ -3,15 +3,14 @@
 
 On an assignment the passes agent stops (``ready`` cleared) until the tracker holds exactly
 the assigned partitions' projects, their recent history loaded; a newer assignment cancels
-a load still running. On a revocation what the pipeline has buffered is written first, so
-the next owner's history holds it and these offsets are committed.
+a load still running. (On a revocation the worker writes what waits: streams/app.py.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,21 +27,18 @@ class PartitionOwnership:
         *,
         topic: str,
         partition_count: Callable[[], int],
-        flush: Callable[[], Awaitable[None]],
         registry_read: asyncio.Event,
     ) -> None:
         self.ready = asyncio.Event()  # the tracker holds what is assigned, history loaded
         self._tracker = tracker
         self._topic = topic
         self._partition_count = partition_count
-        self._flush = flush
         self._registry_read = registry_read
         self._loading: asyncio.Task[None] | None = None
 
-    async def revoked(self, revoked: Iterable[Any]) -> None:
+    def revoked(self, revoked: Iterable[Any]) -> None:
         if any(tp.topic == self._topic for tp in revoked):
             self.ready.clear()
-            await self._flush()
 
     def assigned(self, assigned: Iterable[Any]) -> None:
         self.ready.clear()

@@ -73,20 +73,25 @@ class AttendanceBook:
             timeline = self._builder(key).timeline(loaded_at)
             self._emitted[key] = attendance_days(timeline, self.rules)
 
-    def add(self, key: Key, swipes: Iterable[Swipe]) -> None:
+    def add(self, key: Key, swipes: Iterable[Swipe]) -> bool:
+        """Hold these passes; returns whether any was held already (a replay)."""
         self._settle(key)
         held = self._swipes[key]
         new = []
+        replayed = False
         for swipe in swipes:
             if swipe.event_id not in held:
                 held[swipe.event_id] = swipe
                 new.append(swipe)
+            else:
+                replayed = True
         builder = self._builders.get(key)
         if builder is not None and new:
             if all(builder.follows(swipe) for swipe in new):
                 builder.extend(new)
             else:  # a late pass: the next changed_days rebuilds from everything held
                 del self._builders[key]
+        return replayed
 
     def exit(self, key: Key, at: datetime) -> None:
         """The worker left the project's roster at ``at`` (closes a session still open)."""

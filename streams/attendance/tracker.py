@@ -159,7 +159,11 @@ class AttendanceTracker:
             oldest = min(s.occurred_at for s in swipes)
             if oldest < window_start:
                 await self._load_history(key, oldest, window_start)
-            self.book.add(key, swipes)
+            if self.book.add(key, swipes):
+                # Replayed after a restart: the history had the pass, but whether its days
+                # were written is not known (an attendance worker apart from the passes
+                # workers may have stopped before its write). Write them again.
+                self.book.forget_emitted(key)
         touched = set(grouped) | self._apply_exits()
         return await self._recompute(touched, now)
 

@@ -1,0 +1,94 @@
+"""Rows written to ClickHouse in the background, in large batches (1,000 rows or once a
+second), and the Kafka messages whose offsets wait for them.
+
+Each message given to :meth:`BatchedWrites.add` keeps one extra reference until its rows
+are written, so its offset cannot be committed before: a crash replays it, and the
+replacing engines make the replay harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from faust.types import EventT
+
+from analytics.isolation import Refused, write_isolating
+from infra.outages import is_outage
+from infra.retry import retrying
+from streams.sink_buffer import SinkBuffer
+
+log = logging.getLogger(__name__)
+Row = TypeVar("Row")
+Held = list[EventT[Any]]
+
+
+def ack_all(held: Held) -> None:
+    for event in held:
+        event.ack()  # the last reference: the offset may now be committed
+
+
+class BatchedWrites(Generic[Row]):
+    def __init__(
+        self,
+        write: Callable[[list[Row]], Awaitable[None]],
+        *,
+        max_rows: int,
+        max_age_s: float,
+        release: Callable[[Held], None] = ack_all,
+    ) -> None:
+        self._write = write
+        self._release = release
+        self._buffer: SinkBuffer[Row, EventT[Any]] = SinkBuffer(
+            max_rows=max_rows, max_age_s=max_age_s
+        )
+        self._lock = asyncio.Lock()
+        self._flushing: asyncio.Task[None] | None = None
+        # Back-pressure: past this many waiting rows, the stream waits for the write.
+        self._max_waiting = 10 * max_rows
+
+    def add(self, rows: list[Row], held: Sequence[EventT[Any]] = ()) -> None:
+        """Queue ``rows``; ``held`` (the messages they came from) are acknowledged by
+        Faust when the agent's loop body returns, so each gets a reference more here."""
+        for event in held:
+            event.message.incref()
+        self._buffer.add(rows, list(held), now=time.monotonic())
+
+    async def flush_if_due(self) -> None:
+        """Start a write in the background when a batch is due; the stream keeps flowing.
+
+        Also called on a timer, so a quiet stream still writes within ``max_age_s``.
+        """
+        if self._flushing is not None and self._flushing.done():
+            self._flushing.result()  # surfaces a write that failed for good
+            self._flushing = None
+        if self._flushing is None and self._buffer.due(now=time.monotonic()):
+            self._flushing = asyncio.create_task(self.flush())
+        elif self._flushing is not None and len(self._buffer) >= self._max_waiting:
+            await asyncio.shield(self._flushing)
+
+    async def flush(self) -> None:
+        """Write what waits now, then release its messages."""
+        async with self._lock:
+            rows, held = self._buffer.take()
+            if rows:
+                await self._write(rows)
+            self._release(held)
+
+
+async def write_isolated(
+    table: str, rows: Sequence[Row], write: Callable[[Sequence[Row]], object]
+) -> list[Refused[Row]]:
+    """Write ``rows`` to ClickHouse, waiting out outages; the rows it refuses come back
+    with its reason, and the others are written."""
+
+    def isolate() -> Awaitable[list[Refused[Row]]]:
+        return asyncio.to_thread(write_isolating, rows, write, is_outage=is_outage)
+
+    refused = await retrying("clickhouse", isolate)
+    if refused:
+        log.warning("ClickHouse refused %d of %d rows of %s", len(refused), len(rows), table)
+    return refused
