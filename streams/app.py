@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +41,6 @@ from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.stage import AttendanceStage
 from streams.attendance.timeline import AttendanceRules
 from streams.attendance.tracker import AttendanceTracker
-from streams.batched_writes import ack_all
 from streams.dead_letters import DeadLetters
 from streams.device_states import DeviceStates
 from streams.event_time import EventTimeWindow
@@ -61,7 +60,7 @@ from streams.topics import (
     PAYROLL,
     REGISTRY,
 )
-from streams.transport import fetch_tuned_transport
+from streams.transport import Rewind, tuned_transport
 
 log = logging.getLogger(__name__)
 #: A role's answer to /healthz: None when ready, else what it is still doing.
@@ -73,7 +72,7 @@ def _data_dir(settings: Settings) -> Path:
     return settings.resolved_data_dir / f"{group}-{settings.replica}"
 
 
-def create_app(settings: Settings) -> faust.App:
+def create_app(settings: Settings, *, rewind: Rewind | None = None) -> faust.App:
     """A Faust app whose settings account for the broker quirks in ARCHITECTURE.md (the
     local Tansu broker); on a production broker (``SITEPULSE_KAFKA_BROKER=kafka``) Faust's
     own defaults: normal batching, sessions and fetch waits."""
@@ -103,8 +102,9 @@ def create_app(settings: Settings) -> faust.App:
         web_port=settings.streams_port,
         web_host=settings.bind_host,
     )
-    if tansu:
-        app.transport = fetch_tuned_transport(app, settings.kafka_fetch_max_wait_ms)
+    app.transport = tuned_transport(
+        app, fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms if tansu else None, rewind=rewind
+    )
     return app
 
 
@@ -118,15 +118,20 @@ class _Shared:
     dead_letter: TopicT
     dead_letters: DeadLetters
     registry_views: list[Callable[[Any], None]] = field(default_factory=list)
-    #: Called on a revocation, before Faust commits: write what waits.
-    flushes: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     #: More fields of /healthz, read when asked.
     health: dict[str, Callable[[], object]] = field(default_factory=dict)
 
 
 def build(settings: Settings) -> faust.App:
     """The app with the topics, agents and web pages of its roles registered."""
-    app = create_app(settings)
+    stored = None
+    if "attendance" in settings.roles and "passes" not in settings.roles:
+        stored = StoredPasses(
+            settings.kafka_bootstrap,
+            group=f"{settings.namespace}streams",
+            topic=settings.topic(GATE_PASSES),
+        )
+    app = create_app(settings, rewind=None if stored is None else stored.rewind)
     dead_letter = app.topic(
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
@@ -158,11 +163,6 @@ def build(settings: Settings) -> faust.App:
             await follower.run()
 
         checks.insert(0, lambda: None if follower.caught_up.is_set() else "reading the registry")
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        for flush in shared.flushes:
-            await flush()
 
     @app.page("/healthz")
     async def healthz(view: Any, request: Any) -> Any:
@@ -215,7 +215,6 @@ def _passes_role(shared: _Shared) -> None:
     pipeline = PassPipeline(
         settings, redis, shared.dead_letter, streaming_alerts, device_states=device_states
     )
-    shared.flushes.append(pipeline.flush)
     passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
 
     @app.agent(passes, name="passes")
@@ -246,6 +245,10 @@ def _passes_role(shared: _Shared) -> None:
             values = [event.value for event in events]
             await device_states.heartbeats(values, source_topic=settings.topic(GATE_HEARTBEATS))
 
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        await pipeline.flush()  # so that these offsets are committed before the next owner
+
     @app.task  # type: ignore[untyped-decorator]
     async def open_alert_pool() -> None:
         await alert_pool.open()
@@ -261,7 +264,7 @@ def _passes_role(shared: _Shared) -> None:
 
 def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
     """gate.passes → attendance_days and presence, the state held per assigned partition.
-    Apart from the passes role, its offsets wait until the passes group stored them."""
+    (Apart from the passes role, it starts where :mod:`streams.stored_passes` says.)"""
     settings, app = shared.settings, shared.app
     facts = RosterFacts()
     shared.registry_views.append(facts.apply)
@@ -277,21 +280,7 @@ def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
         shared.redis,
         namespace=settings.namespace,
     )
-    stored: StoredPasses | None = None
-    if "passes" not in settings.roles:
-        stored = StoredPasses(
-            settings.kafka_bootstrap,
-            group=f"{settings.namespace}streams",
-            topic=settings.topic(GATE_PASSES),
-        )
-    stage = AttendanceStage(
-        settings,
-        tracker,
-        db,
-        shared.dead_letters,
-        release=ack_all if stored is None else stored.release,
-    )
-    shared.flushes.append(stage.flush)
+    stage = AttendanceStage(settings, tracker, db, shared.dead_letters)
     passes_topic = settings.topic(GATE_PASSES)
     ownership = PartitionOwnership(
         tracker,
@@ -312,15 +301,10 @@ def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
             await ready.wait()
             await stage.handle(events)
 
-    if stored is not None:
-
-        @app.task  # type: ignore[untyped-decorator]
-        async def follow_stored_passes() -> None:
-            await stored.run()
-
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
         ownership.revoked(args[0])
+        await stage.flush()  # so that these offsets are committed before the next owner
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:

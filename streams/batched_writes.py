@@ -23,12 +23,6 @@ from streams.sink_buffer import SinkBuffer
 
 log = logging.getLogger(__name__)
 Row = TypeVar("Row")
-Held = list[EventT[Any]]
-
-
-def ack_all(held: Held) -> None:
-    for event in held:
-        event.ack()  # the last reference: the offset may now be committed
 
 
 class BatchedWrites(Generic[Row]):
@@ -38,10 +32,8 @@ class BatchedWrites(Generic[Row]):
         *,
         max_rows: int,
         max_age_s: float,
-        release: Callable[[Held], None] = ack_all,
     ) -> None:
         self._write = write
-        self._release = release
         self._buffer: SinkBuffer[Row, EventT[Any]] = SinkBuffer(
             max_rows=max_rows, max_age_s=max_age_s
         )
@@ -76,7 +68,8 @@ class BatchedWrites(Generic[Row]):
             rows, held = self._buffer.take()
             if rows:
                 await self._write(rows)
-            self._release(held)
+            for event in held:
+                event.ack()  # the last reference: the offset may now be committed
 
 
 async def write_isolated(

@@ -8,7 +8,6 @@ Values that are not valid passes are skipped here: the passes role dead-letters 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from infra.metrics import EVENTS, observe_delays
 from infra.retry import retrying
 from infra.settings import Settings
 from streams.attendance.tracker import AttendanceTracker
-from streams.batched_writes import BatchedWrites, Held, ack_all, write_isolated
+from streams.batched_writes import BatchedWrites, write_isolated
 from streams.dead_letters import DeadLetters
 from streams.event_time import EventTimeWindow
 from streams.passes import decode_passes
@@ -34,8 +33,6 @@ class AttendanceStage:
         tracker: AttendanceTracker,
         db: Executor,
         dead_letters: DeadLetters,
-        *,
-        release: Callable[[Held], None] = ack_all,
     ) -> None:
         self.tracker = tracker
         self._db = db
@@ -46,7 +43,6 @@ class AttendanceStage:
             self._store,
             max_rows=settings.sink_batch_rows,
             max_age_s=settings.sink_flush_s,
-            release=release,
         )
 
     async def handle(self, events: list[EventT[Any]]) -> None:

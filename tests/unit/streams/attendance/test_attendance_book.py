@@ -28,12 +28,14 @@ def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
 def test_a_replay_emits_nothing_and_a_late_pass_emits_its_day_again() -> None:
     book = AttendanceBook(AttendanceRules(), keep_days=3)
     entry = Swipe("G1:1", at(7, 30), Direction.IN)
-    book.add(KEY, [entry])
+    assert book.add(KEY, [entry]) is False
     [first] = book.changed_days(KEY, now=at(9))
     assert first.on_site and book.on_site("P1") == {"7"}
     assert book.overdue_keys(at(23)) == [] and book.overdue_keys(at(23, 31)) == [KEY]
-    book.add(KEY, [entry])
+    assert book.add(KEY, [entry]) is True  # a replay: the tracker may write its days again
     assert book.changed_days(KEY, now=at(9)) == []
+    book.forget_emitted(KEY)
+    assert [day.day for day in book.changed_days(KEY, now=at(9))] == [DAY]
     book.add(KEY, [Swipe("G1:2", at(17), Direction.OUT)])
     [closed] = book.changed_days(KEY, now=at(18))
     assert closed.seconds_on_site == 9.5 * 3600 and book.on_site("P1") == set()

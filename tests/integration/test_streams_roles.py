@@ -1,0 +1,140 @@
+"""A province's layout: the passes role and the attendance role in processes of their own
+(each its own consumer group), on a namespace of their own beside the session's stack.
+
+The attendance worker commits what it has read whether or not the passes workers stored
+it; killed while the passes workers are down, it must still know, after a restart, a pass
+that ClickHouse does not hold yet: it reads again from the passes group's offset."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import redis as redis_sync
+from aiokafka import AIOKafkaProducer
+
+from analytics.clickhouse import connect
+from infra.launch.ephemeral import free_ports
+from infra.launch.probes import http_healthy
+from infra.launch.servers import ensure_topics_with_retry
+from infra.launch.services import start_replica
+from infra.settings import Settings
+from streams.channels import presence_key
+from streams.records import Direction, PassEvent, PassMethod
+from streams.topics import GATE_PASSES
+
+from .helpers import stored_event_ids, wait_until
+
+
+class Worker:
+    """One streams worker with ``roles``, on the test's namespace."""
+
+    def __init__(self, stack: Settings, namespace: str, roles: str, replica: int) -> None:
+        self._args = (stack, namespace, roles, replica)
+        [self.port] = free_ports(1)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        stack, namespace, roles, replica = self._args
+        self.process = start_replica(
+            stack,
+            "streams",
+            replica,
+            self.port,
+            SITEPULSE_NAMESPACE=namespace,
+            SITEPULSE_STREAMS_ROLES=roles,
+        )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def healthy(self) -> bool:
+        return http_healthy("127.0.0.1", self.port)
+
+
+def pass_value(project: str, worker: str, serial: int, direction: Direction) -> bytes:
+    now = datetime.now(UTC)
+    return PassEvent(
+        event_id=f"{project}-G1:{serial}",
+        device_id=f"{project}-G1",
+        project_id=project,
+        worker_id=worker,
+        direction=direction,
+        method=PassMethod.FACE,
+        occurred_at=now - timedelta(seconds=60 - serial),
+        received_at=now,
+        score=0.9,
+    ).to_json()
+
+
+async def send(settings: Settings, project: str, values: list[bytes]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send_and_wait(settings.topic(GATE_PASSES), value, key=project.encode())
+    finally:
+        await producer.stop()
+
+
+def presence(stack: Settings, namespace: str, project: str) -> dict[str, object] | None:
+    raw = redis_sync.Redis.from_url(stack.redis_url).get(presence_key(namespace, project))
+    return None if raw is None else dict(json.loads(raw))
+
+
+def day_rows(stack: Settings, project: str) -> int:
+    query = "SELECT count() FROM attendance_days FINAL WHERE project_id = %(p)s"
+    return int(connect(stack.clickhouse_url).execute(query, {"p": project})[0][0])
+
+
+async def test_apart_the_attendance_worker_reads_again_what_the_passes_workers_had_not_stored(
+    stack: Settings,
+) -> None:
+    namespace = f"roles{uuid.uuid4().hex[:6]}."
+    settings = stack.model_copy(update={"namespace": namespace})
+    await asyncio.to_thread(ensure_topics_with_retry, settings)
+    passes = Worker(stack, namespace, "passes", 21)
+    attendance = Worker(stack, namespace, "attendance", 22)
+    project, worker = f"R{uuid.uuid4().hex[:8]}", "W1"
+    try:
+        passes.start()
+        attendance.start()
+        await wait_until(lambda: passes.healthy() and attendance.healthy(), 120)
+
+        # Both roles at work: the entry is stored by one, made a day and presence by the other.
+        await send(settings, project, [pass_value(project, worker, 1, Direction.IN)])
+        await wait_until(lambda: len(stored_event_ids(stack, project)) == 1, 30)
+        await wait_until(lambda: day_rows(stack, project) == 1, 30)
+        await wait_until(lambda: (presence(stack, namespace, project) or {}).get("headcount") == 1)
+
+        # The passes workers stop (their offsets committed); the exit is read, and its offset
+        # committed, by attendance alone.
+        await asyncio.sleep(6)
+        passes.kill()
+        await send(settings, project, [pass_value(project, worker, 2, Direction.OUT)])
+        await wait_until(lambda: (presence(stack, namespace, project) or {}).get("headcount") == 0)
+        await asyncio.sleep(6)  # Faust commits the attendance group's offsets meanwhile
+        attendance.kill()
+        redis_sync.Redis.from_url(stack.redis_url).delete(presence_key(namespace, project))
+
+        # ClickHouse holds only the entry. Restarted, the attendance worker loads it and
+        # reads the exit again from the passes group's offset: the worker has left.
+        assert stored_event_ids(stack, project) == [f"{project}-G1:1"]
+        attendance.start()
+        await wait_until(attendance.healthy, 120)
+        await wait_until(lambda: (presence(stack, namespace, project) or {}).get("headcount") == 0)
+
+        # Back up, the passes workers store the exit too: nothing was lost on either side.
+        passes.start()
+        await wait_until(lambda: len(stored_event_ids(stack, project)) == 2, 120)
+        assert day_rows(stack, project) == 1
+    finally:
+        passes.kill()
+        attendance.kill()
