@@ -1,6 +1,6 @@
 """Where the streams worker's time goes: py-spy samples a worker draining a backlog.
 
-    .venv/bin/python bench/streams_profile.py [--events 20000] [--rate 250]
+    .venv/bin/python bench/streams_profile.py [--events 20000] [--rate 250] [--roles passes]
 
 Starts a throwaway stack and drains a backlog of passes as ``bench/pipeline.py`` does (the
 figure is lower under the profiler), then prints each stage's share of the worker's busy
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import streams_drain  # bench/pipeline.py
+from pipeline import ALL_ROLES, streams_drain  # bench/pipeline.py
 
 from infra.launch.ephemeral import ephemeral_stack
 
@@ -31,14 +31,14 @@ STAGES = (
     ("start-up: imports, face models, warm-up", ("_find_and_load", "FaceEngine.", "warm_up")),
     ("ClickHouse writes (worker thread)", ("write_isolating",)),
     ("attendance: days recomputed", ("AttendanceTracker.observe",)),
-    ("attendance: presence published", ("refresh_attendance", "publish_presence")),
+    ("attendance: presence published", ("AttendanceStage.refresh", "publish_presence")),
     ("decode and validate passes", ("decode_passes",)),
     ("live publish (Redis script)", ("LivePublisher.publish_new",)),
     ("streaming alert rules", ("PassPipeline._raise_alerts",)),
     ("gates' last passes (Redis)", ("PassPipeline._note_last_passes",)),
     ("delay metrics", ("observe_delays",)),
-    ("flush: attendance rows, acks", ("PassPipeline.flush",)),
-    ("other SitePulse code", ("PassPipeline.", "retrying")),
+    ("flush: rows, acks", ("BatchedWrites.flush",)),
+    ("other SitePulse code", ("PassPipeline.", "AttendanceStage.", "retrying")),
     ("Faust: messages in (conductor)", ("on_message",)),
     ("Faust: fetch and drain", ("_drain_messages", "Fetcher.", "getmany")),
     ("Faust: stream iteration", ("Stream._c_aiter", "_passive_drainer", "Channel.")),
@@ -88,6 +88,7 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--rate", type=int, default=250, help="samples a second")
+    parser.add_argument("--roles", default=ALL_ROLES, help="the worker's SITEPULSE_STREAMS_ROLES")
     args = parser.parse_args()
     spy = shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
@@ -99,7 +100,7 @@ def main() -> None:
     under = [spy, "record", "--rate", str(args.rate), "--format", "raw", "-o", str(profile), "--"]
     print("starting a throwaway stack …", flush=True)
     with ephemeral_stack(out / "stack") as settings:
-        rate = asyncio.run(streams_drain(settings, args.events, under=under))
+        rate = asyncio.run(streams_drain(settings, args.events, roles=args.roles, under=under))
     report(shares(profile), rate)
     print(f"\nraw profile: {profile.relative_to(REPO)}")
 

@@ -135,8 +135,8 @@ class Settings(BaseModel):
     live_dedupe_ttl_s: int = Field(default=7 * 86400, ge=60)
     # What this streams worker does: passes (live feed, gate_passes, device states,
     # streaming alerts, heartbeats, payroll), attendance (days and presence), faces (the
-    # frame matcher). One process does all three on a small site; a province runs each in
-    # processes of its own (README "Deploying"), each set of roles its own consumer group.
+    # frame matcher). One process does all three on a small site; a province runs each
+    # role in processes of its own (README "Deploying"), each its own consumer group.
     streams_roles: str = "passes,attendance,faces"
 
     # People's API. The local stack generates a token secret when none is given.
@@ -224,10 +224,9 @@ class Settings(BaseModel):
     @field_validator("streams_roles")
     @classmethod
     def _streams_roles(cls, value: str) -> str:
-        roles = [part.strip() for part in value.split(",")]
-        unknown = [role for role in roles if role not in STREAMS_ROLES]
-        if unknown or not roles or len(set(roles)) != len(roles):
-            raise ValueError(f"expected distinct roles among {', '.join(STREAMS_ROLES)}")
+        roles = {part.strip() for part in value.split(",")}
+        if not (roles == set(STREAMS_ROLES) or (len(roles) == 1 and roles <= set(STREAMS_ROLES))):
+            raise ValueError(f"expected one of {', '.join(STREAMS_ROLES)}, or all three")
         return ",".join(role for role in STREAMS_ROLES if role in roles)
 
     @property
@@ -237,12 +236,15 @@ class Settings(BaseModel):
 
     @property
     def streams_group(self) -> str:
-        """The consumer group (Faust app id) of a streams worker with these roles: the one
-        with the passes role keeps the plain name, whose committed offsets say what
-        ``gate_passes`` holds."""
-        if "passes" in self.roles:
+        """The consumer group (Faust app id) of a streams worker with these roles."""
+        return self.streams_group_of(self.streams_roles)
+
+    def streams_group_of(self, roles: str) -> str:
+        """``<ns>streams`` for a worker with every role, ``<ns>streams-<role>`` for one with
+        a single role: a role apart is a consumer group of its own."""
+        if "," in roles:
             return f"{self.namespace}streams"
-        return f"{self.namespace}streams-{self.streams_roles.replace(',', '-')}"
+        return f"{self.namespace}streams-{roles}"
 
     def topic(self, name: str) -> str:
         """The namespaced Kafka topic name, e.g. ``sitepulse.gate.passes``."""

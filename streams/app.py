@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,10 +125,10 @@ class _Shared:
 def build(settings: Settings) -> faust.App:
     """The app with the topics, agents and web pages of its roles registered."""
     stored = None
-    if "attendance" in settings.roles and "passes" not in settings.roles:
+    if settings.roles == {"attendance"}:
         stored = StoredPasses(
             settings.kafka_bootstrap,
-            group=f"{settings.namespace}streams",
+            group=settings.streams_group_of("passes"),
             topic=settings.topic(GATE_PASSES),
         )
     app = create_app(settings, rewind=None if stored is None else stored.rewind)
@@ -253,9 +253,9 @@ def _passes_role(shared: _Shared) -> None:
     async def open_alert_pool() -> None:
         await alert_pool.open()
 
-    @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
+    @app.task  # type: ignore[untyped-decorator]
     async def flush_passes() -> None:
-        await pipeline.flush_if_due()
+        await _until_stopped(app, _flush_interval(settings), pipeline.flush_if_due, pipeline.flush)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
@@ -315,10 +315,13 @@ def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
         if ready.is_set():
             await stage.refresh(expire=True)
 
-    @app.timer(interval=max(settings.sink_flush_s / 4, 0.05))  # type: ignore[untyped-decorator]
-    async def refresh_attendance() -> None:
+    async def refresh() -> None:
         if ready.is_set():
             await stage.refresh(expire=False)
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def refresh_attendance() -> None:
+        await _until_stopped(app, _flush_interval(settings), refresh, stage.flush)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
@@ -367,6 +370,27 @@ def _faces_role(shared: _Shared) -> Readiness:
 
     shared.health["face_provider"] = lambda: engine.provider
     return lambda: None if engine_ready.is_set() else "loading face models"
+
+
+def _flush_interval(settings: Settings) -> float:
+    return max(settings.sink_flush_s / 4, 0.05)
+
+
+async def _until_stopped(
+    app: faust.App,
+    interval_s: float,
+    tick: Callable[[], Awaitable[None]],
+    last: Callable[[], Awaitable[None]],
+) -> None:
+    """``tick`` every ``interval_s`` while the worker runs, then ``last`` once it stops.
+
+    Not a Faust timer: those end as the worker starts stopping, but Faust then waits for
+    every message to be acknowledged, and the messages of rows still waiting for their
+    write are acknowledged only by the write (``last``)."""
+    while not app.should_stop:
+        await asyncio.sleep(interval_s)
+        await tick()
+    await last()
 
 
 async def _apply_retention(settings: Settings, table: str, months: int) -> None:

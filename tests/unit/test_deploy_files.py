@@ -135,3 +135,25 @@ def test_every_service_runs_replicated_with_probes_resources_and_metrics() -> No
     scraped = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())["scrape_configs"]
     ports = {c["job_name"]: c["dns_sd_configs"][0]["port"] for c in scraped}
     assert ports == {name: _port(defaults, name) for name in SERVICE_NAMES}
+
+
+def test_each_streams_role_runs_in_deployments_of_its_own() -> None:
+    """Passes, attendance and faces each in their own Deployment and Compose service (each
+    its own consumer group), together every role once, each probed and scraped."""
+    deployments = {
+        d["metadata"]["name"]: d for _, d in kubernetes_documents() if d["kind"] == "Deployment"
+    }
+    compose = _compose()["services"]
+    role_sets = {"streams": "passes", "streams-attendance": "attendance", "streams-faces": "faces"}
+    for name, roles in role_sets.items():
+        [container] = _containers(deployments[name])
+        assert container["args"] == ["run", "streams"]
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert Settings(streams_roles=env["SITEPULSE_STREAMS_ROLES"]).roles == {roles}
+        assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert deployments[name]["spec"]["replicas"] >= 2
+        assert compose[name]["environment"]["SITEPULSE_STREAMS_ROLES"] == roles
+        assert compose[name]["command"] == ["run", "streams"]
+    scraped = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())["scrape_configs"]
+    [streams_job] = [c for c in scraped if c["job_name"] == "streams"]
+    assert set(streams_job["dns_sd_configs"][0]["names"]) == set(role_sets)

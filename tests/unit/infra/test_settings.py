@@ -28,6 +28,8 @@ def test_values_are_read_from_sitepulse_variables() -> None:
         ("SITEPULSE_POSTGRES_DSN", "postgresql://h:xx/db", "bad port"),
         ("SITEPULSE_KAFKA_BOOTSTRAP", "localhost", "host:port"),
         ("SITEPULSE_LOG_LEVEL", "loud", "should match pattern"),
+        ("SITEPULSE_STREAMS_ROLES", "payroll", "or all three"),
+        ("SITEPULSE_STREAMS_ROLES", "faces,passes", "or all three"),
     ],
 )
 def test_bad_value_names_the_variable_and_the_value(
@@ -47,3 +49,14 @@ def test_unknown_variable_is_refused_so_typos_are_found() -> None:
 
 def test_unrelated_variables_are_ignored() -> None:
     assert load_settings({"PATH": "/bin", "SITEPULSEX": "1"}).api_port == 8000
+
+
+def test_a_streams_role_apart_is_a_consumer_group_of_its_own() -> None:
+    everything = load_settings({"SITEPULSE_STREAMS_ROLES": "faces,passes,attendance"})
+    assert everything.roles == {"passes", "attendance", "faces"}
+    assert everything.streams_roles == "passes,attendance,faces"
+    assert everything.streams_group == "sitepulse.streams"
+    attendance = load_settings({"SITEPULSE_STREAMS_ROLES": " attendance "})
+    assert attendance.roles == {"attendance"}
+    assert attendance.streams_group == "sitepulse.streams-attendance"
+    assert attendance.streams_group_of("passes") == "sitepulse.streams-passes"
