@@ -1,9 +1,9 @@
 """The Faust app, configured to be safe on the local Tansu broker, and its agents.
 
-A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces; each set of
-roles is a consumer group of its own, so a province runs each role in as many processes
-as it needs. Agents are thin: the work is in :class:`streams.pass_pipeline.PassPipeline`,
-:class:`streams.attendance.stage.AttendanceStage` and
+A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces, all three in
+one process by default; a role apart is a consumer group of its own, so a province runs
+each role in as many processes as it needs. Agents are thin: the work is in
+:class:`streams.pass_pipeline.PassPipeline`, :class:`streams.attendance.stage.AttendanceStage` and
 :class:`streams.frame_matcher.FrameMatcher`. Processing is at least once; ClickHouse's
 replacing engines and the live publisher's event_id claim in Redis make it exactly once
 where it shows.

@@ -26,7 +26,8 @@ from infra.launch.services import start_replica
 from infra.settings import Settings
 from streams.channels import presence_key
 from streams.records import Direction, PassEvent, PassMethod
-from streams.topics import GATE_PASSES
+from streams.stored_passes import StoredPasses
+from streams.topics import GATE_PASSES, partition_of
 
 from .helpers import stored_event_ids, wait_until
 
@@ -89,6 +90,17 @@ def presence(stack: Settings, namespace: str, project: str) -> dict[str, object]
     return None if raw is None else dict(json.loads(raw))
 
 
+async def committed(settings: Settings, role: str, project: str, offset: int) -> bool:
+    """Whether the group of ``role`` has committed ``offset`` of the project's partition."""
+    partition = partition_of(project, settings.kafka_partitions)
+    group = StoredPasses(
+        settings.kafka_bootstrap,
+        group=settings.streams_group_of(role),
+        topic=settings.topic(GATE_PASSES),
+    )
+    return (await group.offsets({partition})).get(partition, -1) >= offset
+
+
 def day_rows(stack: Settings, project: str) -> int:
     query = "SELECT count() FROM attendance_days FINAL WHERE project_id = %(p)s"
     return int(connect(stack.clickhouse_url).execute(query, {"p": project})[0][0])
@@ -116,11 +128,11 @@ async def test_apart_the_attendance_worker_reads_again_what_the_passes_workers_h
 
         # The passes workers stop (their offsets committed); the exit is read, and its offset
         # committed, by attendance alone.
-        await asyncio.sleep(6)
+        await wait_until(lambda: committed(settings, "passes", project, 1), 30)
         passes.kill()
         await send(settings, project, [pass_value(project, worker, 2, Direction.OUT)])
         await wait_until(lambda: (presence(stack, namespace, project) or {}).get("headcount") == 0)
-        await asyncio.sleep(6)  # Faust commits the attendance group's offsets meanwhile
+        await wait_until(lambda: committed(settings, "attendance", project, 2), 30)
         attendance.kill()
         redis_sync.Redis.from_url(stack.redis_url).delete(presence_key(namespace, project))
 
