@@ -15,7 +15,7 @@ from infra.errors import SettingsError
 
 ENV_PREFIX = "SITEPULSE_"
 SCALABLE = ("ingest", "api", "realtime", "streams", "celery")
-#: What a streams worker can do; each set of roles is a consumer group of its own.
+#: What a streams worker can do: all three in one process, or one role apart (its own group).
 STREAMS_ROLES = ("passes", "attendance", "faces")
 
 
