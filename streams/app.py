@@ -50,6 +50,7 @@ from streams.frame_matcher import FrameMatcher
 from streams.partition_ownership import PartitionOwnership
 from streams.pass_pipeline import PassPipeline
 from streams.payroll_sink import PayrollSink
+from streams.records import RegistryChange
 from streams.registry_follower import RegistryFollower
 from streams.stored_passes import StoredPasses
 from streams.topics import (
@@ -117,7 +118,7 @@ class _Shared:
     redis: Redis
     dead_letter: TopicT
     dead_letters: DeadLetters
-    registry_views: list[Callable[[Any], None]] = field(default_factory=list)
+    registry_views: list[Callable[[RegistryChange], None]] = field(default_factory=list)
     #: More fields of /healthz, read when asked.
     health: dict[str, Callable[[], object]] = field(default_factory=dict)
 

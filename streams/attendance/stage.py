@@ -34,7 +34,7 @@ class AttendanceStage:
         db: Executor,
         dead_letters: DeadLetters,
     ) -> None:
-        self.tracker = tracker
+        self._tracker = tracker
         self._db = db
         self._dead_letters = dead_letters
         self._source = settings.topic(GATE_PASSES)
@@ -51,7 +51,7 @@ class AttendanceStage:
         batch = decode_passes(
             [item.value for item in events], source_topic=self._source, now=now, window=self._window
         )
-        records = await self.tracker.observe(batch.events, now)
+        records = await self._tracker.observe(batch.events, now)
         observe_delays("attendance", (passed.occurred_at for passed in batch.events), now)
         EVENTS.labels("streams", "attendance_observed").inc(len(batch.events))
         self._writes.add(records, events)
@@ -61,7 +61,7 @@ class AttendanceStage:
         """Roster exits (and, with ``expire``, overdue sessions) become days; the presence
         of the projects that changed is published."""
         now = datetime.now(UTC)
-        tracker = self.tracker
+        tracker = self._tracker
         self._writes.add(await tracker.refresh(now, expire=expire))
         await retrying("redis", lambda: tracker.publish_changed_presence(now))
         await self._writes.flush_if_due()

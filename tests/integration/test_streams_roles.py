@@ -57,7 +57,7 @@ class Worker:
             self.process.wait()
 
     def healthy(self) -> bool:
-        return http_healthy("127.0.0.1", self.port)
+        return http_healthy(self._args[0].bind_host, self.port)
 
 
 def pass_value(project: str, worker: str, serial: int, direction: Direction) -> bytes:
