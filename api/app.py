@@ -20,6 +20,7 @@ from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import ExecutorPool
 from api.auth.account_states import AccountStates, RevokedTokens
 from api.auth.login_guard import LoginGuard
+from api.auth.recent_proofs import RecentProofs
 from api.auth.tokens import TokenIssuer
 from api.dependencies import AppServices, refuse_nul
 from api.docs import add_docs
@@ -166,6 +167,7 @@ def create_app(settings: Settings) -> FastAPI:
         tokens=tokens,
         account_states=account_states,
         login_guard=LoginGuard(redis, settings),
+        payroll_proofs=RecentProofs(ttl_s=settings.payroll_proof_ttl_s),
         faces=FaceEngine(settings.model_dir.resolve(), provider=settings.face_provider),
         snapshots=SnapshotStore(settings.snapshot_dir),
         sealer=DataSealer(settings.data_key),

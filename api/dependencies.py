@@ -21,6 +21,7 @@ from analytics.executor import ExecutorPool
 from api.auth.account_states import AccountStates
 from api.auth.login_guard import LoginGuard
 from api.auth.principal import Principal
+from api.auth.recent_proofs import RecentProofs
 from api.auth.tokens import TokenIssuer
 from api.payroll.sealing import DataSealer
 from infra.errors import AuthenticationError, FieldProblem, ForbiddenError, InvalidInputError
@@ -40,6 +41,7 @@ class AppServices:
     tokens: TokenIssuer
     account_states: AccountStates
     login_guard: LoginGuard
+    payroll_proofs: RecentProofs
     faces: FaceEngine
     snapshots: SnapshotStore
     sealer: DataSealer

@@ -148,6 +148,9 @@ class Settings(BaseModel):
     login_lockout_s: int = Field(default=900, ge=1, le=86400)
     login_address_max_failures: int = Field(default=30, ge=1, le=10_000)
     login_window_s: int = Field(default=900, ge=1, le=86400)
+    # A payroll security password proven by argon2 is trusted again for this long (0: never),
+    # so the steps of one payroll session do not each pay a full check.
+    payroll_proof_ttl_s: int = Field(default=300, ge=0, le=3600)
     # Card numbers are sealed with a key derived from this (the local stack generates one).
     data_key: str | None = Field(default=None, min_length=32)
     # Web Push to the worker app: the VAPID key (a P-256 private key, 32 bytes base64url;

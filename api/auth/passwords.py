@@ -1,7 +1,12 @@
-"""Passwords: the platforms' policy, argon2 hashes, and initial passwords to hand over."""
+"""Passwords: the platforms' policy, argon2 hashes, and initial passwords to hand over.
+
+An argon2 hash or check costs tens of milliseconds of CPU by design, so request paths use
+the coroutines :func:`hashed` and :func:`verified`, which run it in a thread (argon2 lets
+go of the GIL) instead of stopping every other request meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import string
@@ -23,6 +28,16 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return _HASHER.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hashed(password: str) -> str:
+    """:func:`hash_password` off the event loop."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verified(stored_hash: str, password: str) -> bool:
+    """:func:`password_matches` off the event loop."""
+    return await asyncio.to_thread(password_matches, stored_hash, password)
 
 
 def check_new_password(password: str, *, field: str = "new_password") -> None:

@@ -1,6 +1,7 @@
 """The payroll officer (劳资专管员) of a project, proven at each payroll step by their own
 security password (安全密码) in the ``X-Payroll-Password`` header. Wrong passwords count
-toward a lockout, like logins."""
+toward a lockout, like logins; a password proven lately is trusted again for a few minutes
+(:mod:`api.auth.recent_proofs`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from api.auth.passwords import verified
 from api.auth.principal import Principal, Role
 from api.dependencies import Caller, Services
-from api.stores.payroll_passwords import payroll_password_matches
+from api.stores.payroll_passwords import payroll_password_hash
 from infra.errors import ForbiddenError
 
 
@@ -37,15 +39,18 @@ async def payroll_officer(
     address = request.client.host if request.client else "unknown"
     await app.login_guard.check(key, address)
     async with app.pool.connection() as conn:
-        matches = await payroll_password_matches(conn, who.user_id, password)
-    if matches is None:
+        stored = await payroll_password_hash(conn, who.user_id)
+    if stored is None:
         raise ForbiddenError(
             "set your payroll security password first (PUT /v1/me/payroll-password)",
             message_zh="请先设置安全密码",
         )
-    if not matches:
+    if app.payroll_proofs.holds(who.user_id, stored, password):
+        return who
+    if not await verified(stored, password):
         await app.login_guard.failed(key, address)
         raise ForbiddenError("wrong payroll security password", message_zh="安全密码错误")
+    app.payroll_proofs.remember(who.user_id, stored, password)
     await app.login_guard.succeeded(key)
     return who
 

@@ -11,9 +11,9 @@ from psycopg import AsyncConnection
 
 from api.auth.passwords import (
     check_new_password,
-    hash_password,
+    hashed,
     new_initial_password,
-    password_matches,
+    verified,
 )
 from api.auth.principal import SCOPE_OF_ROLE, Principal, Role, ScopeKind
 from infra.errors import (
@@ -46,7 +46,7 @@ async def create_user(
         " ON CONFLICT (login) DO NOTHING RETURNING user_id",
         (
             login,
-            hash_password(password),
+            await hashed(password),
             role.value,
             scope_kind.value,
             scope_id,
@@ -117,7 +117,7 @@ async def authenticate(
     row = await cursor.fetchone()
     if row is None and _looks_like_id(name) and password == name[-6:]:
         row = await _first_worker_login(conn, name, timedelta(days=initial_password_days))
-    if row is None or not password_matches(row[6], password):
+    if row is None or not await verified(row[6], password):
         raise AuthenticationError(_WRONG)
     must_change, expired = row[5], row[8]
     if must_change and expired:
@@ -173,7 +173,7 @@ async def issue_initial_password(
         "UPDATE users SET password_hash = %s, must_change_password = true,"
         " password_expires_at = %s, token_version = token_version + 1"
         " WHERE login = %s RETURNING user_id",
-        (hash_password(password), expires_at, login),
+        (await hashed(password), expires_at, login),
     )
     row = await cursor.fetchone()
     user_id = (
@@ -211,7 +211,7 @@ async def change_password(
             "SELECT password_hash FROM users WHERE user_id = %s FOR UPDATE", (principal.user_id,)
         )
         row = await cursor.fetchone()
-        if row is None or not password_matches(row[0], old_password):
+        if row is None or not await verified(row[0], old_password):
             raise AuthenticationError("the old password is wrong")
         return await _set_password(conn, principal, new_password, action="user.password")
 
@@ -233,7 +233,7 @@ async def _set_password(
         "UPDATE users SET password_hash = %s, must_change_password = false,"
         " password_expires_at = NULL, token_version = token_version + 1"
         " WHERE user_id = %s RETURNING token_version",
-        (hash_password(new_password), principal.user_id),
+        (await hashed(new_password), principal.user_id),
     )
     version = await cursor.fetchone()
     await conn.execute(
@@ -293,4 +293,4 @@ async def password_of_user(conn: AsyncConnection[Any], user_id: int, password: s
     """Whether ``password`` is the account's login password (re-proving who you are)."""
     cursor = await conn.execute("SELECT password_hash FROM users WHERE user_id = %s", (user_id,))
     row = await cursor.fetchone()
-    return row is not None and password_matches(str(row[0]), password)
+    return row is not None and await verified(str(row[0]), password)

@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from api.auth.passwords import check_new_password, hash_password, password_matches
+from api.auth.passwords import check_new_password, hashed
 
 
 async def set_payroll_password(conn: AsyncConnection[Any], user_id: int, password: str) -> None:
@@ -15,16 +15,14 @@ async def set_payroll_password(conn: AsyncConnection[Any], user_id: int, passwor
         "INSERT INTO payroll_passwords (user_id, password_hash) VALUES (%s, %s)"
         " ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash,"
         " set_at = now()",
-        (user_id, hash_password(password)),
+        (user_id, await hashed(password)),
     )
 
 
-async def payroll_password_matches(
-    conn: AsyncConnection[Any], user_id: int, password: str
-) -> bool | None:
-    """Whether it matches; None when the officer has not set one yet."""
+async def payroll_password_hash(conn: AsyncConnection[Any], user_id: int) -> str | None:
+    """The officer's stored hash; None when they have not set a security password yet."""
     cursor = await conn.execute(
         "SELECT password_hash FROM payroll_passwords WHERE user_id = %s", (user_id,)
     )
     row = await cursor.fetchone()
-    return None if row is None else password_matches(str(row[0]), password)
+    return None if row is None else str(row[0])

@@ -505,6 +505,17 @@ async def test_payroll_refuses_other_roles_and_scopes(
         "/v1/payroll/sheets", json={**body, "month": "2026-13"}, headers=payroll
     )
     assert bad_month.status_code == 422 and bad_month.json()["problems"][0]["field"] == "month"
+    # A new security password ends the old one at once, though it was proven a moment ago.
+    renewed = {**auth(site.tokens["officer_a"]), "x-payroll-password": "xin2026mima"}
+    changed = await http.put(
+        "/v1/me/payroll-password",
+        json={"login_password": PASSWORD, "security_password": "xin2026mima"},
+        headers=renewed,
+    )
+    assert changed.status_code == 200, changed.text
+    old = await http.post("/v1/payroll/sheets", json=body, headers=payroll)
+    assert old.status_code == 403 and old.json()["message_zh"] == "安全密码错误"
+    assert (await http.post("/v1/payroll/sheets", json=body, headers=renewed)).status_code == 409
     # Wrong security passwords lock the officer's payroll steps, like wrong logins.
     guessing = {**auth(site.tokens["officer_a"]), "x-payroll-password": "guess2026x"}
     answers = [
