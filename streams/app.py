@@ -47,6 +47,7 @@ from streams.event_time import EventTimeWindow
 from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
+from streams.overlapped import Overlapped
 from streams.partition_ownership import PartitionOwnership
 from streams.pass_pipeline import PassPipeline
 from streams.payroll_sink import PayrollSink
@@ -217,11 +218,16 @@ def _passes_role(shared: _Shared) -> None:
         settings, redis, shared.dead_letter, streaming_alerts, device_states=device_states
     )
     passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
+    overlapped = Overlapped(pipeline.handle)
+
+    async def finish() -> None:
+        await overlapped.drain()
+        await pipeline.flush()
 
     @app.agent(passes, name="passes")
     async def handle_passes(stream: StreamT[bytes | None]) -> None:
         async for events in _batches(stream, 500, settings.live_flush_s):
-            await pipeline.handle(events)
+            await overlapped.submit(events)
 
     payroll_sink = PayrollSink(
         DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
@@ -248,7 +254,7 @@ def _passes_role(shared: _Shared) -> None:
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        await pipeline.flush()  # so that these offsets are committed before the next owner
+        await finish()  # so that these offsets are committed before the next owner
 
     @app.task  # type: ignore[untyped-decorator]
     async def open_alert_pool() -> None:
@@ -256,7 +262,7 @@ def _passes_role(shared: _Shared) -> None:
 
     @app.task  # type: ignore[untyped-decorator]
     async def flush_passes() -> None:
-        await _until_stopped(app, _flush_interval(settings), pipeline.flush_if_due, pipeline.flush)
+        await _until_stopped(app, _flush_interval(settings), pipeline.flush_if_due, finish)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
@@ -294,18 +300,23 @@ def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
     )
     ready = ownership.ready
     passes = app.topic(passes_topic, key_serializer="raw", value_serializer="raw")
+    overlapped = Overlapped(stage.handle)
+
+    async def finish() -> None:
+        await overlapped.drain()
+        await stage.flush()
 
     @app.agent(passes, name="attendance")
     async def handle_attendance(stream: StreamT[bytes | None]) -> None:
         async for events in _batches(stream, 500, settings.live_flush_s):
             # After an assignment, no pass before its project's history is loaded.
             await ready.wait()
-            await stage.handle(events)
+            await overlapped.submit(events)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        await finish()  # so that these offsets are committed before the next owner
         ownership.revoked(args[0])
-        await stage.flush()  # so that these offsets are committed before the next owner
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
@@ -322,7 +333,7 @@ def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
 
     @app.task  # type: ignore[untyped-decorator]
     async def refresh_attendance() -> None:
-        await _until_stopped(app, _flush_interval(settings), refresh, stage.flush)
+        await _until_stopped(app, _flush_interval(settings), refresh, finish)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:

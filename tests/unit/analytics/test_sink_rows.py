@@ -6,7 +6,7 @@ from analytics.sink import PASS_COLUMNS, pass_columns, pass_row
 from streams.records import Direction, PassEvent, PassMethod
 
 
-def test_rows_are_utc_naive_in_column_order_and_columns_transpose_them() -> None:
+def test_rows_hold_epoch_seconds_in_column_order_and_columns_transpose_them() -> None:
     china = timezone(timedelta(hours=8))
     event = PassEvent(
         event_id="G1:1",
@@ -21,7 +21,8 @@ def test_rows_are_utc_naive_in_column_order_and_columns_transpose_them() -> None
     row = pass_row(event)
     assert len(row) == len(PASS_COLUMNS)
     as_dict = dict(zip(PASS_COLUMNS, row, strict=True))
-    assert as_dict["occurred_at"] == datetime(2026, 11, 21, 0, 0)  # 08:00+08:00 stored as UTC
+    # 08:00+08:00 is 00:00 UTC; DateTime columns take epoch seconds.
+    assert as_dict["occurred_at"] == int(datetime(2026, 11, 21, 0, 0, tzinfo=UTC).timestamp())
     assert as_dict["direction"] == "out" and as_dict["snapshot_ref"] == ""
     columns = pass_columns([event, event])
     assert len(columns) == len(PASS_COLUMNS)
