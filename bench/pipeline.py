@@ -11,7 +11,7 @@ Starts a throwaway stack on free ports, then measures in the same run, on the sa
 6. scale-out: end to end for 12 projects with one streams worker, then with two.
 
     .venv/bin/python bench/pipeline.py [--events 20000] [--rate 200] [--seconds 10]
-                                       [--frame-rate 5] [--only-streams]
+                                       [--frame-rate 5] [--only-streams [--repeat 3]]
 """
 
 from __future__ import annotations
@@ -341,7 +341,7 @@ async def latency(settings: Settings, rate: float, seconds: float) -> tuple[floa
 
 async def measure(settings: Settings, args: argparse.Namespace) -> None:
     if args.only_streams:
-        await measure_streams(settings, args.events)
+        await measure_streams(settings, args.events, args.repeat)
         return
     print("warming up (consumer group join, first batches) …", flush=True)
     await pipeline(settings, 2000)
@@ -385,22 +385,42 @@ DRAINS = (
 )
 
 
-async def streams_figures(settings: Settings, events: int) -> tuple[float, list[str]]:
-    """The bare Faust agent's events/s, and each streams drain beside it as lines."""
-    faust_baseline = await bare_faust(settings, events)
-    lines = [f"{'bare Faust agent, counting only (baseline)':50s}{faust_baseline:10,.0f} events/s"]
-    for label, roles in DRAINS:
-        drained = await streams_drain(settings, events, roles=roles)
+async def streams_figures(
+    settings: Settings, events: int, repeat: int = 1
+) -> tuple[float, list[str]]:
+    """The bare Faust agent's events/s, and each streams drain beside it as lines.
+
+    With ``repeat`` above 1 the bare agent and the drains take turns ``repeat`` times and
+    the medians are printed with their range: on a small shared machine the bare agent's
+    own figure moves by a third from one run to the next."""
+    bare: list[float] = []
+    drains: dict[str, list[float]] = {label: [] for label, _ in DRAINS}
+    for _ in range(repeat):
+        bare.append(await bare_faust(settings, events))
+        for label, roles in DRAINS:
+            drains[label].append(await streams_drain(settings, events, roles=roles))
+    faust_baseline = statistics.median(bare)
+    label = "bare Faust agent, counting only (baseline)"
+    lines = [f"{label:50s}{faust_baseline:10,.0f} events/s{_spread(bare)}"]
+    for label, figures in drains.items():
+        drained = statistics.median(figures)
         lines.append(
             f"{label:50s}{drained:10,.0f} events/s"
-            f"   ({100 * drained / faust_baseline:.1f} % of bare Faust)"
+            f"   ({100 * drained / faust_baseline:.1f} % of bare Faust){_spread(figures)}"
         )
     return faust_baseline, lines
 
 
-async def measure_streams(settings: Settings, events: int) -> None:
+def _spread(figures: list[float]) -> str:
+    """The range of repeated figures (nothing for one)."""
+    if len(figures) < 2:
+        return ""
+    return f"   [median of {len(figures)}: {min(figures):,.0f}–{max(figures):,.0f}]"
+
+
+async def measure_streams(settings: Settings, events: int, repeat: int) -> None:
     """Only the streams figures and their baseline (the quick loop while working on them)."""
-    _, lines = await streams_figures(settings, events)
+    _, lines = await streams_figures(settings, events, repeat)
     print(f"\nevents: {events:,}; machine: {_cpu_count()} cores")
     print("\n".join(lines))
 
@@ -466,6 +486,12 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="with --only-streams: take turns this many times and print the medians",
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--frame-rate", type=float, default=5.0)
     parser.add_argument(
