@@ -28,6 +28,10 @@ class EventTimeWindow:
             max_skew=timedelta(seconds=settings.device_clock_skew_s),
         )
 
+    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
+        """The earliest and the latest believable moment at ``now`` (both included)."""
+        return now - self.max_backlog, now + self.max_skew
+
     def problem(self, field: str, moment: datetime, now: datetime) -> FieldProblem | None:
         """Why ``moment`` (aware) is not believable at ``now``, or None when it is."""
         if moment < now - self.max_backlog:

@@ -27,26 +27,27 @@ def decode_passes(
     """Split raw values into valid events and dead letters that say what was wrong.
 
     A value is valid when it parses and its times lie in ``window`` (another producer
-    than ingest may have written it)."""
+    than ingest may have written it); the window's reasons are worked out only for the
+    values outside it."""
     batch = DecodedBatch()
+    earliest, latest = window.bounds(now)
     for raw in raw_values:
         try:
             if not raw:
                 raise InvalidInputError([])
             event = parse_pass_event(raw)
-            times = [("occurred_at", event.occurred_at), ("received_at", event.received_at)]
-            problems = window.problems(times, now)
-            if problems:
-                letter = DeadLetter.for_payload(
-                    source_topic,
-                    str(InvalidInputError(problems)),
-                    raw,
-                    failed_at=now,
-                    kind="event_time",
-                )
-                batch.dead_letters.append(letter)
+            if earliest <= event.occurred_at <= latest and earliest <= event.received_at <= latest:
+                batch.events.append(event)
                 continue
-            batch.events.append(event)
+            times = [("occurred_at", event.occurred_at), ("received_at", event.received_at)]
+            letter = DeadLetter.for_payload(
+                source_topic,
+                str(InvalidInputError(window.problems(times, now))),
+                raw,
+                failed_at=now,
+                kind="event_time",
+            )
+            batch.dead_letters.append(letter)
         except InvalidInputError as exc:
             reason = str(exc) if exc.problems else "empty message"
             batch.dead_letters.append(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -103,3 +103,39 @@ def test_the_newest_time_of_each_device_is_kept() -> None:
     late = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     newest = newest_times([("a", late), ("a", early), ("b", early)])
     assert newest == {"a": late.timestamp(), "b": early.timestamp()}
+
+
+PASS = {
+    "event_id": "G1:1",
+    "device_id": "G1",
+    "project_id": "P1",
+    "worker_id": None,
+    "direction": "in",
+    "method": "card",
+    "occurred_at": "2026-11-21T07:31:05+08:00",
+    "received_at": "2026-11-20T23:31:06Z",
+}
+
+
+def test_a_pass_event_holds_its_times_in_utc() -> None:
+    event = parse_pass_event(json.dumps(PASS).encode())
+    assert event.occurred_at == datetime(2026, 11, 20, 23, 31, 5, tzinfo=UTC)
+    assert event.occurred_at.utcoffset() == event.received_at.utcoffset() == timedelta(0)
+    assert event.model_dump_json().count("Z") == 2
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason", "message_zh"),
+    [
+        ("2026-11-21T07:31:05", "timezone", "须带时区"),
+        ("0001-01-01T00:00:00+08:00", "out of the range of representable times", "超出"),
+    ],
+)
+def test_a_pass_event_time_without_an_offset_or_beyond_utc_names_its_field(
+    moment: str, reason: str, message_zh: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_pass_event(json.dumps({**PASS, "occurred_at": moment}).encode())
+    [problem] = caught.value.problems
+    assert problem.field == "occurred_at" and reason in problem.reason
+    assert message_zh in problem.message_zh
