@@ -45,13 +45,12 @@ async def payroll_officer(
             "set your payroll security password first (PUT /v1/me/payroll-password)",
             message_zh="请先设置安全密码",
         )
-    if app.payroll_proofs.holds(who.user_id, stored, password):
-        return who
-    if not await verified(stored, password):
-        await app.login_guard.failed(key, address)
-        raise ForbiddenError("wrong payroll security password", message_zh="安全密码错误")
-    app.payroll_proofs.remember(who.user_id, stored, password)
-    await app.login_guard.succeeded(key)
+    if not app.payroll_proofs.holds(who.user_id, stored, password):
+        if not await verified(stored, password):
+            await app.login_guard.failed(key, address)
+            raise ForbiddenError("wrong payroll security password", message_zh="安全密码错误")
+        app.payroll_proofs.remember(who.user_id, stored, password)
+    await app.login_guard.succeeded(key)  # a right password clears the failures, as a login
     return who
 
 
