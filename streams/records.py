@@ -67,13 +67,12 @@ def aware_utc(value: datetime) -> datetime:
 
 
 def _moved_to_utc(field: str, moment: datetime) -> datetime:
-    """``moment`` in UTC, or the field's problem (raised as is: pydantic would name the
-    model instead of the field)."""
+    """:func:`aware_utc`, its problem raised with the field's name (from a model validator,
+    pydantic would name the model instead)."""
     try:
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        reason = "is out of the range of representable times"
-        problem = FieldProblem(field, reason, f"{field}: 时间超出可表示范围")
+        return aware_utc(moment)
+    except ValueError as exc:
+        problem = FieldProblem(field, str(exc), f"{field}: 时间超出可表示范围")
         raise InvalidInputError([problem]) from None
 
 
