@@ -12,6 +12,7 @@ where it shows.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -416,5 +417,9 @@ def run_worker(settings: Settings) -> None:
     """Run the streams worker in the foreground until stopped."""
     _data_dir(settings).mkdir(parents=True, exist_ok=True)
     app = build(settings)
+    # What start-up made (modules, the app, its agents) lives as long as the process: out
+    # of the collector's sight, a full collection walks only what the stream allocates.
+    gc.collect()
+    gc.freeze()
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()

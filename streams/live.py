@@ -14,12 +14,16 @@ from streams.channels import project_channel
 from streams.live_messages import pass_message
 from streams.records import PassEvent
 
-# KEYS: one seen-key per event. ARGV[1]: TTL; then channel, message for each event.
-_CLAIM_AND_PUBLISH = """
+# KEYS: one seen-key per event. ARGV[1]: TTL; ARGV[2] and ARGV[3]: each event's channel and
+# message, joined by newlines (JSON text holds none): three arguments to pack, not 2n.
+_CLAIM_AND_PUBLISH = r"""
+local channels, messages = {}, {}
+for channel in string.gmatch(ARGV[2], '[^\n]+') do channels[#channels + 1] = channel end
+for message in string.gmatch(ARGV[3], '[^\n]+') do messages[#messages + 1] = message end
 local published = 0
 for i, key in ipairs(KEYS) do
   if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then
-    redis.call('PUBLISH', ARGV[2 * i], ARGV[2 * i + 1])
+    redis.call('PUBLISH', channels[i], messages[i])
     published = published + 1
   end
 end
@@ -39,8 +43,6 @@ class LivePublisher:
         if not events:
             return 0
         keys = [f"{self._namespace}seen.pass.{event.event_id}" for event in events]
-        args: list[str | int] = [self._ttl_s]
-        for event in events:
-            args.append(project_channel(self._namespace, event.project_id))
-            args.append(pass_message(event))
-        return int(await self._script(keys=keys, args=args))
+        channels = "\n".join(project_channel(self._namespace, event.project_id) for event in events)
+        messages = "\n".join(pass_message(event) for event in events)
+        return int(await self._script(keys=keys, args=[self._ttl_s, channels, messages]))

@@ -24,6 +24,7 @@ FLOOR = {
     "infra.settings",
     "infra.errors",
     "infra.metrics",
+    "infra.batch_histogram",
     "infra.outages",
     "infra.redis_client",
     "infra.retry",
