@@ -97,7 +97,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     profile = out / "streams.txt"
     profile.unlink(missing_ok=True)
-    under = [spy, "record", "--rate", str(args.rate), "--format", "raw", "-o", str(profile), "--"]
+    under = [spy, "record", "--subprocesses", "--rate", str(args.rate), "--format", "raw"]
+    under += ["-o", str(profile), "--"]
     print("starting a throwaway stack …", flush=True)
     with ephemeral_stack(out / "stack") as settings:
         rate = asyncio.run(streams_drain(settings, args.events, roles=args.roles, under=under))

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import chain
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.metrics_core import Metric
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from infra.batch_histogram import BatchHistogram
+from infra.metric_merge import registry_of
 
 _DELAY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400)
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -61,9 +71,12 @@ def observe_delays(stage: str, occurred: Iterable[datetime], now: datetime | Non
     )
 
 
-def exposition() -> tuple[bytes, str]:
-    """The metrics page body and its content type."""
-    return generate_latest(), CONTENT_TYPE_LATEST
+def exposition(more: list[Metric] | None = None) -> tuple[bytes, str]:
+    """The metrics page body and its content type; with ``more`` (another process's
+    families) merged in, each sample the sum of both processes'."""
+    if not more:
+        return generate_latest(), CONTENT_TYPE_LATEST
+    return generate_latest(registry_of(chain(REGISTRY.collect(), more))), CONTENT_TYPE_LATEST
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -3,7 +3,8 @@
 A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces, all three in
 one process by default; a role apart is a consumer group of its own, so a province runs
 each role in as many processes as it needs. Agents are thin: the work is in
-:class:`streams.pass_pipeline.PassPipeline`, :class:`streams.attendance.stage.AttendanceStage` and
+:class:`streams.pass_pipeline.PassPipeline` (in a process of its own,
+:mod:`streams.pass_process`), :class:`streams.attendance.stage.AttendanceStage` and
 :class:`streams.frame_matcher.FrameMatcher`. Processing is at least once; ClickHouse's
 replacing engines and the live publisher's event_id claim in Redis make it exactly once
 where it shows.
@@ -23,12 +24,9 @@ from typing import Any, cast
 import faust
 from faust.streams import Stream
 from faust.types import StreamT, TopicT
-from psycopg_pool import AsyncConnectionPool
+from prometheus_client.metrics_core import Metric
 from redis.asyncio import Redis
 
-from alerts.celery_app import create_celery
-from alerts.profiles import profile_for
-from alerts.streaming import StreamingRules
 from analytics.clickhouse import connect as connect_clickhouse
 from analytics.executor import DriverExecutor
 from analytics.retention import apply_retention
@@ -36,7 +34,6 @@ from infra.metrics import exposition
 from infra.redis_client import async_redis
 from infra.retry import retrying
 from infra.settings import Settings
-from streams.alert_raiser import AlertRaiser
 from streams.attendance.book import AttendanceBook
 from streams.attendance.roster_facts import RosterFacts
 from streams.attendance.stage import AttendanceStage
@@ -50,7 +47,7 @@ from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
 from streams.overlapped import Overlapped
 from streams.partition_ownership import PartitionOwnership
-from streams.pass_pipeline import PassPipeline
+from streams.pass_process import PassProcess
 from streams.payroll_sink import PayrollSink
 from streams.records import RegistryChange
 from streams.registry_follower import RegistryFollower
@@ -123,6 +120,8 @@ class _Shared:
     registry_views: list[Callable[[RegistryChange], None]] = field(default_factory=list)
     #: More fields of /healthz, read when asked.
     health: dict[str, Callable[[], object]] = field(default_factory=dict)
+    #: The metrics of the worker's other processes, for its /metrics page.
+    metric_sources: list[Callable[[], Awaitable[list[Metric]]]] = field(default_factory=list)
 
 
 def build(settings: Settings) -> faust.App:
@@ -154,7 +153,7 @@ def build(settings: Settings) -> faust.App:
     )
     checks: list[Readiness] = []
     if "passes" in settings.roles:
-        _passes_role(shared)
+        checks.append(_passes_role(shared))
     if "attendance" in settings.roles:
         checks.append(_attendance_role(shared, follower))
     if "faces" in settings.roles:
@@ -191,7 +190,8 @@ def build(settings: Settings) -> faust.App:
 
     @app.page("/metrics")
     async def metrics(view: Any, request: Any) -> Any:
-        body, content_type = exposition()
+        more = [family for source in shared.metric_sources for family in await source()]
+        body, content_type = exposition(more)
         # aiohttp takes the charset separately and refuses it inside the content type.
         bare_type = ";".join(p for p in content_type.split(";") if "charset" not in p)
         return view.bytes(body, content_type=bare_type.strip())
@@ -203,32 +203,22 @@ def _batches(stream: StreamT[bytes | None], size: int, within: float) -> Any:
     return cast("Stream[bytes | None]", stream).take_events(size, within=within)
 
 
-def _passes_role(shared: _Shared) -> None:
-    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes; also
-    heartbeats (device states) and payroll (wage analytics)."""
-    settings, app, redis = shared.settings, shared.app, shared.redis
-    alert_pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=2, open=False)
-    streaming_alerts = (
-        StreamingRules(profile_for("")),
-        AlertRaiser(alert_pool, create_celery(settings)),
-    )
+def _passes_role(shared: _Shared) -> Readiness:
+    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes (in a
+    process of its own, :mod:`streams.pass_process`); also heartbeats (device states) and
+    payroll (wage analytics)."""
+    settings, app = shared.settings, shared.app
     device_states = DeviceStates(
-        redis, namespace=settings.namespace, dead_letters=shared.dead_letters
+        shared.redis, namespace=settings.namespace, dead_letters=shared.dead_letters
     )
-    pipeline = PassPipeline(
-        settings, redis, shared.dead_letter, streaming_alerts, device_states=device_states
-    )
+    process = PassProcess(settings, shared.dead_letter)
+    shared.metric_sources.append(process.metric_families)
     passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
-    overlapped = Overlapped(pipeline.handle)
-
-    async def finish() -> None:
-        await overlapped.drain()
-        await pipeline.flush()
 
     @app.agent(passes, name="passes")
     async def handle_passes(stream: StreamT[bytes | None]) -> None:
         async for events in _batches(stream, 500, settings.live_flush_s):
-            await overlapped.submit(events)
+            await process.submit(events)
 
     payroll_sink = PayrollSink(
         DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
@@ -255,19 +245,22 @@ def _passes_role(shared: _Shared) -> None:
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        await finish()  # so that these offsets are committed before the next owner
+        await process.finish()  # so that these offsets are committed before the next owner
+
+    async def finish() -> None:
+        await process.finish()
+        await process.stop()
 
     @app.task  # type: ignore[untyped-decorator]
-    async def open_alert_pool() -> None:
-        await alert_pool.open()
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def flush_passes() -> None:
-        await _until_stopped(app, _flush_interval(settings), pipeline.flush_if_due, finish)
+    async def run_pass_process() -> None:
+        await process.start()
+        await _until_stopped(app, _flush_interval(settings), _nothing, finish)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
         await _apply_retention(settings, "gate_passes", settings.pass_retention_months)
+
+    return process.state
 
 
 def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
@@ -387,6 +380,10 @@ def _faces_role(shared: _Shared) -> Readiness:
 
 def _flush_interval(settings: Settings) -> float:
     return max(settings.sink_flush_s / 4, 0.05)
+
+
+async def _nothing() -> None:
+    pass
 
 
 async def _until_stopped(

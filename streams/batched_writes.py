@@ -1,9 +1,10 @@
 """Rows written to ClickHouse in the background, in large batches (1,000 rows or once a
-second), and the Kafka messages whose offsets wait for them.
+second), and the receipts that wait for them: Kafka messages whose offsets may only be
+committed once their rows are written, or a batch's reply to the worker that sent it.
 
-Each message given to :meth:`BatchedWrites.add` keeps one extra reference until its rows
-are written, so its offset cannot be committed before: a crash replays it, and the
-replacing engines make the replay harmless.
+Each Faust event given to :meth:`BatchedWrites.add` keeps one extra reference
+(:func:`holding`) until its rows are written, so its offset cannot be committed before: a
+crash replays it, and the replacing engines make the replay harmless.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from faust.types import EventT
 
@@ -25,6 +26,20 @@ log = logging.getLogger(__name__)
 Row = TypeVar("Row")
 
 
+class Receipt(Protocol):
+    """Released once its rows are written: a held Faust event, or a batch's reply."""
+
+    def ack(self) -> object: ...
+
+
+def holding(events: Sequence[EventT[Any]]) -> Sequence[EventT[Any]]:
+    """``events`` with one reference more each: Faust acknowledges them when the agent's
+    loop body returns, and their offsets must wait for the write."""
+    for event in events:
+        event.message.incref()
+    return events
+
+
 class BatchedWrites(Generic[Row]):
     def __init__(
         self,
@@ -34,19 +49,14 @@ class BatchedWrites(Generic[Row]):
         max_age_s: float,
     ) -> None:
         self._write = write
-        self._buffer: SinkBuffer[Row, EventT[Any]] = SinkBuffer(
-            max_rows=max_rows, max_age_s=max_age_s
-        )
+        self._buffer: SinkBuffer[Row, Receipt] = SinkBuffer(max_rows=max_rows, max_age_s=max_age_s)
         self._lock = asyncio.Lock()
         self._flushing: asyncio.Task[None] | None = None
         # Back-pressure: past this many waiting rows, the stream waits for the write.
         self._max_waiting = 10 * max_rows
 
-    def add(self, rows: list[Row], held: Sequence[EventT[Any]] = ()) -> None:
-        """Queue ``rows``; ``held`` (the messages they came from) are acknowledged by
-        Faust when the agent's loop body returns, so each gets a reference more here."""
-        for event in held:
-            event.message.incref()
+    def add(self, rows: list[Row], held: Sequence[Receipt] = ()) -> None:
+        """Queue ``rows``; each of ``held`` is released once they are written."""
         self._buffer.add(rows, list(held), now=time.monotonic())
 
     async def flush_if_due(self) -> None:
@@ -68,8 +78,8 @@ class BatchedWrites(Generic[Row]):
             rows, held = self._buffer.take()
             if rows:
                 await self._write(rows)
-            for event in held:
-                event.ack()  # the last reference: the offset may now be committed
+            for receipt in held:
+                receipt.ack()  # a Faust event's last reference: the offset may be committed
 
 
 async def write_isolated(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-
-from faust.types import TopicT
+from typing import Any, Protocol
 
 from infra.metrics import DEAD_LETTERS
 from streams.records import DeadLetter
@@ -17,8 +16,15 @@ from streams.records import DeadLetter
 log = logging.getLogger(__name__)
 
 
+class LetterTopic(Protocol):
+    """Where letters go: the ``deadletter`` Faust topic, or a pipe to the worker that
+    owns it (:mod:`streams.pass_process`)."""
+
+    async def send(self, *, key: bytes, value: bytes) -> Any: ...
+
+
 class DeadLetters:
-    def __init__(self, topic: TopicT, *, service: str = "streams") -> None:
+    def __init__(self, topic: LetterTopic, *, service: str = "streams") -> None:
         self._topic = topic
         self._service = service
 

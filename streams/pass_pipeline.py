@@ -1,9 +1,11 @@
-"""What the passes role does with ``gate.passes``: one pass through Faust per event.
+"""What the passes role does with ``gate.passes``, in a process of its own
+(:mod:`streams.pass_process`).
 
 Each small batch (milliseconds apart) is published live at once; its rows wait in
 :class:`~streams.batched_writes.BatchedWrites` for one large ClickHouse insert, and its
-offsets until that insert succeeded (the live publisher's event_id claim makes a replay
-harmless there too). Attendance is another role: :mod:`streams.attendance.stage`.
+receipt (the batch's offsets) until that insert succeeded (the live publisher's event_id
+claim makes a replay harmless there too). Attendance is another role:
+:mod:`streams.attendance.stage`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from faust.types import EventT, TopicT
 from redis.asyncio import Redis
 
 from alerts.streaming import StreamingRules
@@ -24,7 +24,7 @@ from infra.metrics import ERRORS, EVENTS, STAGE_LATENCY, observe_delays
 from infra.retry import retrying
 from infra.settings import Settings
 from streams.alert_raiser import AlertRaiser
-from streams.batched_writes import BatchedWrites, write_isolated
+from streams.batched_writes import BatchedWrites, Receipt, write_isolated
 from streams.dead_letters import DeadLetters
 from streams.device_states import DeviceStates
 from streams.event_time import EventTimeWindow
@@ -44,7 +44,7 @@ class PassPipeline:
         self,
         settings: Settings,
         redis: Redis,
-        dead_letter: TopicT,
+        dead_letters: DeadLetters,
         alerts: tuple[StreamingRules, AlertRaiser] | None = None,
         device_states: DeviceStates | None = None,
     ) -> None:
@@ -54,17 +54,18 @@ class PassPipeline:
         self._live = LivePublisher(
             redis, namespace=settings.namespace, dedupe_ttl_s=settings.live_dedupe_ttl_s
         )
-        self._dead_letters = DeadLetters(dead_letter)
+        self._dead_letters = dead_letters
         self._source = settings.topic(GATE_PASSES)
         self._window = EventTimeWindow.of(settings)
         self._writes: BatchedWrites[PassEvent] = BatchedWrites(
             self._store, max_rows=settings.sink_batch_rows, max_age_s=settings.sink_flush_s
         )
 
-    async def handle(self, events: Sequence[EventT[Any]]) -> None:
-        """Publish a batch live, dead-letter its bad values, queue its rows for ClickHouse."""
+    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None:
+        """Publish a batch live, dead-letter its bad values, queue its rows for ClickHouse;
+        ``receipt`` is released once they are written."""
         batch = decode_passes(
-            [item.value for item in events],
+            values,
             source_topic=self._source,
             now=datetime.now(UTC),
             window=self._window,
@@ -86,7 +87,7 @@ class PassPipeline:
         EVENTS.labels("streams", "published").inc(published)
         await self._raise_alerts(batch.events)
         await self._note_last_passes(batch.events)
-        self._writes.add(batch.events, events)
+        self._writes.add(batch.events, [receipt])
         await self._writes.flush_if_due()
 
     async def _raise_alerts(self, events: Sequence[PassEvent]) -> None:

@@ -19,7 +19,7 @@ from infra.metrics import EVENTS, observe_delays
 from infra.retry import retrying
 from infra.settings import Settings
 from streams.attendance.tracker import AttendanceTracker
-from streams.batched_writes import BatchedWrites, write_isolated
+from streams.batched_writes import BatchedWrites, holding, write_isolated
 from streams.dead_letters import DeadLetters
 from streams.event_time import EventTimeWindow
 from streams.passes import decode_passes
@@ -54,7 +54,7 @@ class AttendanceStage:
         records = await self._tracker.observe(batch.events, now)
         observe_delays("attendance", (passed.occurred_at for passed in batch.events), now)
         EVENTS.labels("streams", "attendance_observed").inc(len(batch.events))
-        self._writes.add(records, events)
+        self._writes.add(records, holding(events))
         await self._writes.flush_if_due()
 
     async def refresh(self, *, expire: bool) -> None:

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 
 from infra.redis_client import async_redis
 from infra.settings import Settings
 from streams.channels import project_channel
 from streams.live import LivePublisher
 from streams.live_messages import PassMessage, parse_live
-from streams.records import Direction, PassEvent, PassMethod
-
-
-def _pass(project_id: str, serial: int, snapshot_ref: str | None = None) -> PassEvent:
-    now = datetime.now(UTC)
-    return PassEvent(
-        event_id=f"{project_id}-G1:{serial}",
-        device_id=f"{project_id}-G1",
-        project_id=project_id,
-        worker_id=f"W{serial}",
-        direction=Direction.IN,
-        method=PassMethod.FACE,
-        occurred_at=now,
-        received_at=now,
-        snapshot_ref=snapshot_ref,
-    )
+from streams.records import PassEvent
+from tests.integration.helpers import pass_event
 
 
 async def test_each_new_pass_reaches_its_project_channel_once(stack: Settings) -> None:
@@ -35,13 +20,13 @@ async def test_each_new_pass_reaches_its_project_channel_once(stack: Settings) -
     publisher = LivePublisher(redis, namespace=namespace, dedupe_ttl_s=60)
     a, b = f"PA{uuid.uuid4().hex[:6]}", f"PB{uuid.uuid4().hex[:6]}"
     # A newline, a quote and Chinese in a value: the batch travels as joined text.
-    batch = [_pass(a, 1, 'line\n"two" 门禁'), _pass(b, 2), _pass(a, 3)]
+    batch = [pass_event(a, 1, 'line\n"two" 门禁'), pass_event(b, 2), pass_event(a, 3)]
     subscription = redis.pubsub()
     await subscription.subscribe(project_channel(namespace, a), project_channel(namespace, b))
     try:
         assert await publisher.publish_new(batch) == 3
         # Replayed with one new pass: only that one is published.
-        fresh = _pass(b, 4)
+        fresh = pass_event(b, 4)
         assert await publisher.publish_new([*batch, fresh]) == 1
         received: list[tuple[str, PassEvent]] = []
         async with asyncio.timeout(10):

@@ -25,6 +25,7 @@ FLOOR = {
     "infra.errors",
     "infra.metrics",
     "infra.batch_histogram",
+    "infra.metric_merge",
     "infra.outages",
     "infra.redis_client",
     "infra.retry",

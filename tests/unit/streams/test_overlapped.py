@@ -10,31 +10,11 @@ import pytest
 from faust.types import EventT
 
 from streams.overlapped import Overlapped
-
-
-class Message:
-    def __init__(self) -> None:
-        self.refs = 1  # Faust's own reference, released when the agent's loop body returns
-
-    def incref(self) -> None:
-        self.refs += 1
-
-
-class Event:
-    def __init__(self, value: int) -> None:
-        self.value = value
-        self.message = Message()
-
-    def ack(self) -> None:
-        self.message.refs -= 1
+from tests.held_events import Event, as_batch, refs
 
 
 def batch(*values: int) -> list[EventT[Any]]:
-    return cast("list[EventT[Any]]", [Event(value) for value in values])
-
-
-def refs(events: list[EventT[Any]]) -> list[int]:
-    return [cast("Event", event).message.refs for event in events]
+    return as_batch([Event(value) for value in values])
 
 
 async def test_batches_are_handled_in_order_after_submit_returned_and_held_until_then() -> None:

@@ -1,0 +1,198 @@
+"""The passes role's own process: ``python -m streams.pass_child``, started by
+:class:`streams.pass_process.PassProcess`, which explains why and what they say.
+
+It reads the worker's settings, then batches of raw ``gate.passes`` values, and runs them
+through a :class:`~streams.pass_pipeline.PassPipeline` with connections of its own, one
+batch after another; it answers a metrics request at once, between batches. Its standard
+output carries only messages (anything printed goes to standard error); when its input
+ends it writes what waits and exits. A failure is reported, then it exits: the worker
+stops with the batches' offsets uncommitted, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import REGISTRY
+from psycopg_pool import AsyncConnectionPool
+
+from alerts.celery_app import create_celery
+from alerts.profiles import profile_for
+from alerts.streaming import StreamingRules
+from infra.redis_client import async_redis
+from infra.settings import Settings
+from streams.alert_raiser import AlertRaiser
+from streams.dead_letters import DeadLetters
+from streams.device_states import DeviceStates
+from streams.pass_pipeline import PassPipeline
+from streams.pipe_messages import READ_LIMIT, read_message, write_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _StoredReply:
+    """Batches' receipt: tells the worker their rows are written (their offsets may go)."""
+
+    seqs: list[int]
+    writer: asyncio.StreamWriter
+
+    def ack(self) -> None:
+        write_message(self.writer, ("stored", self.seqs))
+
+
+@dataclass(frozen=True)
+class _PipedLetters:
+    """The ``deadletter`` topic as seen from here: the worker sends each letter on."""
+
+    writer: asyncio.StreamWriter
+
+    async def send(self, *, key: bytes, value: bytes) -> None:
+        write_message(self.writer, ("letter", key, value))
+        await self.writer.drain()
+
+
+def sitepulse_families() -> list[Metric]:
+    """This process's SitePulse metrics, for the worker's ``/metrics`` page."""
+    return [family for family in REGISTRY.collect() if family.name.startswith("sitepulse_")]
+
+
+def build_pipeline(settings: Settings, writer: asyncio.StreamWriter) -> tuple[PassPipeline, Any]:
+    """The pipeline with connections of its own, and the alert pool to open first."""
+    redis = async_redis(settings.redis_url)
+    dead_letters = DeadLetters(_PipedLetters(writer))
+    alert_pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=2, open=False)
+    alerts = (StreamingRules(profile_for("")), AlertRaiser(alert_pool, create_celery(settings)))
+    device_states = DeviceStates(redis, namespace=settings.namespace, dead_letters=dead_letters)
+    pipeline = PassPipeline(settings, redis, dead_letters, alerts, device_states=device_states)
+    return pipeline, alert_pool
+
+
+#: At most this many passes handled as one (batches that waited are taken together).
+_MAX_TAKEN = 2000
+
+
+async def _handle_in_order(
+    requests: asyncio.Queue[tuple[Any, ...]],
+    pipeline: PassPipeline,
+    writer: asyncio.StreamWriter,
+) -> None:
+    """Requests in the order they came; batches that queued up while the one before was
+    handled are handled as one: the round trips to Redis and PostgreSQL are per call, so
+    a worker that falls behind catches up with fewer of them."""
+    held_back: tuple[Any, ...] | None = None
+    while True:
+        request = held_back or await requests.get()
+        held_back = None
+        taken = 1
+        if request[0] == "batch":
+            seqs, values = [request[1]], list(request[2])
+            while not requests.empty() and len(values) < _MAX_TAKEN:
+                held_back = requests.get_nowait()
+                if held_back[0] != "batch":
+                    break
+                seqs.append(held_back[1])
+                values.extend(held_back[2])
+                taken += 1
+                held_back = None
+            await pipeline.handle(values, _StoredReply(seqs, writer))
+            write_message(writer, ("handled", seqs))
+        elif request[0] == "flush":
+            await pipeline.flush()
+            write_message(writer, ("flushed", request[1]))
+        await writer.drain()
+        for _ in range(taken):
+            requests.task_done()
+
+
+async def _every(interval_s: float, tick: Callable[[], Awaitable[None]]) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        await tick()
+
+
+async def _read_requests(
+    reader: asyncio.StreamReader,
+    requests: asyncio.Queue[tuple[Any, ...]],
+    writer: asyncio.StreamWriter,
+) -> None:
+    """Until the input ends: metrics answered at once, the rest queued in order."""
+    while True:
+        try:
+            request = await read_message(reader)
+        except asyncio.IncompleteReadError:
+            return
+        if request[0] == "metrics":
+            write_message(writer, ("metrics", request[1], sitepulse_families()))
+        else:
+            requests.put_nowait(request)
+
+
+async def _first_of(*tasks: asyncio.Task[None]) -> None:
+    """Wait for the first of ``tasks`` to end, raising its failure."""
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        task.result()
+
+
+async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    settings: Settings = await read_message(reader)
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="[%(asctime)s] [%(process)d] [%(levelname)s] passes process: %(message)s",
+    )
+    pipeline, alert_pool = build_pipeline(settings, writer)
+    await alert_pool.open()
+    requests: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+    interval_s = max(settings.sink_flush_s / 4, 0.05)
+    reading = asyncio.create_task(_read_requests(reader, requests, writer))
+    running = [
+        asyncio.create_task(_handle_in_order(requests, pipeline, writer)),
+        asyncio.create_task(_every(interval_s, pipeline.flush_if_due)),
+    ]
+    try:
+        await _first_of(reading, *running)
+        # The input ended: what was sent is handled, then written.
+        await _first_of(asyncio.create_task(requests.join()), *running)
+        await pipeline.flush()
+        await writer.drain()
+    finally:
+        for task in (reading, *running):
+            task.cancel()
+        await alert_pool.close()
+
+
+async def _main() -> int:
+    loop = asyncio.get_running_loop()
+    # The messages go out on a copy of standard output; the original now points at
+    # standard error, so that a stray print cannot corrupt them.
+    out = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    reader = asyncio.StreamReader(limit=READ_LIMIT)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out)
+    writer = asyncio.StreamWriter(transport, protocol, None, loop)
+    try:
+        await serve(reader, writer)
+    except (BrokenPipeError, ConnectionResetError):
+        log.warning("the streams worker is gone; stopping")
+        return 1
+    except Exception as exc:
+        log.exception("the passes process failed")
+        write_message(writer, ("failed", "".join(traceback.format_exception_only(exc)).strip()))
+        await writer.drain()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(_main()))

@@ -1,0 +1,93 @@
+"""The passes role's own process on the real stores: batches in, rows in ClickHouse, bad
+values out as letters before their batch's offsets go, metrics back to the worker, and a
+child that dies stops the role with its batches' messages still held."""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+
+import pytest
+
+from infra.settings import Settings
+from streams.pass_process import PassProcess, PassProcessFailed
+from tests.held_events import Event, as_batch, refs
+from tests.integration.helpers import pass_event, stored_event_ids
+
+
+class RecordingTopic:
+    """The deadletter topic: what was sent, and how many messages were acked by then."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.sent: list[tuple[bytes, bytes, int]] = []
+        self._events = events
+
+    async def send(self, *, key: bytes, value: bytes) -> None:
+        released = sum(1 for event in self._events if event.message.refs == 1)
+        self.sent.append((key, value, released))
+
+
+def pass_value(project_id: str, serial: int) -> bytes:
+    return pass_event(project_id, serial).to_json()
+
+
+def of_own(stack: Settings) -> Settings:
+    return stack.model_copy(update={"namespace": f"pp{uuid.uuid4().hex[:6]}."})
+
+
+async def test_batches_are_written_and_their_letters_sent_before_their_messages_go(
+    stack: Settings,
+) -> None:
+    settings = of_own(stack)
+    project_id = f"PP{uuid.uuid4().hex[:6]}"
+    first = [Event(pass_value(project_id, n)) for n in range(3)]
+    second = [Event(b"not a pass"), Event(pass_value(project_id, 3))]
+    topic = RecordingTopic([*first, *second])
+    process = PassProcess(settings, topic)
+    await process.start()
+    try:
+        await process.submit(as_batch(first))
+        await process.submit(as_batch(second))
+        assert all(event.message.refs >= 1 for event in [*first, *second])
+        await process.finish()
+        # Written, then released: Faust's own reference is all that is left.
+        assert refs([*first, *second]) == [1] * 5
+        assert stored_event_ids(settings, project_id) == [f"{project_id}-G1:{n}" for n in range(4)]
+        [(key, letter, released_then)] = topic.sent
+        assert key == settings.topic("gate.passes").encode()
+        assert b'"kind":"invalid"' in letter.replace(b" ", b"")
+        assert released_then < 5  # the letter went before the batch's messages
+        families = {family.name: family for family in await process.metric_families()}
+        stored = [
+            sample.value
+            for sample in families["sitepulse_events"].samples
+            if sample.name == "sitepulse_events_total" and sample.labels["outcome"] == "stored"
+        ]
+        assert stored == [4.0]
+        assert process.state() is None
+    finally:
+        await process.stop()
+    assert "stopped" in (process.state() or "")
+
+
+async def test_a_child_that_dies_stops_the_role_with_its_batch_held(stack: Settings) -> None:
+    settings = of_own(stack.model_copy(update={"sink_flush_s": 60.0}))
+    project_id = f"PD{uuid.uuid4().hex[:6]}"
+    events = [Event(pass_value(project_id, n)) for n in range(2)]
+    process = PassProcess(settings, RecordingTopic(events))
+    await process.start()
+    try:
+        await process.submit(as_batch(events))
+        pid = process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(PassProcessFailed):
+            for _ in range(50):  # until the worker has read the end of the child's output
+                await process.submit(as_batch([Event(pass_value(project_id, 9))]))
+                await process.finish()
+        # Never written, never released: these offsets stay uncommitted.
+        assert refs(events) == [2, 2]
+        assert "the passes process stopped" in (process.state() or "")
+    finally:
+        await process.stop()
