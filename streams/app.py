@@ -253,8 +253,8 @@ def _passes_role(shared: _Shared) -> Readiness:
 
     @app.task  # type: ignore[untyped-decorator]
     async def run_pass_process() -> None:
-        await process.start()
-        await _until_stopped(app, _flush_interval(settings), _nothing, finish)
+        await process.keep_running()
+        await _until_stopped(app, _flush_interval(settings), process.keep_running, finish)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
@@ -380,10 +380,6 @@ def _faces_role(shared: _Shared) -> Readiness:
 
 def _flush_interval(settings: Settings) -> float:
     return max(settings.sink_flush_s / 4, 0.05)
-
-
-async def _nothing() -> None:
-    pass
 
 
 async def _until_stopped(

@@ -6,7 +6,7 @@ through a :class:`~streams.pass_pipeline.PassPipeline` with connections of its o
 batch after another; it answers a metrics request at once, between batches. Its standard
 output carries only messages (anything printed goes to standard error); when its input
 ends it writes what waits and exits. A failure is reported, then it exits: the worker
-stops with the batches' offsets uncommitted, so nothing is lost.
+starts another and sends it what this one had not written.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
@@ -172,6 +173,10 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 async def _main() -> int:
+    # The worker decides when this process ends (its input ends): a signal to the process
+    # group (the supervisor's stop, Ctrl-C) must not end it before the worker's last batch.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     loop = asyncio.get_running_loop()
     # The messages go out on a copy of standard output; the original now points at
     # standard error, so that a stray print cannot corrupt them.

@@ -15,13 +15,16 @@ The two talk over the child's standard input and output (:mod:`streams.pipe_mess
   always before the ``stored`` of its batch), ``("flushed", seq)``, ``("metrics", seq,
   families)`` and, last, ``("failed", reason)``.
 
-A batch's messages are acknowledged only on its ``stored``: if the child fails, the
-worker raises on the next batch and stops with their offsets uncommitted.
+A batch's messages are acknowledged only on its ``stored``. A child that stops (a crash,
+the kernel's OOM killer) is started again after a pause that doubles up to 30 s, and is
+sent every batch its predecessor had not written: the stores are idempotent, so nothing is
+lost and nothing counts twice, and Faust never sees the failure.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import sys
@@ -31,12 +34,14 @@ from faust.types import EventT
 from prometheus_client.metrics_core import Metric
 
 from infra.errors import SitePulseError
+from infra.metrics import ERRORS
 from infra.settings import Settings
 from streams.dead_letters import LetterTopic
 from streams.pipe_messages import READ_LIMIT, read_message, write_message
 
 log = logging.getLogger(__name__)
 Batch = list[EventT[Any]]
+_MAX_PAUSE_S = 30.0
 
 
 class PassProcessFailed(SitePulseError):
@@ -50,8 +55,8 @@ class PassProcess:
         #: Batches sent and not yet handled; past ``depth`` the agent waits. Deep enough
         #: that Faust reads on while the child waits on Redis (it takes what queued up as
         #: one batch), shallow enough to bound what a revocation waits for.
-        self._room = asyncio.Semaphore(depth)
         self._depth = depth
+        self._room = asyncio.Semaphore(depth)
         self._seq = itertools.count(1)
         self._unwritten: dict[int, Batch] = {}
         self._replies: dict[int, asyncio.Future[Any]] = {}
@@ -59,6 +64,7 @@ class PassProcess:
         self._reading: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
         self._failure: PassProcessFailed | None = None
+        self._restarts = 0  # in a row, for the pause before the next
         self._stopping = False
 
     @property
@@ -67,45 +73,53 @@ class PassProcess:
 
     def state(self) -> str | None:
         """None while the child runs, else why it does not (for ``/healthz``)."""
+        if self._stopping:
+            return "the passes process is stopped"
         if self._failure is not None:
-            return f"the passes process stopped: {self._failure}"
+            return f"the passes process stopped ({self._failure}); starting it again"
         if self._process is None:
             return "starting the passes process"
         return None
 
-    async def start(self) -> None:
+    async def keep_running(self) -> None:
+        """Start the child, or start it again if it stopped, sending what it had not
+        written; returns once one runs."""
         async with self._starting:
-            if self._process is not None:
-                return
-            self._process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "streams.pass_child",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                limit=READ_LIMIT,
-            )
-            self._send(self._settings)
-            self._reading = asyncio.create_task(self._read_replies(), name="passes process")
-            log.info("passes process %d started", self._process.pid)
+            while self._process is None or self._failure is not None:
+                if self._stopping:
+                    raise PassProcessFailed("the worker is stopping")
+                if self._process is not None:
+                    await self._pause()
+                await self._spawn()
+                for seq, events in sorted(self._unwritten.items()):
+                    await self._room.acquire()
+                    if self._failure is not None:
+                        break
+                    self._send(("batch", seq, [event.value for event in events]))
+                    await self._drain()
 
     async def submit(self, events: Batch) -> None:
         """Send a batch to the child and hold its messages until it is written; waits while
-        ``depth`` batches are not yet handled. Raises once the child has failed."""
-        await self.start()
+        ``depth`` batches are not yet handled."""
+        await self.keep_running()
         await self._room.acquire()
-        self._raise_failure()
         seq = next(self._seq)
         for event in events:
             event.message.incref()  # released on the batch's "stored"
         self._unwritten[seq] = events
-        self._send(("batch", seq, [event.value for event in events]))
-        await self._drain()
+        if self._failure is None:  # else the next child is sent it
+            self._send(("batch", seq, [event.value for event in events]))
+            await self._drain()
 
     async def finish(self) -> None:
-        """Return once every batch sent so far is handled and written."""
-        if self._process is not None:
-            await self._ask("flush")
+        """Return once every batch given so far is handled and written."""
+        while True:
+            await self.keep_running()
+            try:
+                await self._ask("flush")
+                return
+            except PassProcessFailed:
+                continue
 
     async def metric_families(self, timeout_s: float = 2.0) -> list[Metric]:
         """The child's SitePulse metrics; none while it does not answer."""
@@ -119,10 +133,10 @@ class PassProcess:
 
     async def stop(self) -> None:
         """End the child's input (it writes what waits and exits) and wait for it."""
+        self._stopping = True
         process = self._process
         if process is None or process.stdin is None:
             return
-        self._stopping = True
         process.stdin.close()
         try:
             await asyncio.wait_for(process.wait(), timeout=30)
@@ -132,8 +146,37 @@ class PassProcess:
         if self._reading is not None:
             await asyncio.gather(self._reading, return_exceptions=True)
 
+    async def _spawn(self) -> None:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "streams.pass_child",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=READ_LIMIT,
+        )
+        self._failure = None
+        self._room = asyncio.Semaphore(self._depth)
+        self._send(self._settings)
+        self._reading = asyncio.create_task(
+            self._read_replies(self._process), name="passes process"
+        )
+        log.info("passes process %d started", self._process.pid)
+
+    async def _pause(self) -> None:
+        pause_s = min(_MAX_PAUSE_S, 0.5 * 2**self._restarts)
+        self._restarts += 1
+        ERRORS.labels("streams", "pass_process_restart").inc()
+        log.warning(
+            "starting the passes process again in %.1f s, with %d unwritten batches",
+            pause_s,
+            len(self._unwritten),
+        )
+        await asyncio.sleep(pause_s)
+
     async def _ask(self, request: str) -> Any:
-        self._raise_failure()
+        if self._failure is not None:
+            raise self._failure
         seq = next(self._seq)
         reply = self._replies[seq] = asyncio.get_running_loop().create_future()
         self._send((request, seq))
@@ -148,28 +191,20 @@ class PassProcess:
         write_message(self._process.stdin, message)
 
     async def _drain(self) -> None:
+        """Wait while the pipe is full; a child that is gone is the reader's to report."""
         assert self._process is not None and self._process.stdin is not None
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             await self._process.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError) as exc:
-            if self._reading is not None:  # it tells why the child is gone
-                await asyncio.wait([self._reading], timeout=5)
-            self._raise_failure()
-            raise PassProcessFailed("its input closed") from exc
 
-    def _raise_failure(self) -> None:
-        if self._failure is not None:
-            raise self._failure
-
-    async def _read_replies(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
-        stdout = self._process.stdout
+    async def _read_replies(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
         reason = "it exited"
         try:
             while True:
-                reply = await read_message(stdout)
+                reply = await read_message(process.stdout)
                 kind = reply[0]
                 if kind == "handled":
+                    self._restarts = 0
                     for _ in reply[1]:
                         self._room.release()
                 elif kind == "stored":
@@ -186,6 +221,8 @@ class PassProcess:
             pass
         except Exception as exc:
             reason = f"its replies could not be read: {exc!r}"
+        if not self._stopping and process.returncode is None:
+            process.kill()  # so that no two children ever work at once
         self._fail(reason)
 
     def _fail(self, reason: str) -> None:
@@ -194,11 +231,8 @@ class PassProcess:
         if self._stopping and not self._unwritten:
             log.info("the passes process stopped")
         else:
-            log.error(
-                "the passes process stopped (%s): %d batches unwritten",
-                reason,
-                len(self._unwritten),
-            )
+            unwritten = len(self._unwritten)
+            log.error("the passes process stopped (%s): %d batches unwritten", reason, unwritten)
         for reply in self._replies.values():
             if not reply.done():
                 reply.set_exception(self._failure)
