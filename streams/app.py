@@ -45,6 +45,7 @@ from streams.event_time import EventTimeWindow
 from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
+from streams.gathered_batches import GatheredBatches
 from streams.overlapped import Overlapped
 from streams.partition_ownership import PartitionOwnership
 from streams.pass_process import PassProcess
@@ -215,10 +216,14 @@ def _passes_role(shared: _Shared) -> Readiness:
     shared.metric_sources.append(process.metric_families)
     passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
 
+    # Event by event, as the bare Faust agent reads: cheaper for the worker than
+    # take_events, and the worker does little else (streams/gathered_batches.py).
+    gathered = GatheredBatches(process.submit, size=500, within=settings.live_flush_s)
+
     @app.agent(passes, name="passes")
     async def handle_passes(stream: StreamT[bytes | None]) -> None:
-        async for events in _batches(stream, 500, settings.live_flush_s):
-            await process.submit(events)
+        async for event in stream.events():
+            await gathered.add(event)
 
     payroll_sink = PayrollSink(
         DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
@@ -245,16 +250,23 @@ def _passes_role(shared: _Shared) -> Readiness:
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        await process.finish()  # so that these offsets are committed before the next owner
+        # So that these offsets are committed before the next owner reads.
+        await gathered.hand_on_now()
+        await process.finish()
+
+    async def tick() -> None:
+        await process.keep_running()
+        await gathered.hand_on_due()
 
     async def finish() -> None:
+        await gathered.hand_on_now()
         await process.finish()
         await process.stop()
 
     @app.task  # type: ignore[untyped-decorator]
     async def run_pass_process() -> None:
         await process.keep_running()
-        await _until_stopped(app, _flush_interval(settings), process.keep_running, finish)
+        await _until_stopped(app, settings.live_flush_s / 2, tick, finish)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:

@@ -99,13 +99,12 @@ class PassProcess:
                     await self._drain()
 
     async def submit(self, events: Batch) -> None:
-        """Send a batch to the child and hold its messages until it is written; waits while
-        ``depth`` batches are not yet handled."""
+        """Send a batch to the child; waits while ``depth`` batches are not yet handled.
+        Each event comes with a reference to its message (its offset waits), released
+        once the batch is written."""
         await self.keep_running()
         await self._room.acquire()
         seq = next(self._seq)
-        for event in events:
-            event.message.incref()  # released on the batch's "stored"
         self._unwritten[seq] = events
         if self._failure is None:  # else the next child is sent it
             self._send(("batch", seq, [event.value for event in events]))

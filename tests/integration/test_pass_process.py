@@ -7,10 +7,13 @@ from __future__ import annotations
 import os
 import signal
 import uuid
+from typing import Any
 
+from faust.types import EventT
 from prometheus_client import REGISTRY
 
 from infra.settings import Settings
+from streams.batched_writes import holding
 from streams.pass_process import PassProcess
 from tests.held_events import Event, as_batch, refs
 from tests.integration.helpers import pass_event, stored_event_ids
@@ -28,6 +31,11 @@ class RecordingTopic:
     async def send(self, *, key: bytes, value: bytes) -> None:
         released = sum(1 for event in self._events if event.message.refs == 1)
         self.sent.append((key, value, released))
+
+
+def held(events: list[Event]) -> list[EventT[Any]]:
+    """As the agent hands a batch on: each message with a reference the write releases."""
+    return list(holding(as_batch(events)))
 
 
 def pass_value(project_id: str, serial: int) -> bytes:
@@ -49,8 +57,8 @@ async def test_batches_are_written_and_their_letters_sent_before_their_messages_
     process = PassProcess(settings, topic)
     await process.keep_running()
     try:
-        await process.submit(as_batch(first))
-        await process.submit(as_batch(second))
+        await process.submit(held(first))
+        await process.submit(held(second))
         assert all(event.message.refs >= 1 for event in [*first, *second])
         await process.finish()
         # Written, then released: Faust's own reference is all that is left.
@@ -84,11 +92,11 @@ async def test_a_child_that_dies_is_replaced_and_sent_what_it_had_not_written(
     process = PassProcess(settings, RecordingTopic([*events, *later]))
     await process.keep_running()
     try:
-        await process.submit(as_batch(events))
+        await process.submit(held(events))
         first = process.pid
         assert first is not None
         os.kill(first, signal.SIGKILL)  # with the batch held, its rows not yet written
-        await process.submit(as_batch(later))
+        await process.submit(held(later))
         await process.finish()
         assert process.pid != first
         assert stored_event_ids(settings, project_id) == [f"{project_id}-G1:{n}" for n in range(3)]
