@@ -413,8 +413,20 @@ async def streams_figures(
         lines.append(
             f"{label:50s}{drained:10,.0f} events/s"
             f"   ({100 * drained / faust_baseline:.1f} % of bare Faust){_spread(figures)}"
+            f"{_paired(figures, bare)}"
         )
     return faust_baseline, lines
+
+
+def _paired(figures: list[float], bare: list[float]) -> str:
+    """Each round's drain against that round's bare agent, and their median: the VM's
+    speed drifts between rounds, and a pair measured a minute apart shares the drift."""
+    if len(figures) < 2:
+        return ""
+    shares = [100 * figure / baseline for figure, baseline in zip(figures, bare, strict=True)]
+    each = ", ".join(f"{share:.0f}" for share in shares)
+    median = statistics.median(shares)
+    return f"\n{'':63s}round by round: {each} %; median {median:.1f} %"
 
 
 def _spread(figures: list[float]) -> str:

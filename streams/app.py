@@ -223,7 +223,8 @@ def _passes_role(shared: _Shared) -> Readiness:
     @app.agent(passes, name="passes")
     async def handle_passes(stream: StreamT[bytes | None]) -> None:
         async for event in stream.events():
-            await gathered.add(event)
+            if gathered.gather(event):
+                await gathered.hand_on_now()
 
     payroll_sink = PayrollSink(
         DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
@@ -266,7 +267,7 @@ def _passes_role(shared: _Shared) -> Readiness:
     @app.task  # type: ignore[untyped-decorator]
     async def run_pass_process() -> None:
         await process.keep_running()
-        await _until_stopped(app, settings.live_flush_s / 2, tick, finish)
+        await _until_stopped(app, settings.live_flush_s, tick, finish)
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:

@@ -32,13 +32,14 @@ class GatheredBatches:
         self._first_at = 0.0
         self._lock = asyncio.Lock()  # batches go on in the order they were gathered
 
-    async def add(self, event: EventT[Any]) -> None:
+    def gather(self, event: EventT[Any]) -> bool:
+        """Hold ``event`` for the next batch; True once the batch is full (then the caller
+        awaits :meth:`hand_on_now`). Not a coroutine: it runs for every event."""
         event.message.incref()  # Faust acknowledges it as the next one is read
         if not self._events:
             self._first_at = time.monotonic()
         self._events.append(event)
-        if len(self._events) >= self._size:
-            await self.hand_on_now()
+        return len(self._events) >= self._size
 
     async def hand_on_due(self) -> None:
         """Hand on what was gathered once its first event has waited ``within``."""

@@ -21,7 +21,8 @@ async def test_a_full_batch_goes_at_once_and_a_partial_one_once_it_waited() -> N
     gathered = GatheredBatches(hand_on, size=3, within=0.05)
     events = as_batch([Event(n) for n in range(5)])
     for event in events:
-        await gathered.add(event)
+        if gathered.gather(event):
+            await gathered.hand_on_now()
     assert handed == [[0, 1, 2]]
     assert refs(events) == [2] * 5  # each held for the receiver, Faust's own reference too
     await gathered.hand_on_due()
@@ -44,9 +45,11 @@ async def test_batches_go_on_in_the_order_they_were_gathered() -> None:
 
     gathered = GatheredBatches(hand_on, size=1, within=10)
     [zero, one] = as_batch([Event(0), Event(1)])
-    first = asyncio.create_task(gathered.add(zero))
+    assert gathered.gather(zero)
+    first = asyncio.create_task(gathered.hand_on_now())
     await asyncio.sleep(0)
-    second = asyncio.create_task(gathered.add(one))
+    assert gathered.gather(one)
+    second = asyncio.create_task(gathered.hand_on_now())
     await asyncio.sleep(0.01)
     assert handed == []  # the second batch waits for the first
     first_may_finish.set()
