@@ -5,7 +5,8 @@
 Starts a throwaway stack and drains a backlog of passes as ``bench/pipeline.py`` does (the
 figure is lower under the profiler), then prints each stage's share of the worker's busy
 samples: Faust's own machinery, which the bare Faust agent pays too, and each of
-SitePulse's steps. The raw profile (py-spy's collapsed stacks, for a flame graph) is kept in
+SitePulse's steps, those of the passes role's own process (py-spy follows it) marked as
+such. The raw profile (py-spy's collapsed stacks, for a flame graph) is kept in
 ``.sitepulse/profile/streams.txt``.
 """
 
@@ -44,7 +45,9 @@ STAGES = (
     ("Faust: stream iteration", ("Stream._c_aiter", "_passive_drainer", "Channel.")),
     ("Kafka and Redis client I/O", ("aiokafka", "AIOKafka", "_send_packed_command", "Redis.")),
 )
-_IDLE = ("select (", "_worker (", "wait (threading", "Condition.wait")
+_IDLE = ("select (", "_worker (", "wait (threading", "Condition.wait", "_do_waitpid")
+#: py-spy --subprocesses names each process as a frame of its own, the child's second.
+_CHILD = "streams.pass_child"
 
 
 def stage_of(stack: str) -> str | None:
@@ -64,22 +67,27 @@ def shares(profile: Path) -> Counter[str]:
         stack, _, count = line.rpartition(" ")
         stage = stage_of(stack)
         if stage is not None and count.isdigit():
-            samples[stage] += int(count)
+            in_child = _CHILD in stack.split(";", 2)[1] if ";" in stack else False
+            samples[f"{stage} [passes process]" if in_child else stage] += int(count)
     return samples
 
 
 def report(samples: Counter[str], rate: float) -> None:
     startup = STAGES[0][0]
-    busy = sum(n for stage, n in samples.items() if stage != startup)
+    starting = {startup, f"{startup} [passes process]"}
+    busy = sum(n for stage, n in samples.items() if stage not in starting)
     print(f"\nstreams worker draining: {rate:,.0f} events/s under the profiler")
-    print(f"busy samples after start-up: {busy:,} ({samples[startup]:,} more in start-up)\n")
+    started = sum(samples[stage] for stage in starting)
+    print(f"busy samples after start-up: {busy:,} ({started:,} more in start-up)\n")
     print(f"{'stage':44s} {'samples':>8s} {'share':>7s}")
     for stage, count in samples.most_common():
-        if stage != startup:
+        if stage not in starting:
             print(f"{stage:44s} {count:8,d} {count / busy:7.1%}")
     faust = sum(n for stage, n in samples.items() if stage.startswith(("Faust", "Kafka")))
     ours = busy - faust - samples["other (event loop, threads)"]
     print(f"\nFaust and the clients {faust / busy:.1%}; SitePulse's steps {ours / busy:.1%}")
+    child = sum(n for stage, n in samples.items() if "[passes" in stage and stage not in starting)
+    print(f"the worker process {busy - child:,} samples, its passes process {child:,}")
 
 
 def main() -> None:
