@@ -5,7 +5,7 @@
 Starts a throwaway stack and drains a backlog of passes as ``bench/pipeline.py`` does (the
 figure is lower under the profiler), then prints each stage's share of the worker's busy
 samples: Faust's own machinery, which the bare Faust agent pays too, and each of
-SitePulse's steps, those of the passes role's own process (py-spy follows it) marked as
+SitePulse's steps, those of the roles' own processes (py-spy follows them) marked as
 such. The raw profile (py-spy's collapsed stacks, for a flame graph) is kept in
 ``.sitepulse/profile/streams.txt``.
 """
@@ -47,7 +47,7 @@ STAGES = (
 )
 _IDLE = ("select (", "_worker (", "wait (threading", "Condition.wait", "_do_waitpid")
 #: py-spy --subprocesses names each process as a frame of its own, the child's second.
-_CHILD = "streams.pass_child"
+_CHILD = "streams.role_child"
 
 
 def stage_of(stack: str) -> str | None:
@@ -68,13 +68,13 @@ def shares(profile: Path) -> Counter[str]:
         stage = stage_of(stack)
         if stage is not None and count.isdigit():
             in_child = _CHILD in stack.split(";", 2)[1] if ";" in stack else False
-            samples[f"{stage} [passes process]" if in_child else stage] += int(count)
+            samples[f"{stage} [role process]" if in_child else stage] += int(count)
     return samples
 
 
 def report(samples: Counter[str], rate: float) -> None:
     startup = STAGES[0][0]
-    starting = {startup, f"{startup} [passes process]"}
+    starting = {startup, f"{startup} [role process]"}
     busy = sum(n for stage, n in samples.items() if stage not in starting)
     print(f"\nstreams worker draining: {rate:,.0f} events/s under the profiler")
     started = sum(samples[stage] for stage in starting)
@@ -86,8 +86,10 @@ def report(samples: Counter[str], rate: float) -> None:
     faust = sum(n for stage, n in samples.items() if stage.startswith(("Faust", "Kafka")))
     ours = busy - faust - samples["other (event loop, threads)"]
     print(f"\nFaust and the clients {faust / busy:.1%}; SitePulse's steps {ours / busy:.1%}")
-    child = sum(n for stage, n in samples.items() if "[passes" in stage and stage not in starting)
-    print(f"the worker process {busy - child:,} samples, its passes process {child:,}")
+    child = sum(
+        n for stage, n in samples.items() if "[role process]" in stage and stage not in starting
+    )
+    print(f"the worker process {busy - child:,} samples, its role processes {child:,}")
 
 
 def main() -> None:

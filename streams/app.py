@@ -3,8 +3,8 @@
 A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces, all three in
 one process by default; a role apart is a consumer group of its own, so a province runs
 each role in as many processes as it needs. Agents are thin: the work is in
-:class:`streams.pass_pipeline.PassPipeline` (in a process of its own,
-:mod:`streams.pass_process`), :class:`streams.attendance.stage.AttendanceStage` and
+:class:`streams.pass_pipeline.PassPipeline` and :class:`streams.attendance.stage.AttendanceStage`
+(each in a process of its own, :mod:`streams.role_process`) and
 :class:`streams.frame_matcher.FrameMatcher`. Processing is at least once; ClickHouse's
 replacing engines and the live publisher's event_id claim in Redis make it exactly once
 where it shows.
@@ -34,11 +34,6 @@ from infra.metrics import exposition
 from infra.redis_client import async_redis
 from infra.retry import retrying
 from infra.settings import Settings
-from streams.attendance.book import AttendanceBook
-from streams.attendance.roster_facts import RosterFacts
-from streams.attendance.stage import AttendanceStage
-from streams.attendance.timeline import AttendanceRules
-from streams.attendance.tracker import AttendanceTracker
 from streams.dead_letters import DeadLetters
 from streams.device_states import DeviceStates
 from streams.event_time import EventTimeWindow
@@ -46,12 +41,10 @@ from streams.faces.pipeline import FaceEngine
 from streams.faces.rosters import Rosters
 from streams.frame_matcher import FrameMatcher
 from streams.gathered_batches import GatheredBatches
-from streams.overlapped import Overlapped
-from streams.partition_ownership import PartitionOwnership
-from streams.pass_process import PassProcess
 from streams.payroll_sink import PayrollSink
 from streams.records import RegistryChange
 from streams.registry_follower import RegistryFollower
+from streams.role_process import RoleProcess
 from streams.stored_passes import StoredPasses
 from streams.topics import (
     DEAD_LETTER,
@@ -156,7 +149,7 @@ def build(settings: Settings) -> faust.App:
     if "passes" in settings.roles:
         checks.append(_passes_role(shared))
     if "attendance" in settings.roles:
-        checks.append(_attendance_role(shared, follower))
+        checks.append(_attendance_role(shared))
     if "faces" in settings.roles:
         checks.append(_faces_role(shared))
     if shared.registry_views:
@@ -204,27 +197,49 @@ def _batches(stream: StreamT[bytes | None], size: int, within: float) -> Any:
     return cast("Stream[bytes | None]", stream).take_events(size, within=within)
 
 
-def _passes_role(shared: _Shared) -> Readiness:
-    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes (in a
-    process of its own, :mod:`streams.pass_process`); also heartbeats (device states) and
-    payroll (wage analytics)."""
+def _in_own_process(shared: _Shared, role: str) -> tuple[RoleProcess, GatheredBatches]:
+    """An agent named ``role`` on gate.passes whose batches the role's own process
+    handles (:mod:`streams.role_process`); it runs while the worker does, and what waits is
+    written before the worker stops. The caller writes what waits on a revocation."""
     settings, app = shared.settings, shared.app
-    device_states = DeviceStates(
-        shared.redis, namespace=settings.namespace, dead_letters=shared.dead_letters
-    )
-    process = PassProcess(settings, shared.dead_letter)
+    process = RoleProcess(settings, shared.dead_letter, role)
     shared.metric_sources.append(process.metric_families)
     passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
-
     # Event by event, as the bare Faust agent reads: cheaper for the worker than
     # take_events, and the worker does little else (streams/gathered_batches.py).
     gathered = GatheredBatches(process.submit, size=500, within=settings.live_flush_s)
 
-    @app.agent(passes, name="passes")
-    async def handle_passes(stream: StreamT[bytes | None]) -> None:
+    @app.agent(passes, name=role)
+    async def handle(stream: StreamT[bytes | None]) -> None:
         async for event in stream.events():
             if gathered.gather(event):
                 await gathered.hand_on_now()
+
+    async def tick() -> None:
+        await process.keep_running()
+        await gathered.hand_on_due()
+
+    async def finish() -> None:
+        await gathered.hand_on_now()
+        await process.finish()
+        await process.stop()
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def run_process() -> None:
+        await process.keep_running()
+        await _until_stopped(app, settings.live_flush_s, tick, finish)
+
+    return process, gathered
+
+
+def _passes_role(shared: _Shared) -> Readiness:
+    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes (in a
+    process of its own); also heartbeats (device states) and payroll (wage analytics)."""
+    settings, app = shared.settings, shared.app
+    device_states = DeviceStates(
+        shared.redis, namespace=settings.namespace, dead_letters=shared.dead_letters
+    )
+    process, gathered = _in_own_process(shared, "passes")
 
     payroll_sink = PayrollSink(
         DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
@@ -255,20 +270,6 @@ def _passes_role(shared: _Shared) -> Readiness:
         await gathered.hand_on_now()
         await process.finish()
 
-    async def tick() -> None:
-        await process.keep_running()
-        await gathered.hand_on_due()
-
-    async def finish() -> None:
-        await gathered.hand_on_now()
-        await process.finish()
-        await process.stop()
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def run_pass_process() -> None:
-        await process.keep_running()
-        await _until_stopped(app, settings.live_flush_s, tick, finish)
-
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
         await _apply_retention(settings, "gate_passes", settings.pass_retention_months)
@@ -276,83 +277,35 @@ def _passes_role(shared: _Shared) -> Readiness:
     return process.state
 
 
-def _attendance_role(shared: _Shared, follower: RegistryFollower) -> Readiness:
-    """gate.passes → attendance_days and presence, the state held per assigned partition.
-    (Apart from the passes role, it starts where :mod:`streams.stored_passes` says.)"""
+def _attendance_role(shared: _Shared) -> Readiness:
+    """gate.passes → attendance_days and presence, the state held per assigned partition,
+    in a process of its own (:class:`streams.child_roles.AttendanceRole`). (Apart from the
+    passes role, it starts where :mod:`streams.stored_passes` says.)"""
     settings, app = shared.settings, shared.app
-    facts = RosterFacts()
-    shared.registry_views.append(facts.apply)
-    rules = AttendanceRules(
-        repeat_window_s=settings.attendance_repeat_window_s,
-        max_shift_h=settings.attendance_max_shift_h,
-    )
-    db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
-    tracker = AttendanceTracker(
-        AttendanceBook(rules, keep_days=settings.attendance_keep_days),
-        facts,
-        db,
-        shared.redis,
-        namespace=settings.namespace,
-    )
-    stage = AttendanceStage(settings, tracker, db, shared.dead_letters)
     passes_topic = settings.topic(GATE_PASSES)
-    ownership = PartitionOwnership(
-        tracker,
-        topic=passes_topic,
-        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
-        partition_count=lambda: (
-            app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
-        ),
-        registry_read=follower.caught_up,
-    )
-    ready = ownership.ready
-    passes = app.topic(passes_topic, key_serializer="raw", value_serializer="raw")
-    overlapped = Overlapped(stage.handle)
+    process, gathered = _in_own_process(shared, "attendance")
 
-    async def finish() -> None:
-        await overlapped.drain()
-        await stage.flush()
-
-    @app.agent(passes, name="attendance")
-    async def handle_attendance(stream: StreamT[bytes | None]) -> None:
-        async for events in _batches(stream, 500, settings.live_flush_s):
-            # After an assignment, no pass before its project's history is loaded.
-            await ready.wait()
-            await overlapped.submit(events)
+    def partitions(tps: Any) -> list[int]:
+        return sorted(tp.partition for tp in tps if tp.topic == passes_topic)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        await finish()  # so that these offsets are committed before the next owner
-        ownership.revoked(args[0])
+        # So that these offsets are committed before the next owner reads.
+        await gathered.hand_on_now()
+        await process.finish()
+        await process.control(("revoked", partitions(args[0])))
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]
     async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        ownership.assigned(args[0])
-
-    @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
-    async def expire_sessions() -> None:
-        if ready.is_set():
-            await stage.refresh(expire=True)
-
-    async def refresh() -> None:
-        if ready.is_set():
-            await stage.refresh(expire=False)
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def refresh_attendance() -> None:
-        await _until_stopped(app, _flush_interval(settings), refresh, finish)
+        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
+        count = app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
+        await process.control(("assigned", partitions(args[0]), count))
 
     @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
         await _apply_retention(settings, "attendance_days", settings.attendance_retention_months)
 
-    def readiness() -> str | None:
-        if ready.is_set():
-            return None
-        done, total = tracker.progress or (0, 0)
-        return f"loading recent attendance ({done} of {total} projects)"
-
-    return readiness
+    return process.state
 
 
 def _faces_role(shared: _Shared) -> Readiness:
@@ -389,10 +342,6 @@ def _faces_role(shared: _Shared) -> Readiness:
 
     shared.health["face_provider"] = lambda: engine.provider
     return lambda: None if engine_ready.is_set() else "loading face models"
-
-
-def _flush_interval(settings: Settings) -> float:
-    return max(settings.sink_flush_s / 4, 0.05)
 
 
 async def _until_stopped(

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 class LetterTopic(Protocol):
     """Where letters go: the ``deadletter`` Faust topic, or a pipe to the worker that
-    owns it (:mod:`streams.pass_process`)."""
+    owns it (:mod:`streams.role_process`)."""
 
     async def send(self, *, key: bytes, value: bytes) -> Any: ...
 

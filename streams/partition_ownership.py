@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 from infra.retry import retrying
 from streams.attendance.tracker import AttendanceTracker
@@ -36,16 +35,17 @@ class PartitionOwnership:
         self._registry_read = registry_read
         self._loading: asyncio.Task[None] | None = None
 
-    def revoked(self, revoked: Iterable[Any]) -> None:
-        if any(tp.topic == self._topic for tp in revoked):
+    def revoked(self, partitions: Iterable[int]) -> None:
+        """Some of the topic's partitions went: nothing more until the next assignment."""
+        if any(True for _ in partitions):
             self.ready.clear()
 
-    def assigned(self, assigned: Iterable[Any]) -> None:
+    def assigned(self, partitions: Iterable[int]) -> None:
+        """The topic's partitions now assigned (all of them, not the change)."""
         self.ready.clear()
         if self._loading is not None:
             self._loading.cancel()
-        partitions = {tp.partition for tp in assigned if tp.topic == self._topic}
-        self._loading = asyncio.create_task(self._hold(partitions))
+        self._loading = asyncio.create_task(self._hold(set(partitions)))
 
     async def _hold(self, partitions: set[int]) -> None:
         await self._registry_read.wait()  # roster facts (exits) before the history

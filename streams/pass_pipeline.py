@@ -1,5 +1,5 @@
 """What the passes role does with ``gate.passes``, in a process of its own
-(:mod:`streams.pass_process`).
+(:mod:`streams.role_process`).
 
 Each small batch (milliseconds apart) is published live at once; its rows wait in
 :class:`~streams.batched_writes.BatchedWrites` for one large ClickHouse insert, and its

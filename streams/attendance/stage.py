@@ -8,10 +8,9 @@ Values that are not valid passes are skipped here: the passes role dead-letters 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-from faust.types import EventT
 
 from analytics.attendance_sink import ATTENDANCE_COLUMNS, AttendanceRecord, latest_per_day
 from analytics.executor import Executor
@@ -19,7 +18,7 @@ from infra.metrics import EVENTS, observe_delays
 from infra.retry import retrying
 from infra.settings import Settings
 from streams.attendance.tracker import AttendanceTracker
-from streams.batched_writes import BatchedWrites, holding, write_isolated
+from streams.batched_writes import BatchedWrites, Receipt, write_isolated
 from streams.dead_letters import DeadLetters
 from streams.event_time import EventTimeWindow
 from streams.passes import decode_passes
@@ -45,16 +44,15 @@ class AttendanceStage:
             max_age_s=settings.sink_flush_s,
         )
 
-    async def handle(self, events: list[EventT[Any]]) -> None:
-        """The days a batch of passes changed, queued for ClickHouse."""
+    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None:
+        """The days a batch of passes changed, queued for ClickHouse; ``receipt`` is
+        released once they are written."""
         now = datetime.now(UTC)
-        batch = decode_passes(
-            [item.value for item in events], source_topic=self._source, now=now, window=self._window
-        )
+        batch = decode_passes(values, source_topic=self._source, now=now, window=self._window)
         records = await self._tracker.observe(batch.events, now)
         observe_delays("attendance", (passed.occurred_at for passed in batch.events), now)
         EVENTS.labels("streams", "attendance_observed").inc(len(batch.events))
-        self._writes.add(records, holding(events))
+        self._writes.add(records, [receipt])
         await self._writes.flush_if_due()
 
     async def refresh(self, *, expire: bool) -> None:

@@ -1,24 +1,25 @@
-"""The passes role's work done in a process of its own (:mod:`streams.pass_child`).
+"""A streams role's work done in a process of its own (:mod:`streams.role_child`).
 
 The worker's event loop is bound by one core's worth of Python (the GIL): with Faust's
-own per-message machinery and the pass pipeline in one process, the passes role kept up
-with three quarters of a bare Faust agent, the machine's other cores partly idle. Here
-the worker only reads ``gate.passes`` and holds each batch's messages; the child decodes,
-publishes, raises alerts and writes ClickHouse, and says when each batch is written.
+own per-message machinery and a role's work in one process, the passes role kept up with
+three quarters of a bare Faust agent, the machine's other cores partly idle. Here the
+worker only reads ``gate.passes`` and holds each batch's messages; the child does the
+role's work (:mod:`streams.child_roles`) and says when each batch is written.
 
 The two talk over the child's standard input and output (:mod:`streams.pipe_messages`):
 
 - worker → child: the :class:`~infra.settings.Settings` first, then ``("batch", seq,
-  values)``, ``("flush", seq)`` and ``("metrics", seq)``;
+  values)``, ``("flush", seq)``, ``("metrics", seq)`` and the role's own requests
+  (``("assigned", partitions, partition_count)``, ``("revoked", partitions)``);
 - child → worker: ``("handled", seqs)`` (more batches may go), ``("stored", seqs)`` (their
   offsets may be committed), ``("letter", key, value)`` (for the ``deadletter`` topic,
   always before the ``stored`` of its batch), ``("flushed", seq)``, ``("metrics", seq,
-  families)`` and, last, ``("failed", reason)``.
+  families)``, ``("readiness", text or None)`` and, last, ``("failed", reason)``.
 
 A batch's messages are acknowledged only on its ``stored``. A child that stops (a crash,
 the kernel's OOM killer) is started again after a pause that doubles up to 30 s, and is
-sent every batch its predecessor had not written: the stores are idempotent, so nothing is
-lost and nothing counts twice, and Faust never sees the failure.
+sent the last assignment and every batch its predecessor had not written: the stores are
+idempotent, so nothing is lost and nothing counts twice, and Faust never sees the failure.
 """
 
 from __future__ import annotations
@@ -52,13 +53,16 @@ def _widen(pipe: asyncio.StreamWriter) -> None:
         fcntl.fcntl(pipe.transport.get_extra_info("pipe").fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
-class PassProcessFailed(SitePulseError):
-    """The passes process stopped or reported a failure."""
+class RoleProcessFailed(SitePulseError):
+    """A role's process stopped or reported a failure."""
 
 
-class PassProcess:
-    def __init__(self, settings: Settings, dead_letter: LetterTopic, *, depth: int = 8) -> None:
+class RoleProcess:
+    def __init__(
+        self, settings: Settings, dead_letter: LetterTopic, role: str, *, depth: int = 8
+    ) -> None:
         self._settings = settings
+        self._role = role
         self._dead_letter = dead_letter
         #: Batches sent and not yet handled; past ``depth`` the agent waits. Deep enough
         #: that Faust reads on while the child waits on Redis (it takes what queued up as
@@ -71,23 +75,27 @@ class PassProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._reading: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
-        self._failure: PassProcessFailed | None = None
+        self._failure: RoleProcessFailed | None = None
         self._restarts = 0  # in a row, for the pause before the next
         self._stopping = False
+        self._readiness: str | None = "starting"
+        self._assignment: tuple[Any, ...] | None = None
 
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
     def state(self) -> str | None:
-        """None while the child runs, else why it does not (for ``/healthz``)."""
+        """None while the child runs and its role is ready, else what is missing (for
+        ``/healthz``)."""
+        name = f"the {self._role} process"
         if self._stopping:
-            return "the passes process is stopped"
+            return f"{name} is stopped"
         if self._failure is not None:
-            return f"the passes process stopped ({self._failure}); starting it again"
+            return f"{name} stopped ({self._failure}); starting it again"
         if self._process is None:
-            return "starting the passes process"
-        return None
+            return f"starting {name}"
+        return self._readiness
 
     async def keep_running(self) -> None:
         """Start the child, or start it again if it stopped, sending what it had not
@@ -97,10 +105,12 @@ class PassProcess:
         async with self._starting:
             while self._process is None or self._failure is not None:
                 if self._stopping:
-                    raise PassProcessFailed("the worker is stopping")
+                    raise RoleProcessFailed("the worker is stopping")
                 if self._process is not None:
                     await self._pause()
                 await self._spawn()
+                if self._assignment is not None:
+                    self._send(self._assignment)
                 for seq, events in sorted(self._unwritten.items()):
                     await self._room.acquire()
                     if self._failure is not None:
@@ -120,6 +130,16 @@ class PassProcess:
             self._send(("batch", seq, [event.value for event in events]))
             await self._drain()
 
+    async def control(self, request: tuple[Any, ...]) -> None:
+        """A request of the role's own, in order with the batches; an assignment is also
+        sent to any later child."""
+        if request[0] == "assigned":
+            self._assignment = request
+        await self.keep_running()
+        if self._failure is None:
+            self._send(request)
+            await self._drain()
+
     async def finish(self) -> None:
         """Return once every batch given so far is handled and written."""
         while True:
@@ -127,7 +147,7 @@ class PassProcess:
             try:
                 await self._ask("flush")
                 return
-            except PassProcessFailed:
+            except RoleProcessFailed:
                 continue
 
     async def metric_families(self, timeout_s: float = 2.0) -> list[Metric]:
@@ -136,7 +156,7 @@ class PassProcess:
             return []
         try:
             families: list[Metric] = await asyncio.wait_for(self._ask("metrics"), timeout_s)
-        except (TimeoutError, PassProcessFailed):
+        except (TimeoutError, RoleProcessFailed):
             return []
         return families
 
@@ -150,7 +170,7 @@ class PassProcess:
         try:
             await asyncio.wait_for(process.wait(), timeout=30)
         except TimeoutError:
-            log.error("the passes process did not stop in 30 s; killing it")
+            log.error("the %s process did not stop in 30 s; killing it", self._role)
             process.kill()
         if self._reading is not None:
             await asyncio.gather(self._reading, return_exceptions=True)
@@ -159,7 +179,8 @@ class PassProcess:
         self._process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "streams.pass_child",
+            "streams.role_child",
+            self._role,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=READ_LIMIT,
@@ -167,19 +188,21 @@ class PassProcess:
         assert self._process.stdin is not None
         _widen(self._process.stdin)
         self._failure = None
+        self._readiness = "starting"
         self._room = asyncio.Semaphore(self._depth)
         self._send(self._settings)
         self._reading = asyncio.create_task(
-            self._read_replies(self._process), name="passes process"
+            self._read_replies(self._process), name=f"{self._role} process"
         )
-        log.info("passes process %d started", self._process.pid)
+        log.info("%s process %d started", self._role, self._process.pid)
 
     async def _pause(self) -> None:
         pause_s = min(_MAX_PAUSE_S, 0.5 * 2**self._restarts)
         self._restarts += 1
-        ERRORS.labels("streams", "pass_process_restart").inc()
+        ERRORS.labels("streams", f"{self._role}_process_restart").inc()
         log.warning(
-            "starting the passes process again in %.1f s, with %d unwritten batches",
+            "starting the %s process again in %.1f s, with %d unwritten batches",
+            self._role,
             pause_s,
             len(self._unwritten),
         )
@@ -224,6 +247,8 @@ class PassProcess:
                             event.ack()
                 elif kind == "letter":
                     await self._dead_letter.send(key=reply[1], value=reply[2])
+                elif kind == "readiness":
+                    self._readiness = reply[1]
                 elif kind == "failed":
                     reason = reply[1]
                 elif reply[1] in self._replies:  # flushed, metrics
@@ -238,12 +263,12 @@ class PassProcess:
 
     def _fail(self, reason: str) -> None:
         """Nothing more comes from the child: whatever waits on it learns why."""
-        self._failure = PassProcessFailed(reason)
-        if self._stopping and not self._unwritten:
-            log.info("the passes process stopped")
+        self._failure = RoleProcessFailed(reason)
+        name, unwritten = f"the {self._role} process", len(self._unwritten)
+        if self._stopping and not unwritten:
+            log.info("%s stopped", name)
         else:
-            unwritten = len(self._unwritten)
-            log.error("the passes process stopped (%s): %d batches unwritten", reason, unwritten)
+            log.error("%s stopped (%s): %d batches unwritten", name, reason, unwritten)
         for reply in self._replies.values():
             if not reply.done():
                 reply.set_exception(self._failure)

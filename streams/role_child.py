@@ -1,12 +1,13 @@
-"""The passes role's own process: ``python -m streams.pass_child``, started by
-:class:`streams.pass_process.PassProcess`, which explains why and what they say.
+"""A streams role's own process: ``python -m streams.role_child ROLE``, started by
+:class:`streams.role_process.RoleProcess`, which explains why and what they say.
 
-It reads the worker's settings, then batches of raw ``gate.passes`` values, and runs them
-through a :class:`~streams.pass_pipeline.PassPipeline` with connections of its own, one
-batch after another; it answers a metrics request at once, between batches. Its standard
-output carries only messages (anything printed goes to standard error); when its input
-ends it writes what waits and exits. A failure is reported, then it exits: the worker
-starts another and sends it what this one had not written.
+It reads the worker's settings, then batches of raw ``gate.passes`` values and the
+worker's other requests, and runs them through its role (:mod:`streams.child_roles`),
+with connections of its own, one after another; it answers a metrics request at once,
+between batches, and tells the worker whenever its readiness changes. Its standard output
+carries only messages (anything printed goes to standard error); when its input ends it
+writes what waits and exits. A failure is reported, then it exits: the worker starts
+another and sends it what this one had not written.
 """
 
 from __future__ import annotations
@@ -17,23 +18,15 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import REGISTRY
-from psycopg_pool import AsyncConnectionPool
 
-from alerts.celery_app import create_celery
-from alerts.profiles import profile_for
-from alerts.streaming import StreamingRules
-from infra.redis_client import async_redis
 from infra.settings import Settings
-from streams.alert_raiser import AlertRaiser
+from streams.child_roles import ROLES, ChildRole
 from streams.dead_letters import DeadLetters
-from streams.device_states import DeviceStates
-from streams.pass_pipeline import PassPipeline
 from streams.pipe_messages import READ_LIMIT, read_message, write_message
 
 log = logging.getLogger(__name__)
@@ -41,7 +34,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class _StoredReply:
-    """Batches' receipt: tells the worker their rows are written (their offsets may go)."""
+    """Batches' receipt: tells the worker what they became is written (their offsets may
+    go)."""
 
     seqs: list[int]
     writer: asyncio.StreamWriter
@@ -66,24 +60,13 @@ def sitepulse_families() -> list[Metric]:
     return [family for family in REGISTRY.collect() if family.name.startswith("sitepulse_")]
 
 
-def build_pipeline(settings: Settings, writer: asyncio.StreamWriter) -> tuple[PassPipeline, Any]:
-    """The pipeline with connections of its own, and the alert pool to open first."""
-    redis = async_redis(settings.redis_url)
-    dead_letters = DeadLetters(_PipedLetters(writer))
-    alert_pool = AsyncConnectionPool(settings.postgres_dsn, min_size=1, max_size=2, open=False)
-    alerts = (StreamingRules(profile_for("")), AlertRaiser(alert_pool, create_celery(settings)))
-    device_states = DeviceStates(redis, namespace=settings.namespace, dead_letters=dead_letters)
-    pipeline = PassPipeline(settings, redis, dead_letters, alerts, device_states=device_states)
-    return pipeline, alert_pool
-
-
 #: At most this many passes handled as one (batches that waited are taken together).
 _MAX_TAKEN = 2000
 
 
 async def _handle_in_order(
     requests: asyncio.Queue[tuple[Any, ...]],
-    pipeline: PassPipeline,
+    role: ChildRole,
     writer: asyncio.StreamWriter,
 ) -> None:
     """Requests in the order they came; batches that queued up while the one before was
@@ -104,20 +87,28 @@ async def _handle_in_order(
                 values.extend(held_back[2])
                 taken += 1
                 held_back = None
-            await pipeline.handle(values, _StoredReply(seqs, writer))
+            await role.handle(values, _StoredReply(seqs, writer))
             write_message(writer, ("handled", seqs))
         elif request[0] == "flush":
-            await pipeline.flush()
+            await role.flush()
             write_message(writer, ("flushed", request[1]))
+        else:
+            role.control(request)
         await writer.drain()
         for _ in range(taken):
             requests.task_done()
 
 
-async def _every(interval_s: float, tick: Callable[[], Awaitable[None]]) -> None:
+async def _every(interval_s: float, role: ChildRole, writer: asyncio.StreamWriter) -> None:
+    """The role's periodic work, and its readiness told the worker when it changes."""
+    said: object = ()
     while True:
+        readiness = role.readiness()
+        if readiness != said:
+            write_message(writer, ("readiness", readiness))
+            said = readiness
         await asyncio.sleep(interval_s)
-        await tick()
+        await role.tick()
 
 
 async def _read_requests(
@@ -144,32 +135,32 @@ async def _first_of(*tasks: asyncio.Task[None]) -> None:
         task.result()
 
 
-async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def serve(role_name: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     settings: Settings = await read_message(reader)
     logging.basicConfig(
         level=settings.log_level.upper(),
         stream=sys.stderr,
-        format="[%(asctime)s] [%(process)d] [%(levelname)s] passes process: %(message)s",
+        format=f"[%(asctime)s] [%(process)d] [%(levelname)s] {role_name} process: %(message)s",
     )
-    pipeline, alert_pool = build_pipeline(settings, writer)
-    await alert_pool.open()
+    role = ROLES[role_name](settings, DeadLetters(_PipedLetters(writer)))
+    await role.start()
     requests: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
     interval_s = max(settings.sink_flush_s / 4, 0.05)
     reading = asyncio.create_task(_read_requests(reader, requests, writer))
     running = [
-        asyncio.create_task(_handle_in_order(requests, pipeline, writer)),
-        asyncio.create_task(_every(interval_s, pipeline.flush_if_due)),
+        asyncio.create_task(_handle_in_order(requests, role, writer)),
+        asyncio.create_task(_every(interval_s, role, writer)),
     ]
     try:
         await _first_of(reading, *running)
         # The input ended: what was sent is handled, then written.
         await _first_of(asyncio.create_task(requests.join()), *running)
-        await pipeline.flush()
+        await role.flush()
         await writer.drain()
     finally:
         for task in (reading, *running):
             task.cancel()
-        await alert_pool.close()
+        await role.close()
 
 
 async def _main() -> int:
@@ -187,12 +178,12 @@ async def _main() -> int:
     transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, out)
     writer = asyncio.StreamWriter(transport, protocol, None, loop)
     try:
-        await serve(reader, writer)
+        await serve(sys.argv[1], reader, writer)
     except (BrokenPipeError, ConnectionResetError):
         log.warning("the streams worker is gone; stopping")
         return 1
     except Exception as exc:
-        log.exception("the passes process failed")
+        log.exception("the %s process failed", sys.argv[1])
         write_message(writer, ("failed", "".join(traceback.format_exception_only(exc)).strip()))
         await writer.drain()
         return 1

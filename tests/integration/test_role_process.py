@@ -1,6 +1,6 @@
-"""The passes role's own process on the real stores: batches in, rows in ClickHouse, bad
-values out as letters before their batch's offsets go, metrics back to the worker, and a
-child that dies replaced, with nothing lost."""
+"""A role's own process on the real stores: batches in, rows in ClickHouse, bad values out
+as letters before their batch's offsets go, metrics back to the worker, a child that dies
+replaced with nothing lost, and the attendance role's readiness following its assignment."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from typing import Any
 from faust.types import EventT
 from prometheus_client import REGISTRY
 
+from analytics.clickhouse import connect
 from infra.settings import Settings
 from streams.batched_writes import holding
-from streams.pass_process import PassProcess
+from streams.role_process import RoleProcess
 from tests.held_events import Event, as_batch, refs
-from tests.integration.helpers import pass_event, stored_event_ids
+from tests.integration.helpers import pass_event, stored_event_ids, wait_until
 
-RESTART = {"service": "streams", "kind": "pass_process_restart"}
+RESTART = {"service": "streams", "kind": "passes_process_restart"}
 
 
 class RecordingTopic:
@@ -54,7 +55,7 @@ async def test_batches_are_written_and_their_letters_sent_before_their_messages_
     first = [Event(pass_value(project_id, n)) for n in range(3)]
     second = [Event(b"not a pass"), Event(pass_value(project_id, 3))]
     topic = RecordingTopic([*first, *second])
-    process = PassProcess(settings, topic)
+    process = RoleProcess(settings, topic, "passes")
     await process.keep_running()
     try:
         await process.submit(held(first))
@@ -89,7 +90,7 @@ async def test_a_child_that_dies_is_replaced_and_sent_what_it_had_not_written(
     events = [Event(pass_value(project_id, n)) for n in range(2)]
     later = [Event(pass_value(project_id, 2))]
     restarts = REGISTRY.get_sample_value("sitepulse_errors_total", RESTART) or 0.0
-    process = PassProcess(settings, RecordingTopic([*events, *later]))
+    process = RoleProcess(settings, RecordingTopic([*events, *later]), "passes")
     await process.keep_running()
     try:
         await process.submit(held(events))
@@ -103,5 +104,28 @@ async def test_a_child_that_dies_is_replaced_and_sent_what_it_had_not_written(
         assert refs([*events, *later]) == [1, 1, 1]
         assert REGISTRY.get_sample_value("sitepulse_errors_total", RESTART) == restarts + 1
         assert process.state() is None
+    finally:
+        await process.stop()
+
+
+async def test_the_attendance_role_loads_its_assignment_then_makes_days(stack: Settings) -> None:
+    project_id = f"PA{uuid.uuid4().hex[:6]}"
+    events = [Event(pass_value(project_id, n)) for n in range(3)]
+    process = RoleProcess(stack, RecordingTopic(events), "attendance")
+    await process.keep_running()
+    try:
+        await wait_until(lambda: "loading recent attendance" in (process.state() or ""))
+        count = stack.kafka_partitions
+        await process.control(("assigned", list(range(count)), count))
+        await wait_until(lambda: process.state() is None)
+        await process.submit(held(events))
+        await process.finish()
+        rows = connect(stack.clickhouse_url).execute(
+            "SELECT worker_id, sessions FROM attendance_days FINAL WHERE project_id = %(p)s"
+            " ORDER BY worker_id",
+            {"p": project_id},
+        )
+        assert rows == [(f"W{n}", 1) for n in range(3)]
+        assert refs(events) == [1, 1, 1]
     finally:
         await process.stop()
