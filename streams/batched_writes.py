@@ -1,10 +1,8 @@
 """Rows written to ClickHouse in the background, in large batches (1,000 rows or once a
-second), and the receipts that wait for them: Kafka messages whose offsets may only be
-committed once their rows are written, or a batch's reply to the worker that sent it.
-
-Each Faust event given to :meth:`BatchedWrites.add` keeps one extra reference
-(:func:`holding`) until its rows are written, so its offset cannot be committed before: a
-crash replays it, and the replacing engines make the replay harmless.
+second), and the receipts that wait for them: a batch's reply to the worker that holds its
+Kafka messages (:mod:`streams.role_process`), whose offsets may only be committed once its
+rows are written. A crash before replays them, and the replacing engines make the replay
+harmless.
 """
 
 from __future__ import annotations
@@ -13,9 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, Protocol, TypeVar
-
-from faust.types import EventT
+from typing import Generic, Protocol, TypeVar
 
 from analytics.isolation import Refused, write_isolating
 from infra.outages import is_outage
@@ -27,17 +23,9 @@ Row = TypeVar("Row")
 
 
 class Receipt(Protocol):
-    """Released once its rows are written: a held Faust event, or a batch's reply."""
+    """Released once its rows are written."""
 
     def ack(self) -> object: ...
-
-
-def holding(events: Sequence[EventT[Any]]) -> Sequence[EventT[Any]]:
-    """``events`` with one reference more each: Faust acknowledges them when the agent's
-    loop body returns, and their offsets must wait for the write."""
-    for event in events:
-        event.message.incref()
-    return events
 
 
 class BatchedWrites(Generic[Row]):
@@ -79,7 +67,7 @@ class BatchedWrites(Generic[Row]):
             if rows:
                 await self._write(rows)
             for receipt in held:
-                receipt.ack()  # a Faust event's last reference: the offset may be committed
+                receipt.ack()  # the batch's offsets may now be committed
 
 
 async def write_isolated(

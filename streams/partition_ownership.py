@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 
 from infra.retry import retrying
@@ -35,9 +35,9 @@ class PartitionOwnership:
         self._registry_read = registry_read
         self._loading: asyncio.Task[None] | None = None
 
-    def revoked(self, partitions: Iterable[int]) -> None:
+    def revoked(self, partitions: Collection[int]) -> None:
         """Some of the topic's partitions went: nothing more until the next assignment."""
-        if any(True for _ in partitions):
+        if partitions:
             self.ready.clear()
 
     def assigned(self, partitions: Iterable[int]) -> None:

@@ -115,8 +115,7 @@ class RoleProcess:
                     await self._room.acquire()
                     if self._failure is not None:
                         break
-                    self._send(("batch", seq, [event.value for event in events]))
-                    await self._drain()
+                    await self._send_batch(seq, events)
 
     async def submit(self, events: Batch) -> None:
         """Send a batch to the child; waits while ``depth`` batches are not yet handled.
@@ -127,8 +126,7 @@ class RoleProcess:
         seq = next(self._seq)
         self._unwritten[seq] = events
         if self._failure is None:  # else the next child is sent it
-            self._send(("batch", seq, [event.value for event in events]))
-            await self._drain()
+            await self._send_batch(seq, events)
 
     async def control(self, request: tuple[Any, ...]) -> None:
         """A request of the role's own, in order with the batches; an assignment is also
@@ -219,6 +217,10 @@ class RoleProcess:
             return await reply
         finally:
             self._replies.pop(seq, None)
+
+    async def _send_batch(self, seq: int, events: Batch) -> None:
+        self._send(("batch", seq, [event.value for event in events]))
+        await self._drain()
 
     def _send(self, message: object) -> None:
         assert self._process is not None and self._process.stdin is not None

@@ -30,5 +30,13 @@ def as_batch(events: Sequence[Event]) -> list[EventT[Any]]:
     return cast("list[EventT[Any]]", list(events))
 
 
+def held(events: Sequence[Event]) -> list[EventT[Any]]:
+    """As an agent hands a batch on: each message with one reference more, which the
+    batch's write releases."""
+    for event in events:
+        event.message.incref()
+    return as_batch(events)
+
+
 def refs(events: Sequence[EventT[Any]] | Sequence[Event]) -> list[int]:
     return [cast("Event", event).message.refs for event in events]

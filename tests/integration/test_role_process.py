@@ -7,16 +7,13 @@ from __future__ import annotations
 import os
 import signal
 import uuid
-from typing import Any
 
-from faust.types import EventT
 from prometheus_client import REGISTRY
 
 from analytics.clickhouse import connect
 from infra.settings import Settings
-from streams.batched_writes import holding
 from streams.role_process import RoleProcess
-from tests.held_events import Event, as_batch, refs
+from tests.held_events import Event, held, refs
 from tests.integration.helpers import pass_event, stored_event_ids, wait_until
 
 RESTART = {"service": "streams", "kind": "passes_process_restart"}
@@ -32,11 +29,6 @@ class RecordingTopic:
     async def send(self, *, key: bytes, value: bytes) -> None:
         released = sum(1 for event in self._events if event.message.refs == 1)
         self.sent.append((key, value, released))
-
-
-def held(events: list[Event]) -> list[EventT[Any]]:
-    """As the agent hands a batch on: each message with a reference the write releases."""
-    return list(holding(as_batch(events)))
 
 
 def pass_value(project_id: str, serial: int) -> bytes:
