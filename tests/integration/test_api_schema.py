@@ -64,6 +64,9 @@ async def token_for(role: str, site: Site, stack: Settings, http: httpx.AsyncCli
     return str(response.json()["token"])
 
 
+_INTERPRETER_BUG = "SystemError: AST constructor recursion depth mismatch"
+
+
 @pytest.mark.parametrize("role", ROLES)
 async def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
     role: str, stack: Settings, site: Site, http: httpx.AsyncClient
@@ -71,7 +74,7 @@ async def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
     token = await token_for(role, site, stack, http)
     base = f"http://{stack.bind_host}:{stack.api_port}"
     st = Path(sys.executable).with_name("st")
-    process = await asyncio.create_subprocess_exec(
+    command = [
         str(st),
         "run",
         f"{base}/openapi.json",
@@ -90,10 +93,17 @@ async def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
         f"Authorization: Bearer {token}",
         "--header",
         f"X-Payroll-Password: {PAYROLL_PASSWORD}",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=300)
-    report = output.decode(errors="replace")
+    ]
+    for _ in range(2):
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=300)
+        report = output.decode(errors="replace")
+        # CPython 3.11's ast.parse can fail in threads (python/cpython#106905), here inside
+        # hypothesis's lambda descriptions under --workers 2: the fuzzer's own crash, not a
+        # finding about the API, so that run alone is made again.
+        if _INTERPRETER_BUG not in report:
+            break
     assert process.returncode == 0, report[-8000:]
     assert "passed" in report
