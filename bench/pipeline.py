@@ -47,7 +47,7 @@ from infra.launch.ephemeral import ephemeral_stack, free_ports
 from infra.launch.probes import held_partitions, http_healthy
 from infra.launch.servers import ensure_topics_with_retry
 from infra.launch.services import start_replica
-from infra.settings import Settings
+from infra.settings import STREAMS_ROLES, Settings
 from ingest.client import DeviceClient
 from realtime.client import LiveSubscriber
 from streams.records import Direction, PassEvent, PassMethod
@@ -168,7 +168,7 @@ async def bare_faust(settings: Settings, events: int) -> float:
     return float(figure[1])
 
 
-ALL_ROLES = "passes,attendance,faces"
+ALL_ROLES = ",".join(STREAMS_ROLES)
 
 
 async def streams_drain(

@@ -15,8 +15,8 @@ from infra.errors import SettingsError
 
 ENV_PREFIX = "SITEPULSE_"
 SCALABLE = ("ingest", "api", "realtime", "streams", "celery")
-#: What a streams worker can do: all three in one process, or one role apart (its own group).
-STREAMS_ROLES = ("passes", "attendance", "faces")
+#: What a streams worker can do: all of it in one process, or one role apart (its own group).
+STREAMS_ROLES = ("passes", "attendance", "faces", "heartbeats", "payroll")
 
 
 def replicas_of(scale: str) -> dict[str, int]:
@@ -133,11 +133,12 @@ class Settings(BaseModel):
     sink_flush_s: float = Field(default=1.0, gt=0, le=60)
     live_flush_s: float = Field(default=0.02, gt=0, le=5)
     live_dedupe_ttl_s: int = Field(default=7 * 86400, ge=60)
-    # What this streams worker does: passes (live feed, gate_passes, device states,
-    # streaming alerts, heartbeats, payroll), attendance (days and presence), faces (the
-    # frame matcher). One process does all three on a small site; a province runs each
-    # role in processes of its own (README "Deploying"), each its own consumer group.
-    streams_roles: str = "passes,attendance,faces"
+    # What this streams worker does: passes (live feed, gate_passes, gates' last passes,
+    # streaming alerts), attendance (days and presence), faces (the frame matcher),
+    # heartbeats (device states), payroll (wage analytics). One process does them all on a
+    # small site; a province runs each role in processes of its own (README "Deploying"),
+    # each its own consumer group.
+    streams_roles: str = ",".join(STREAMS_ROLES)
 
     # People's API. The local stack generates a token secret when none is given.
     token_secret: str | None = Field(default=None, min_length=32)
@@ -229,7 +230,7 @@ class Settings(BaseModel):
     def _streams_roles(cls, value: str) -> str:
         roles = {part.strip() for part in value.split(",")}
         if not (roles == set(STREAMS_ROLES) or (len(roles) == 1 and roles <= set(STREAMS_ROLES))):
-            raise ValueError(f"expected one of {', '.join(STREAMS_ROLES)}, or all three")
+            raise ValueError(f"expected one of {', '.join(STREAMS_ROLES)}, or all of them")
         return ",".join(role for role in STREAMS_ROLES if role in roles)
 
     @property

@@ -1,8 +1,8 @@
 """The Faust app, configured to be safe on the local Tansu broker, and its agents.
 
-A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces, all three in
-one process by default; a role apart is a consumer group of its own, so a province runs
-each role in as many processes as it needs. Agents are thin: the work is in
+A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces, heartbeats
+and payroll, all in one process by default; a role apart is a consumer group of its
+own, so a province runs each role in as many processes as it needs. Agents are thin: the work is in
 :class:`streams.pass_pipeline.PassPipeline` and :class:`streams.attendance.stage.AttendanceStage`
 (each in a process of its own, :mod:`streams.role_process`) and
 :class:`streams.frame_matcher.FrameMatcher`. Processing is at least once; ClickHouse's
@@ -152,6 +152,10 @@ def build(settings: Settings) -> faust.App:
         checks.append(_attendance_role(shared))
     if "faces" in settings.roles:
         checks.append(_faces_role(shared))
+    if "heartbeats" in settings.roles:
+        checks.append(_heartbeats_role(shared))
+    if "payroll" in settings.roles:
+        checks.append(_payroll_role(shared))
     if shared.registry_views:
 
         @app.task  # type: ignore[untyped-decorator]
@@ -233,14 +237,47 @@ def _in_own_process(shared: _Shared, role: str) -> tuple[RoleProcess, GatheredBa
 
 
 def _passes_role(shared: _Shared) -> Readiness:
-    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes (in a
-    process of its own); also heartbeats (device states) and payroll (wage analytics)."""
+    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes, in a
+    process of its own."""
+    settings, app = shared.settings, shared.app
+    process, gathered = _in_own_process(shared, "passes")
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
+    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        # So that these offsets are committed before the next owner reads.
+        await gathered.hand_on_now()
+        await process.finish()
+
+    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
+    async def apply_clickhouse_retention() -> None:
+        await _apply_retention(settings, "gate_passes", settings.pass_retention_months)
+
+    return process.state
+
+
+def _heartbeats_role(shared: _Shared) -> Readiness:
+    """gate.heartbeats → device states. Apart from the passes role, so that a worker
+    draining passes reads nothing else (each topic more is fetched and polled)."""
     settings, app = shared.settings, shared.app
     device_states = DeviceStates(
         shared.redis, namespace=settings.namespace, dead_letters=shared.dead_letters
     )
-    process, gathered = _in_own_process(shared, "passes")
+    heartbeats = app.topic(
+        settings.topic(GATE_HEARTBEATS), key_serializer="raw", value_serializer="raw"
+    )
 
+    @app.agent(heartbeats, name="heartbeats")
+    async def handle_heartbeats(stream: StreamT[bytes | None]) -> None:
+        async for events in _batches(stream, 500, 1.0):
+            values = [event.value for event in events]
+            await device_states.heartbeats(values, source_topic=settings.topic(GATE_HEARTBEATS))
+
+    return lambda: None
+
+
+def _payroll_role(shared: _Shared) -> Readiness:
+    """payroll facts → wage analytics in ClickHouse."""
+    settings, app = shared.settings, shared.app
     payroll_sink = PayrollSink(
         DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
         shared.dead_letters,
@@ -254,27 +291,7 @@ def _passes_role(shared: _Shared) -> Readiness:
         async for events in _batches(stream, 500, 1.0):
             await payroll_sink.handle([event.value for event in events])
 
-    heartbeats = app.topic(
-        settings.topic(GATE_HEARTBEATS), key_serializer="raw", value_serializer="raw"
-    )
-
-    @app.agent(heartbeats, name="heartbeats")
-    async def handle_heartbeats(stream: StreamT[bytes | None]) -> None:
-        async for events in _batches(stream, 500, 1.0):
-            values = [event.value for event in events]
-            await device_states.heartbeats(values, source_topic=settings.topic(GATE_HEARTBEATS))
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        # So that these offsets are committed before the next owner reads.
-        await gathered.hand_on_now()
-        await process.finish()
-
-    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
-    async def apply_clickhouse_retention() -> None:
-        await _apply_retention(settings, "gate_passes", settings.pass_retention_months)
-
-    return process.state
+    return lambda: None
 
 
 def _attendance_role(shared: _Shared) -> Readiness:

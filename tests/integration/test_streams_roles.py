@@ -1,5 +1,5 @@
-"""A province's layout: the passes role and the attendance role in processes of their own
-(each its own consumer group), on a namespace of their own beside the session's stack.
+"""A province's layout: the streams roles in processes of their own (each its own consumer
+group), on a namespace of their own beside the session's stack.
 
 The attendance worker commits what it has read whether or not the passes workers stored
 it; killed while the passes workers are down, it must still know, after a restart, a pass
@@ -15,6 +15,7 @@ import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import redis as redis_sync
 from aiokafka import AIOKafkaProducer
 
@@ -24,10 +25,10 @@ from infra.launch.probes import http_healthy
 from infra.launch.servers import ensure_topics_with_retry
 from infra.launch.services import start_replica
 from infra.settings import Settings
-from streams.channels import presence_key
-from streams.records import Direction, PassEvent, PassMethod
+from streams.channels import device_state_key, presence_key
+from streams.records import Direction, HeartbeatEvent, PassEvent, PassMethod, PayrollFact
 from streams.stored_passes import StoredPasses
-from streams.topics import GATE_PASSES, partition_of
+from streams.topics import GATE_HEARTBEATS, GATE_PASSES, PAYROLL, partition_of
 
 from .helpers import stored_event_ids, wait_until
 
@@ -75,12 +76,14 @@ def pass_value(project: str, worker: str, serial: int, direction: Direction) -> 
     ).to_json()
 
 
-async def send(settings: Settings, project: str, values: list[bytes]) -> None:
+async def send(
+    settings: Settings, project: str, values: list[bytes], topic: str = GATE_PASSES
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
     await producer.start()
     try:
         for value in values:
-            await producer.send_and_wait(settings.topic(GATE_PASSES), value, key=project.encode())
+            await producer.send_and_wait(settings.topic(topic), value, key=project.encode())
     finally:
         await producer.stop()
 
@@ -150,3 +153,71 @@ async def test_apart_the_attendance_worker_reads_again_what_the_passes_workers_h
     finally:
         passes.kill()
         attendance.kill()
+
+
+def held_partitions(worker: Worker) -> int:
+    return int(httpx.get(f"http://127.0.0.1:{worker.port}/healthz", timeout=5).json()["partitions"])
+
+
+def sheet_states(stack: Settings, project: str) -> list[str]:
+    query = "SELECT state FROM wage_sheets FINAL WHERE project_id = %(p)s"
+    return [row[0] for row in connect(stack.clickhouse_url).execute(query, {"p": project})]
+
+
+async def test_heartbeats_and_payroll_apart_and_the_passes_worker_reads_passes_alone(
+    stack: Settings,
+) -> None:
+    """A passes worker apart reads gate.passes and nothing else (what bench/pipeline.py
+    measures against a bare Faust agent); heartbeats and payroll facts reach their stores
+    through workers of their own."""
+    namespace = f"roles{uuid.uuid4().hex[:6]}."
+    settings = stack.model_copy(update={"namespace": namespace})
+    await asyncio.to_thread(ensure_topics_with_retry, settings)
+    workers = {
+        role: Worker(stack, namespace, role, replica)
+        for replica, role in enumerate(("passes", "heartbeats", "payroll"), start=23)
+    }
+    project = f"R{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    beat = HeartbeatEvent(
+        device_id=f"{project}-G1",
+        project_id=project,
+        protocol="http",
+        received_at=now,
+        firmware="v2.7.1",
+        backlog=3,
+    )
+    sheet = PayrollFact(
+        fact="sheet",
+        key="sheet:1",
+        data={
+            "sheet_id": 1,
+            "project_id": project,
+            "enterprise_id": 7,
+            "month": "2026-11",
+            "state": "submitted",
+        },
+        seq=1,
+        at=now,
+    )
+    try:
+        for worker in workers.values():
+            worker.start()
+        await wait_until(lambda: all(w.healthy() for w in workers.values()), 120)
+        # One topic each (beside Faust's own leader topic, the same for all three).
+        held = {role: held_partitions(worker) for role, worker in workers.items()}
+        assert len(set(held.values())) == 1, held
+        assert held["passes"] < 2 * stack.kafka_partitions, held
+
+        await send(settings, project, [beat.to_json()], GATE_HEARTBEATS)
+        await send(settings, project, [sheet.to_json()], PAYROLL)
+        state = redis_sync.Redis.from_url(stack.redis_url, decode_responses=True)
+        await wait_until(
+            lambda: state.hget(device_state_key(namespace), f"{project}-G1:firmware") == "v2.7.1",
+            30,
+        )
+        assert state.hget(device_state_key(namespace), f"{project}-G1:backlog") == "3"
+        await wait_until(lambda: sheet_states(stack, project) == ["submitted"], 30)
+    finally:
+        for worker in workers.values():
+            worker.kill()

@@ -138,13 +138,19 @@ def test_every_service_runs_replicated_with_probes_resources_and_metrics() -> No
 
 
 def test_each_streams_role_runs_in_deployments_of_its_own() -> None:
-    """Passes, attendance and faces each in their own Deployment and Compose service (each
-    its own consumer group), together every role once, each probed and scraped."""
+    """Each role in its own Deployment and Compose service (each its own consumer group),
+    together every role once, each probed and scraped."""
     deployments = {
         d["metadata"]["name"]: d for _, d in kubernetes_documents() if d["kind"] == "Deployment"
     }
     compose = _compose()["services"]
-    role_sets = {"streams": "passes", "streams-attendance": "attendance", "streams-faces": "faces"}
+    role_sets = {
+        "streams": "passes",
+        "streams-attendance": "attendance",
+        "streams-faces": "faces",
+        "streams-heartbeats": "heartbeats",
+        "streams-payroll": "payroll",
+    }
     for name, roles in role_sets.items():
         [container] = _containers(deployments[name])
         assert container["args"] == ["run", "streams"]

@@ -28,8 +28,8 @@ def test_values_are_read_from_sitepulse_variables() -> None:
         ("SITEPULSE_POSTGRES_DSN", "postgresql://h:xx/db", "bad port"),
         ("SITEPULSE_KAFKA_BOOTSTRAP", "localhost", "host:port"),
         ("SITEPULSE_LOG_LEVEL", "loud", "should match pattern"),
-        ("SITEPULSE_STREAMS_ROLES", "payroll", "or all three"),
-        ("SITEPULSE_STREAMS_ROLES", "faces,passes", "or all three"),
+        ("SITEPULSE_STREAMS_ROLES", "wages", "or all of them"),
+        ("SITEPULSE_STREAMS_ROLES", "faces,passes", "or all of them"),
     ],
 )
 def test_bad_value_names_the_variable_and_the_value(
@@ -52,9 +52,12 @@ def test_unrelated_variables_are_ignored() -> None:
 
 
 def test_a_streams_role_apart_is_a_consumer_group_of_its_own() -> None:
-    everything = load_settings({"SITEPULSE_STREAMS_ROLES": "faces,passes,attendance"})
-    assert everything.roles == {"passes", "attendance", "faces"}
-    assert everything.streams_roles == "passes,attendance,faces"
+    everything = load_settings(
+        {"SITEPULSE_STREAMS_ROLES": "payroll,faces,passes,heartbeats,attendance"}
+    )
+    assert everything.roles == {"passes", "attendance", "faces", "heartbeats", "payroll"}
+    assert everything.streams_roles == "passes,attendance,faces,heartbeats,payroll"
+    assert load_settings({}).roles == everything.roles
     assert everything.streams_group == "sitepulse.streams"
     attendance = load_settings({"SITEPULSE_STREAMS_ROLES": " attendance "})
     assert attendance.roles == {"attendance"}
