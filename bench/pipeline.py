@@ -1,17 +1,22 @@
 """Pipeline throughput and gate-to-dashboard latency, beside a bare aiokafka baseline.
 
-Starts a throwaway stack on free ports, then measures in the same run, on the same broker:
+Starts a throwaway stack of servers alone on free ports, and measures on it, on the same
+broker, taking turns:
 
-1. baseline: bare aiokafka, one producer and one consumer group, N JSON messages;
-2. baseline: a bare Faust agent (our app settings) draining N pass messages, counting only;
-3. streams: our Faust app draining N pass messages from gate.passes into ClickHouse;
+1. baseline: a bare Faust agent (our app settings) draining N pass messages, counting only;
+2. streams: streams workers (each role apart, then all in one) draining N pass messages
+   from gate.passes into their stores.
+
+Then (not with ``--only-streams``) a stack with its services, for:
+
+3. baseline: bare aiokafka, one producer and one consumer group, N JSON messages;
 4. end to end: N signed passes posted to ingest → Kafka → Faust → ClickHouse (rows visible);
 5. latency: single-pass posts at a fixed rate, gate post → WebSocket delivery, p50/p95;
    and capture frames at a fixed rate through the face matcher to the dashboard, p50/p95;
 6. scale-out: end to end for 12 projects with one streams worker, then with two.
 
     .venv/bin/python bench/pipeline.py [--events 20000] [--rate 200] [--seconds 10]
-                                       [--frame-rate 5] [--only-streams [--repeat 3]]
+                                       [--frame-rate 5] [--repeat 3] [--only-streams]
 """
 
 from __future__ import annotations
@@ -345,14 +350,13 @@ async def latency(settings: Settings, rate: float, seconds: float) -> tuple[floa
     return await delivery_latency(settings, rate, seconds, post)
 
 
-async def measure(settings: Settings, args: argparse.Namespace) -> None:
-    if args.only_streams:
-        await measure_streams(settings, args.events, args.repeat)
-        return
+async def measure(
+    settings: Settings, args: argparse.Namespace, faust_baseline: float, streams: list[str]
+) -> None:
+    """Everything after the streams figures, on a stack with its services."""
     print("warming up (consumer group join, first batches) …", flush=True)
     await pipeline(settings, 2000)
     baseline = await bare_kafka(settings, args.events)
-    faust_baseline, streams = await streams_figures(settings, args.events)
     accepted, stored = await pipeline(settings, args.events)
     p50, p95, delivered, sent = await latency(settings, args.rate, args.seconds)
     f50, f95, f_delivered, f_sent = await frame_latency(settings, args.frame_rate, args.seconds)
@@ -436,13 +440,6 @@ def _spread(figures: list[float]) -> str:
     return f"   [median of {len(figures)}: {min(figures):,.0f}–{max(figures):,.0f}]"
 
 
-async def measure_streams(settings: Settings, events: int, repeat: int) -> None:
-    """Only the streams figures and their baseline (the quick loop while working on them)."""
-    _, lines = await streams_figures(settings, events, repeat)
-    print(f"\nevents: {events:,}; machine: {_cpu_count()} cores")
-    print("\n".join(lines))
-
-
 def gate_jpegs() -> list[bytes]:
     """The golden photos as a capture gate sends them: at most 640 pixels, JPEG quality 90."""
     jpegs = []
@@ -508,7 +505,7 @@ def main() -> None:
         "--repeat",
         type=int,
         default=1,
-        help="with --only-streams: take turns this many times and print the medians",
+        help="the bare Faust agent and the drains take turns this many times (medians)",
     )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--frame-rate", type=float, default=5.0)
@@ -519,10 +516,21 @@ def main() -> None:
     )
     args = parser.parse_args()
     data_dir = Path(__file__).resolve().parents[1] / ".sitepulse" / "bench"
-    print("starting a throwaway stack …", flush=True)
+    # The drains and their baseline on a stack of servers alone: the services' own idle
+    # work (the stack's streams worker and the broker answering its fetches, about 0.4 of
+    # a core) would take a share of a small machine from the drain's processes.
+    print("starting a throwaway stack, its servers only …", flush=True)
+    with ephemeral_stack(data_dir, with_services=False) as settings:
+        ensure_topics_with_retry(settings)
+        faust_baseline, streams = asyncio.run(streams_figures(settings, args.events, args.repeat))
+    if args.only_streams:
+        print(f"\nevents: {args.events:,}; machine: {_cpu_count()} cores")
+        print("\n".join(streams))
+        return
+    print("starting a throwaway stack with its services …", flush=True)
     # A few devices send the whole load here: lift the per-device rate limit.
     with ephemeral_stack(data_dir, SITEPULSE_DEVICE_REQUESTS_PER_MINUTE="100000000") as settings:
-        asyncio.run(measure(settings, args))
+        asyncio.run(measure(settings, args, faust_baseline, streams))
 
 
 if __name__ == "__main__":
