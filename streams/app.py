@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -146,10 +146,13 @@ def build(settings: Settings) -> faust.App:
         reject=reject_registry_value,
     )
     checks: list[Readiness] = []
-    if "passes" in settings.roles:
-        checks.append(_passes_role(shared))
-    if "attendance" in settings.roles:
-        checks.append(_attendance_role(shared))
+    pass_roles = [role for role in ("passes", "attendance") if role in settings.roles]
+    if pass_roles:
+        processes, gathered = _in_own_processes(shared, pass_roles)
+        if "passes" in processes:
+            checks.append(_passes_role(shared, processes["passes"], gathered))
+        if "attendance" in processes:
+            checks.append(_attendance_role(shared, processes["attendance"], gathered))
     if "faces" in settings.roles:
         checks.append(_faces_role(shared))
     if "heartbeats" in settings.roles:
@@ -201,46 +204,62 @@ def _batches(stream: StreamT[bytes | None], size: int, within: float) -> Any:
     return cast("Stream[bytes | None]", stream).take_events(size, within=within)
 
 
-def _in_own_process(shared: _Shared, role: str) -> tuple[RoleProcess, GatheredBatches]:
-    """An agent named ``role`` on gate.passes whose batches the role's own process
-    handles (:mod:`streams.role_process`); it runs while the worker does, and what waits is
-    written before the worker stops. The caller writes what waits on a revocation."""
+def _in_own_processes(
+    shared: _Shared, roles: Sequence[str]
+) -> tuple[dict[str, RoleProcess], GatheredBatches]:
+    """One agent on gate.passes whose batches each of ``roles`` handles in a process of
+    its own (:mod:`streams.role_process`): a worker with both the passes and the attendance
+    role reads each pass once, and each process acknowledges it once written. They run
+    while the worker does, and what waits is written before the worker stops; the caller
+    writes what waits on a revocation."""
     settings, app = shared.settings, shared.app
-    process = RoleProcess(settings, shared.dead_letter, role)
-    shared.metric_sources.append(process.metric_families)
+    processes = {role: RoleProcess(settings, shared.dead_letter, role) for role in roles}
+    for process in processes.values():
+        shared.metric_sources.append(process.metric_families)
+
+    async def hand_on(events: list[Any]) -> None:
+        for process in processes.values():
+            await process.submit(events)
+
     passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
     # Event by event, as the bare Faust agent reads: cheaper for the worker than
     # take_events, and the worker does little else (streams/gathered_batches.py).
-    gathered = GatheredBatches(process.submit, size=500, within=settings.live_flush_s)
+    gathered = GatheredBatches(
+        hand_on, size=500, within=settings.live_flush_s, holders=len(processes)
+    )
 
-    @app.agent(passes, name=role)
+    @app.agent(passes, name="-".join(roles))
     async def handle(stream: StreamT[bytes | None]) -> None:
         async for event in stream.events():
             if gathered.gather(event):
                 await gathered.hand_on_now()
 
+    async def keep_running() -> None:
+        for process in processes.values():
+            await process.keep_running()
+
     async def tick() -> None:
-        await process.keep_running()
+        await keep_running()
         await gathered.hand_on_due()
 
     async def finish() -> None:
         await gathered.hand_on_now()
-        await process.finish()
-        await process.stop()
+        for process in processes.values():
+            await process.finish()
+            await process.stop()
 
     @app.task  # type: ignore[untyped-decorator]
-    async def run_process() -> None:
-        await process.keep_running()
+    async def run_processes() -> None:
+        await keep_running()
         await _until_stopped(app, settings.live_flush_s, tick, finish)
 
-    return process, gathered
+    return processes, gathered
 
 
-def _passes_role(shared: _Shared) -> Readiness:
+def _passes_role(shared: _Shared, process: RoleProcess, gathered: GatheredBatches) -> Readiness:
     """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes, in a
     process of its own."""
     settings, app = shared.settings, shared.app
-    process, gathered = _in_own_process(shared, "passes")
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
@@ -294,13 +313,12 @@ def _payroll_role(shared: _Shared) -> Readiness:
     return lambda: None
 
 
-def _attendance_role(shared: _Shared) -> Readiness:
+def _attendance_role(shared: _Shared, process: RoleProcess, gathered: GatheredBatches) -> Readiness:
     """gate.passes → attendance_days and presence, the state held per assigned partition,
     in a process of its own (:class:`streams.child_roles.AttendanceRole`). (Apart from the
     passes role, it starts where :mod:`streams.stored_passes` says.)"""
     settings, app = shared.settings, shared.app
     passes_topic = settings.topic(GATE_PASSES)
-    process, gathered = _in_own_process(shared, "attendance")
 
     def partitions(tps: Any) -> list[int]:
         return sorted(tp.partition for tp in tps if tp.topic == passes_topic)
