@@ -1,13 +1,13 @@
 """The Faust app, configured to be safe on the local Tansu broker, and its agents.
 
 A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces, heartbeats
-and payroll, all in one process by default; a role apart is a consumer group of its
-own, so a province runs each role in as many processes as it needs. Agents are thin: the work is in
-:class:`streams.pass_pipeline.PassPipeline` and :class:`streams.attendance.stage.AttendanceStage`
-(each in a process of its own, :mod:`streams.role_process`) and
-:class:`streams.frame_matcher.FrameMatcher`. Processing is at least once; ClickHouse's
-replacing engines and the live publisher's event_id claim in Redis make it exactly once
-where it shows.
+and payroll, all in one process by default; a role apart is a consumer group of its own,
+so a province runs each role in as many processes as it needs. Agents are thin: the work
+is in :class:`streams.pass_pipeline.PassPipeline` and
+:class:`streams.attendance.stage.AttendanceStage` (each in a process of its own,
+:mod:`streams.role_process`) and :class:`streams.frame_matcher.FrameMatcher`. Processing
+is at least once; ClickHouse's replacing engines and the live publisher's event_id claim
+in Redis make it exactly once where it shows.
 """
 
 from __future__ import annotations
