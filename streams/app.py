@@ -1,4 +1,5 @@
-"""The Faust app, configured to be safe on the local Tansu broker, and its agents.
+"""The Faust app, configured to be safe on the local Tansu broker, with its roles' agents
+(:mod:`streams.roles`) and its pages (``/healthz``, ``/metrics``).
 
 A worker has roles (``SITEPULSE_STREAMS_ROLES``): passes, attendance, faces, heartbeats
 and payroll, all in one process by default; a role apart is a consumer group of its own,
@@ -12,53 +13,24 @@ in Redis make it exactly once where it shows.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import faust
-from faust.streams import Stream
-from faust.types import StreamT, TopicT
-from prometheus_client.metrics_core import Metric
-from redis.asyncio import Redis
 
-from analytics.clickhouse import connect as connect_clickhouse
-from analytics.executor import DriverExecutor
-from analytics.retention import apply_retention
 from infra.metrics import exposition
 from infra.redis_client import async_redis
-from infra.retry import retrying
 from infra.settings import Settings
 from streams.dead_letters import DeadLetters
-from streams.device_states import DeviceStates
-from streams.event_time import EventTimeWindow
-from streams.faces.pipeline import FaceEngine
-from streams.faces.rosters import Rosters
-from streams.frame_matcher import FrameMatcher
-from streams.gathered_batches import GatheredBatches
-from streams.payroll_sink import PayrollSink
-from streams.records import RegistryChange
 from streams.registry_follower import RegistryFollower
-from streams.role_process import RoleProcess
+from streams.roles import Shared, register_roles
 from streams.stored_passes import StoredPasses
-from streams.topics import (
-    DEAD_LETTER,
-    GATE_FRAMES,
-    GATE_HEARTBEATS,
-    GATE_PASSES,
-    PAYROLL,
-    REGISTRY,
-)
+from streams.topics import DEAD_LETTER, GATE_PASSES, REGISTRY
 from streams.transport import Rewind, tuned_transport
 
 log = logging.getLogger(__name__)
-#: A role's answer to /healthz: None when ready, else what it is still doing.
-Readiness = Callable[[], str | None]
 
 
 def _data_dir(settings: Settings) -> Path:
@@ -102,22 +74,6 @@ def create_app(settings: Settings, *, rewind: Rewind | None = None) -> faust.App
     return app
 
 
-@dataclass
-class _Shared:
-    """What the roles of one worker share."""
-
-    settings: Settings
-    app: faust.App
-    redis: Redis
-    dead_letter: TopicT
-    dead_letters: DeadLetters
-    registry_views: list[Callable[[RegistryChange], None]] = field(default_factory=list)
-    #: More fields of /healthz, read when asked.
-    health: dict[str, Callable[[], object]] = field(default_factory=dict)
-    #: The metrics of the worker's other processes, for its /metrics page.
-    metric_sources: list[Callable[[], Awaitable[list[Metric]]]] = field(default_factory=list)
-
-
 def build(settings: Settings) -> faust.App:
     """The app with the topics, agents and web pages of its roles registered."""
     stored = None
@@ -131,7 +87,7 @@ def build(settings: Settings) -> faust.App:
     dead_letter = app.topic(
         settings.topic(DEAD_LETTER), key_serializer="raw", value_serializer="raw"
     )
-    shared = _Shared(
+    shared = Shared(
         settings, app, async_redis(settings.redis_url), dead_letter, DeadLetters(dead_letter)
     )
     registry_topic = settings.topic(REGISTRY)
@@ -145,20 +101,7 @@ def build(settings: Settings) -> faust.App:
         shared.registry_views,
         reject=reject_registry_value,
     )
-    checks: list[Readiness] = []
-    pass_roles = [role for role in ("passes", "attendance") if role in settings.roles]
-    if pass_roles:
-        processes, gathered = _in_own_processes(shared, pass_roles)
-        if "passes" in processes:
-            checks.append(_passes_role(shared, processes["passes"], gathered))
-        if "attendance" in processes:
-            checks.append(_attendance_role(shared, processes["attendance"], gathered))
-    if "faces" in settings.roles:
-        checks.append(_faces_role(shared))
-    if "heartbeats" in settings.roles:
-        checks.append(_heartbeats_role(shared))
-    if "payroll" in settings.roles:
-        checks.append(_payroll_role(shared))
+    checks = register_roles(shared)
     if shared.registry_views:
 
         @app.task  # type: ignore[untyped-decorator]
@@ -198,209 +141,6 @@ def build(settings: Settings) -> faust.App:
         return view.bytes(body, content_type=bare_type.strip())
 
     return app
-
-
-def _batches(stream: StreamT[bytes | None], size: int, within: float) -> Any:
-    return cast("Stream[bytes | None]", stream).take_events(size, within=within)
-
-
-def _in_own_processes(
-    shared: _Shared, roles: Sequence[str]
-) -> tuple[dict[str, RoleProcess], GatheredBatches]:
-    """One agent on gate.passes whose batches each of ``roles`` handles in a process of
-    its own (:mod:`streams.role_process`): a worker with both the passes and the attendance
-    role reads each pass once, and each process acknowledges it once written. They run
-    while the worker does, and what waits is written before the worker stops; the caller
-    writes what waits on a revocation."""
-    settings, app = shared.settings, shared.app
-    processes = {role: RoleProcess(settings, shared.dead_letter, role) for role in roles}
-    for process in processes.values():
-        shared.metric_sources.append(process.metric_families)
-
-    async def hand_on(events: list[Any]) -> None:
-        for process in processes.values():
-            await process.submit(events)
-
-    passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
-    # Event by event, as the bare Faust agent reads: cheaper for the worker than
-    # take_events, and the worker does little else (streams/gathered_batches.py).
-    gathered = GatheredBatches(
-        hand_on, size=500, within=settings.live_flush_s, holders=len(processes)
-    )
-
-    @app.agent(passes, name="-".join(roles))
-    async def handle(stream: StreamT[bytes | None]) -> None:
-        async for event in stream.events():
-            if gathered.gather(event):
-                await gathered.hand_on_now()
-
-    async def keep_running() -> None:
-        for process in processes.values():
-            await process.keep_running()
-
-    async def tick() -> None:
-        await keep_running()
-        await gathered.hand_on_due()
-
-    async def finish() -> None:
-        await gathered.hand_on_now()
-        for process in processes.values():
-            await process.finish()
-            await process.stop()
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def run_processes() -> None:
-        await keep_running()
-        await _until_stopped(app, settings.live_flush_s, tick, finish)
-
-    return processes, gathered
-
-
-def _passes_role(shared: _Shared, process: RoleProcess, gathered: GatheredBatches) -> Readiness:
-    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes, in a
-    process of its own."""
-    settings, app = shared.settings, shared.app
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        # So that these offsets are committed before the next owner reads.
-        await gathered.hand_on_now()
-        await process.finish()
-
-    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
-    async def apply_clickhouse_retention() -> None:
-        await _apply_retention(settings, "gate_passes", settings.pass_retention_months)
-
-    return process.state
-
-
-def _heartbeats_role(shared: _Shared) -> Readiness:
-    """gate.heartbeats → device states. Apart from the passes role, so that a worker
-    draining passes reads nothing else (each topic more is fetched and polled)."""
-    settings, app = shared.settings, shared.app
-    device_states = DeviceStates(
-        shared.redis, namespace=settings.namespace, dead_letters=shared.dead_letters
-    )
-    heartbeats = app.topic(
-        settings.topic(GATE_HEARTBEATS), key_serializer="raw", value_serializer="raw"
-    )
-
-    @app.agent(heartbeats, name="heartbeats")
-    async def handle_heartbeats(stream: StreamT[bytes | None]) -> None:
-        async for events in _batches(stream, 500, 1.0):
-            values = [event.value for event in events]
-            await device_states.heartbeats(values, source_topic=settings.topic(GATE_HEARTBEATS))
-
-    return lambda: None
-
-
-def _payroll_role(shared: _Shared) -> Readiness:
-    """payroll facts → wage analytics in ClickHouse."""
-    settings, app = shared.settings, shared.app
-    payroll_sink = PayrollSink(
-        DriverExecutor(connect_clickhouse(settings.clickhouse_url)),
-        shared.dead_letters,
-        settings.topic(PAYROLL),
-    )
-    payroll = app.topic(settings.topic(PAYROLL), key_serializer="raw", value_serializer="raw")
-
-    @app.agent(payroll, name="payroll")
-    async def handle_payroll(stream: StreamT[bytes | None]) -> None:
-        # Faust acknowledges a batch of events when the loop body returns: after the write.
-        async for events in _batches(stream, 500, 1.0):
-            await payroll_sink.handle([event.value for event in events])
-
-    return lambda: None
-
-
-def _attendance_role(shared: _Shared, process: RoleProcess, gathered: GatheredBatches) -> Readiness:
-    """gate.passes → attendance_days and presence, the state held per assigned partition,
-    in a process of its own (:class:`streams.child_roles.AttendanceRole`). (Apart from the
-    passes role, it starts where :mod:`streams.stored_passes` says.)"""
-    settings, app = shared.settings, shared.app
-    passes_topic = settings.topic(GATE_PASSES)
-
-    def partitions(tps: Any) -> list[int]:
-        return sorted(tp.partition for tp in tps if tp.topic == passes_topic)
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        # So that these offsets are committed before the next owner reads.
-        await gathered.hand_on_now()
-        await process.finish()
-        await process.control(("revoked", partitions(args[0])))
-
-    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
-    async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
-        count = app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
-        await process.control(("assigned", partitions(args[0]), count))
-
-    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
-    async def apply_clickhouse_retention() -> None:
-        await _apply_retention(settings, "attendance_days", settings.attendance_retention_months)
-
-    return process.state
-
-
-def _faces_role(shared: _Shared) -> Readiness:
-    """gate.frames → the face matcher → gate.passes."""
-    settings, app = shared.settings, shared.app
-    rosters = Rosters(threshold=settings.face_threshold, margin=settings.face_margin)
-    shared.registry_views.append(rosters.apply)
-    engine = FaceEngine(settings.model_dir.resolve(), provider=settings.face_provider)
-    engine_ready = asyncio.Event()
-    frames = app.topic(settings.topic(GATE_FRAMES), key_serializer="raw", value_serializer="raw")
-    passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
-    matcher = FrameMatcher(
-        engine,
-        rosters,
-        reverify=settings.face_reverify,
-        passes=passes,
-        dead_letter=shared.dead_letter,
-        source_topic=settings.topic(GATE_FRAMES),
-        window=EventTimeWindow.of(settings),
-        threads=settings.face_threads,
-    )
-
-    @app.agent(frames, name="frames")
-    async def handle_frames(stream: StreamT[bytes | None]) -> None:
-        await engine_ready.wait()
-        async for events in _batches(stream, settings.face_batch, 0.01):
-            await matcher.handle(events)
-
-    @app.task  # type: ignore[untyped-decorator]
-    async def load_face_models() -> None:
-        await asyncio.to_thread(engine.ready)
-        engine_ready.set()
-        log.info("face models loaded, running on %s", engine.provider)
-
-    shared.health["face_provider"] = lambda: engine.provider
-    return lambda: None if engine_ready.is_set() else "loading face models"
-
-
-async def _until_stopped(
-    app: faust.App,
-    interval_s: float,
-    tick: Callable[[], Awaitable[None]],
-    last: Callable[[], Awaitable[None]],
-) -> None:
-    """``tick`` every ``interval_s`` while the worker runs, then ``last`` once it stops.
-
-    Not a Faust timer: those end as the worker starts stopping, but Faust then waits for
-    every message to be acknowledged, and the messages of rows still waiting for their
-    write are acknowledged only by the write (``last``)."""
-    while not app.should_stop:
-        await asyncio.sleep(interval_s)
-        await tick()
-    await last()
-
-
-async def _apply_retention(settings: Settings, table: str, months: int) -> None:
-    db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
-    today = datetime.now(UTC).date()
-    keep = {table: months}
-    await retrying("clickhouse", lambda: asyncio.to_thread(apply_retention, db, today, keep))
 
 
 def run_worker(settings: Settings) -> None:

@@ -3,7 +3,7 @@
 
 On an assignment the passes agent stops (``ready`` cleared) until the tracker holds exactly
 the assigned partitions' projects, their recent history loaded; a newer assignment cancels
-a load still running. (On a revocation the worker writes what waits: streams/app.py.)
+a load still running. (On a revocation the worker writes what waits: streams/roles.py.)
 """
 
 from __future__ import annotations
