@@ -57,8 +57,12 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    @property
+    def host(self) -> str:
+        return self._args[0].bind_host
+
     def healthy(self) -> bool:
-        return http_healthy(self._args[0].bind_host, self.port)
+        return http_healthy(self.host, self.port)
 
 
 def pass_value(project: str, worker: str, serial: int, direction: Direction) -> bytes:
@@ -156,7 +160,9 @@ async def test_apart_the_attendance_worker_reads_again_what_the_passes_workers_h
 
 
 def held_partitions(worker: Worker) -> int:
-    return int(httpx.get(f"http://127.0.0.1:{worker.port}/healthz", timeout=5).json()["partitions"])
+    return int(
+        httpx.get(f"http://{worker.host}:{worker.port}/healthz", timeout=5).json()["partitions"]
+    )
 
 
 def sheet_states(stack: Settings, project: str) -> list[str]:
