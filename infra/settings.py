@@ -73,6 +73,10 @@ class Settings(BaseModel):
     kafka_replication: int = Field(default=1, ge=1, le=7)
     # Tansu holds a fetch for the whole wait even when data arrives (see streams/transport.py).
     kafka_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
+    # How long records fetched and not yet taken by Faust hold back the fetching of the
+    # other partitions on their broker (aiokafka's 100 ms polls idle topics under a
+    # backlog; see streams/transport.py).
+    kafka_prefetch_backoff_ms: int = Field(default=1000, ge=10, le=10_000)
     postgres_dsn: str = "postgresql://sitepulse@127.0.0.1:15432/sitepulse"
     clickhouse_url: str = "clickhouse://127.0.0.1:19000/sitepulse"
     clickhouse_http_port: int = Field(default=18123, ge=1, le=65535)

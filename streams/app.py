@@ -69,7 +69,10 @@ def create_app(settings: Settings, *, rewind: Rewind | None = None) -> faust.App
         web_host=settings.bind_host,
     )
     app.transport = tuned_transport(
-        app, fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms if tansu else None, rewind=rewind
+        app,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms if tansu else None,
+        prefetch_backoff_s=settings.kafka_prefetch_backoff_ms / 1000,
+        rewind=rewind,
     )
     return app
 

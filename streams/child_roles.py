@@ -1,9 +1,11 @@
-"""What each streams role does in its own process (:mod:`streams.role_child`): the passes
-role's pipeline, the attendance role's tracker, each built with connections of its own.
+"""What the streams roles do in their own process (:mod:`streams.role_child`): the passes
+role's pipeline, the attendance role's tracker, each built with connections of its own,
+and :class:`RolesTogether`, one or both of them over the same passes.
 
-A role takes batches of raw ``gate.passes`` values with a receipt to release once what
-they became is written, writes what waits on ``flush``, does its periodic work on
-``tick``, and says what it is still doing (``readiness``) for the worker's ``/healthz``.
+A role takes batches of decoded ``gate.passes`` with a receipt to release once what they
+became is written, writes what waits on ``flush``, does its periodic work on ``tick``,
+takes the worker's requests named in ``requests``, and says what it is still doing
+(``readiness``) for the worker's ``/healthz``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from psycopg_pool import AsyncConnectionPool
@@ -31,16 +34,21 @@ from streams.attendance.tracker import AttendanceTracker
 from streams.batched_writes import Receipt
 from streams.dead_letters import DeadLetters
 from streams.device_states import DeviceStates
+from streams.event_time import EventTimeWindow
 from streams.partition_ownership import PartitionOwnership
 from streams.pass_pipeline import PassPipeline
+from streams.passes import DecodedBatch, decode_passes
 from streams.registry_follower import RegistryFollower
 from streams.topics import GATE_PASSES, REGISTRY
 
 
 class ChildRole(Protocol):
+    #: The worker's requests this role takes (:meth:`control`).
+    requests: frozenset[str]
+
     async def start(self) -> None: ...
 
-    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None: ...
+    async def handle(self, batch: DecodedBatch, receipt: Receipt) -> None: ...
 
     async def flush(self) -> None: ...
 
@@ -54,7 +62,10 @@ class ChildRole(Protocol):
 
 
 class PassesRole:
-    """Live feed, ``gate_passes``, streaming alerts and gates' last passes."""
+    """Live feed, ``gate_passes``, streaming alerts and gates' last passes; the batch's
+    dead letters too."""
+
+    requests: frozenset[str] = frozenset()
 
     def __init__(self, settings: Settings, dead_letters: DeadLetters) -> None:
         redis = async_redis(settings.redis_url)
@@ -71,8 +82,8 @@ class PassesRole:
     async def start(self) -> None:
         await self._alert_pool.open()
 
-    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None:
-        await self._pipeline.handle(values, receipt)
+    async def handle(self, batch: DecodedBatch, receipt: Receipt) -> None:
+        await self._pipeline.handle(batch, receipt)
 
     async def flush(self) -> None:
         await self._pipeline.flush()
@@ -93,6 +104,8 @@ class PassesRole:
 class AttendanceRole:
     """Attendance days and presence for the projects of the assigned partitions, with
     the roster facts (exits) read from the registry by a follower of its own."""
+
+    requests = frozenset({"assigned", "revoked"})
 
     def __init__(self, settings: Settings, dead_letters: DeadLetters) -> None:
         facts = RosterFacts()
@@ -130,10 +143,10 @@ class AttendanceRole:
     async def start(self) -> None:
         self._following = asyncio.create_task(self._follower.run(), name="registry")
 
-    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None:
+    async def handle(self, batch: DecodedBatch, receipt: Receipt) -> None:
         # After an assignment, no pass before its project's history is loaded.
         await self._ownership.ready.wait()
-        await self._stage.handle(values, receipt)
+        await self._stage.handle(batch, receipt)
 
     async def flush(self) -> None:
         await self._stage.flush()
@@ -173,3 +186,72 @@ ROLES: dict[str, type[PassesRole] | type[AttendanceRole]] = {
     "passes": PassesRole,
     "attendance": AttendanceRole,
 }
+
+
+class _JointReceipt:
+    """Releases ``receipt`` once each of ``holders`` has acknowledged."""
+
+    def __init__(self, receipt: Receipt, holders: int) -> None:
+        self._receipt = receipt
+        self._waiting = holders
+
+    def ack(self) -> None:
+        self._waiting -= 1
+        if self._waiting == 0:
+            self._receipt.ack()
+
+
+class RolesTogether:
+    """The named roles over the same passes, in one process: each batch decoded once (its
+    dead letters go with it to the passes role) and handed to every role at once, and its
+    receipt released once every role has written what it became.
+
+    A worker with both roles reads each pass once and runs one process for them: the
+    worker then pickles, pipes and acknowledges each batch once, and the pass is decoded
+    once, where two processes each did it again."""
+
+    def __init__(self, roles: Sequence[ChildRole], settings: Settings) -> None:
+        self._roles = list(roles)
+        self._source = settings.topic(GATE_PASSES)
+        self._window = EventTimeWindow.of(settings)
+
+    @classmethod
+    def named(
+        cls, names: Sequence[str], settings: Settings, dead_letters: DeadLetters
+    ) -> RolesTogether:
+        """The roles of ``ROLES`` named (``passes``, ``attendance``, or both)."""
+        unknown = [name for name in names if name not in ROLES]
+        if unknown or not names:
+            raise ValueError(f"no such streams role in a process of its own: {unknown}")
+        return cls([ROLES[name](settings, dead_letters) for name in names], settings)
+
+    async def start(self) -> None:
+        for role in self._roles:
+            await role.start()
+
+    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None:
+        batch = decode_passes(
+            values, source_topic=self._source, now=datetime.now(UTC), window=self._window
+        )
+        joint = _JointReceipt(receipt, len(self._roles)) if len(self._roles) > 1 else receipt
+        await asyncio.gather(*(role.handle(batch, joint) for role in self._roles))
+
+    async def flush(self) -> None:
+        await asyncio.gather(*(role.flush() for role in self._roles))
+
+    async def tick(self) -> None:
+        await asyncio.gather(*(role.tick() for role in self._roles))
+
+    def control(self, request: tuple[Any, ...]) -> None:
+        takers = [role for role in self._roles if request[0] in role.requests]
+        if not takers:
+            raise ValueError(f"no role here takes {request[0]!r}")
+        for role in takers:
+            role.control(request)
+
+    def readiness(self) -> str | None:
+        return next(filter(None, (role.readiness() for role in self._roles)), None)
+
+    async def close(self) -> None:
+        for role in self._roles:
+            await role.close()

@@ -28,10 +28,8 @@ class GatheredBatches:
         *,
         size: int,
         within: float,
-        holders: int = 1,
     ) -> None:
         self._hand_on = hand_on
-        self._holders = holders  # each acknowledges every event once
         self._size = size
         self._within = within
         self._events: Batch = []
@@ -41,7 +39,7 @@ class GatheredBatches:
     def gather(self, event: EventT[Any]) -> bool:
         """Hold ``event`` for the next batch; True once the batch is full (then the caller
         awaits :meth:`hand_on_now`). Not a coroutine: it runs for every event."""
-        event.message.incref(self._holders)  # Faust acknowledges it as the next is read
+        event.message.incref()  # Faust acknowledges it as the next is read
         if not self._events:
             self._first_at = time.monotonic()
         self._events.append(event)

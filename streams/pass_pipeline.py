@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Sequence
-from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
@@ -27,9 +26,8 @@ from streams.alert_raiser import AlertRaiser
 from streams.batched_writes import BatchedWrites, Receipt, write_isolated
 from streams.dead_letters import DeadLetters
 from streams.device_states import DeviceStates
-from streams.event_time import EventTimeWindow
 from streams.live import LivePublisher
-from streams.passes import decode_passes, unique_by_event_id
+from streams.passes import DecodedBatch, unique_by_event_id
 from streams.records import PassEvent
 from streams.topics import GATE_PASSES
 
@@ -56,20 +54,13 @@ class PassPipeline:
         )
         self._dead_letters = dead_letters
         self._source = settings.topic(GATE_PASSES)
-        self._window = EventTimeWindow.of(settings)
         self._writes: BatchedWrites[PassEvent] = BatchedWrites(
             self._store, max_rows=settings.sink_batch_rows, max_age_s=settings.sink_flush_s
         )
 
-    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None:
+    async def handle(self, batch: DecodedBatch, receipt: Receipt) -> None:
         """Publish a batch live, dead-letter its bad values, queue its rows for ClickHouse;
         ``receipt`` is released once they are written."""
-        batch = decode_passes(
-            values,
-            source_topic=self._source,
-            now=datetime.now(UTC),
-            window=self._window,
-        )
         for letter in batch.dead_letters:
             await self._dead_letters.send_letter(letter)
             EVENTS.labels("streams", "dead_letter").inc()

@@ -13,6 +13,7 @@ from streams.records import DeadLetter, PassEvent, parse_pass_event
 
 @dataclass
 class DecodedBatch:
+    decoded_at: datetime  # the server time its event times were checked against
     events: list[PassEvent] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
@@ -29,7 +30,7 @@ def decode_passes(
     A value is valid when it parses and its times lie in ``window`` (another producer
     than ingest may have written it); the window's reasons are worked out only for the
     values outside it."""
-    batch = DecodedBatch()
+    batch = DecodedBatch(now)
     earliest, latest = window.bounds(now)
     for raw in raw_values:
         try:

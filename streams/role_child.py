@@ -1,8 +1,8 @@
-"""A streams role's own process: ``python -m streams.role_child ROLE``, started by
-:class:`streams.role_process.RoleProcess`, which explains why and what they say.
+"""The streams roles' own process: ``python -m streams.role_child ROLE[,ROLE]``, started
+by :class:`streams.role_process.RoleProcess`, which explains why and what they say.
 
 It reads the worker's settings, then batches of raw ``gate.passes`` values and the
-worker's other requests, and runs them through its role (:mod:`streams.child_roles`),
+worker's other requests, and runs them through its roles (:mod:`streams.child_roles`),
 with connections of its own, one after another; it answers a metrics request at once,
 between batches, and tells the worker whenever its readiness changes. Its standard output
 carries only messages (anything printed goes to standard error); when its input ends it
@@ -25,7 +25,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import REGISTRY
 
 from infra.settings import Settings
-from streams.child_roles import ROLES, ChildRole
+from streams.child_roles import RolesTogether
 from streams.dead_letters import DeadLetters
 from streams.pipe_messages import READ_LIMIT, read_message, write_message
 
@@ -66,7 +66,7 @@ _MAX_TAKEN = 2000
 
 async def _handle_in_order(
     requests: asyncio.Queue[tuple[Any, ...]],
-    role: ChildRole,
+    role: RolesTogether,
     writer: asyncio.StreamWriter,
 ) -> None:
     """Requests in the order they came; batches that queued up while the one before was
@@ -99,7 +99,7 @@ async def _handle_in_order(
             requests.task_done()
 
 
-async def _every(interval_s: float, role: ChildRole, writer: asyncio.StreamWriter) -> None:
+async def _every(interval_s: float, role: RolesTogether, writer: asyncio.StreamWriter) -> None:
     """The role's periodic work, and its readiness told the worker when it changes."""
     said: object = ()
     while True:
@@ -135,14 +135,16 @@ async def _first_of(*tasks: asyncio.Task[None]) -> None:
         task.result()
 
 
-async def serve(role_name: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def serve(
+    role_names: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     settings: Settings = await read_message(reader)
     logging.basicConfig(
         level=settings.log_level.upper(),
         stream=sys.stderr,
-        format=f"[%(asctime)s] [%(process)d] [%(levelname)s] {role_name} process: %(message)s",
+        format=f"[%(asctime)s] [%(process)d] [%(levelname)s] {role_names} process: %(message)s",
     )
-    role = ROLES[role_name](settings, DeadLetters(_PipedLetters(writer)))
+    role = RolesTogether.named(role_names.split(","), settings, DeadLetters(_PipedLetters(writer)))
     await role.start()
     requests: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
     interval_s = max(settings.sink_flush_s / 4, 0.05)

@@ -1,10 +1,13 @@
-"""A streams role's work done in a process of its own (:mod:`streams.role_child`).
+"""The streams roles' work on ``gate.passes`` done in a process of its own
+(:mod:`streams.role_child`): the passes role's, the attendance role's, or both.
 
 The worker's event loop is bound by one core's worth of Python (the GIL): with Faust's
 own per-message machinery and a role's work in one process, the passes role kept up with
 three quarters of a bare Faust agent, the machine's other cores partly idle. Here the
 worker only reads ``gate.passes`` and holds each batch's messages; the child does the
-role's work (:mod:`streams.child_roles`) and says when each batch is written.
+roles' work (:class:`streams.child_roles.RolesTogether`) and says when each batch is
+written. A worker with both roles runs one child for both: each batch is pickled, piped
+and acknowledged once.
 
 The two talk over the child's standard input and output (:mod:`streams.pipe_messages`):
 
@@ -59,10 +62,15 @@ class RoleProcessFailed(SitePulseError):
 
 class RoleProcess:
     def __init__(
-        self, settings: Settings, dead_letter: LetterTopic, role: str, *, depth: int = 8
+        self,
+        settings: Settings,
+        dead_letter: LetterTopic,
+        *roles: str,
+        depth: int = 8,
     ) -> None:
         self._settings = settings
-        self._role = role
+        self._roles = ",".join(roles)
+        self._role = "-".join(roles)  # its name in logs, metrics and /healthz
         self._dead_letter = dead_letter
         #: Batches sent and not yet handled; past ``depth`` the agent waits. Deep enough
         #: that Faust reads on while the child waits on Redis (it takes what queued up as
@@ -178,7 +186,7 @@ class RoleProcess:
             sys.executable,
             "-m",
             "streams.role_child",
-            self._role,
+            self._roles,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=READ_LIMIT,

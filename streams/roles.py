@@ -61,11 +61,10 @@ def register_roles(shared: Shared) -> list[Readiness]:
     checks: list[Readiness] = []
     pass_roles = [role for role in ("passes", "attendance") if role in roles]
     if pass_roles:
-        processes, gathered = _in_own_processes(shared, pass_roles)
-        if "passes" in processes:
-            checks.append(_passes_role(shared, processes["passes"], gathered))
-        if "attendance" in processes:
-            checks.append(_attendance_role(shared, processes["attendance"], gathered))
+        process, gathered = _in_own_process(shared, pass_roles)
+        checks.append(process.state)
+        _hand_over_on_rebalance(shared, process, gathered)
+        _keep_retention(shared, pass_roles)
     if "faces" in roles:
         checks.append(_faces_role(shared))
     if "heartbeats" in roles:
@@ -79,29 +78,19 @@ def _batches(stream: StreamT[bytes | None], size: int, within: float) -> Any:
     return cast("Stream[bytes | None]", stream).take_events(size, within=within)
 
 
-def _in_own_processes(
-    shared: Shared, roles: Sequence[str]
-) -> tuple[dict[str, RoleProcess], GatheredBatches]:
-    """One agent on gate.passes whose batches each of ``roles`` handles in a process of
-    its own (:mod:`streams.role_process`): a worker with both the passes and the attendance
-    role reads each pass once, and each process acknowledges it once written. They run
-    while the worker does, and what waits is written before the worker stops; the caller
-    writes what waits on a revocation."""
+def _in_own_process(shared: Shared, roles: Sequence[str]) -> tuple[RoleProcess, GatheredBatches]:
+    """One agent on gate.passes whose batches ``roles`` (the passes role, the attendance
+    role, or both) handle in a process of their own (:mod:`streams.role_process`), which
+    acknowledges each once written. It runs while the worker does, and what waits is
+    written before the worker stops; :func:`_hand_over_on_rebalance` writes what waits on
+    a revocation."""
     settings, app = shared.settings, shared.app
-    processes = {role: RoleProcess(settings, shared.dead_letter, role) for role in roles}
-    for process in processes.values():
-        shared.metric_sources.append(process.metric_families)
-
-    async def hand_on(events: list[Any]) -> None:
-        for process in processes.values():
-            await process.submit(events)
-
+    process = RoleProcess(settings, shared.dead_letter, *roles)
+    shared.metric_sources.append(process.metric_families)
     passes = app.topic(settings.topic(GATE_PASSES), key_serializer="raw", value_serializer="raw")
     # Event by event, as the bare Faust agent reads: cheaper for the worker than
     # take_events, and the worker does little else (streams/gathered_batches.py).
-    gathered = GatheredBatches(
-        hand_on, size=500, within=settings.live_flush_s, holders=len(processes)
-    )
+    gathered = GatheredBatches(process.submit, size=500, within=settings.live_flush_s)
 
     @app.agent(passes, name="-".join(roles))
     async def handle(stream: StreamT[bytes | None]) -> None:
@@ -109,44 +98,66 @@ def _in_own_processes(
             if gathered.gather(event):
                 await gathered.hand_on_now()
 
-    async def keep_running() -> None:
-        for process in processes.values():
-            await process.keep_running()
-
     async def tick() -> None:
-        await keep_running()
+        await process.keep_running()
         await gathered.hand_on_due()
 
     async def finish() -> None:
         await gathered.hand_on_now()
-        for process in processes.values():
-            await process.finish()
-            await process.stop()
+        await process.finish()
+        await process.stop()
 
     @app.task  # type: ignore[untyped-decorator]
-    async def run_processes() -> None:
-        await keep_running()
+    async def run_process() -> None:
+        await process.keep_running()
         await _until_stopped(app, settings.live_flush_s, tick, finish)
 
-    return processes, gathered
+    return process, gathered
 
 
-def _passes_role(shared: Shared, process: RoleProcess, gathered: GatheredBatches) -> Readiness:
-    """gate.passes → live feed, gate_passes, streaming alerts, gates' last passes, in a
-    process of its own."""
+def _hand_over_on_rebalance(
+    shared: Shared, process: RoleProcess, gathered: GatheredBatches
+) -> None:
+    """On a revocation, what waits is written first, so that its offsets are committed
+    before the next owner reads; the attendance role, if there, learns its partitions
+    (it holds state per partition: :class:`streams.child_roles.AttendanceRole`, which
+    starts where :mod:`streams.stored_passes` says)."""
     settings, app = shared.settings, shared.app
+    passes_topic = settings.topic(GATE_PASSES)
+    attendance = "attendance" in settings.roles
+
+    def partitions(tps: Any) -> list[int]:
+        return sorted(tp.partition for tp in tps if tp.topic == passes_topic)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]
     async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        # So that these offsets are committed before the next owner reads.
         await gathered.hand_on_now()
         await process.finish()
+        if attendance:
+            await process.control(("revoked", partitions(args[0])))
 
-    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
+        if attendance:
+            # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
+            count = app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
+            await process.control(("assigned", partitions(args[0]), count))
+
+
+def _keep_retention(shared: Shared, roles: Sequence[str]) -> None:
+    """The tables ``roles`` write drop their partitions past retention, every six hours."""
+    settings = shared.settings
+    keep: dict[str, int] = {}
+    if "passes" in roles:
+        keep["gate_passes"] = settings.pass_retention_months
+    if "attendance" in roles:
+        keep["attendance_days"] = settings.attendance_retention_months
+
+    @shared.app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
     async def apply_clickhouse_retention() -> None:
-        await _apply_retention(settings, "gate_passes", settings.pass_retention_months)
-
-    return process.state
+        db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
+        today = datetime.now(UTC).date()
+        await retrying("clickhouse", lambda: asyncio.to_thread(apply_retention, db, today, keep))
 
 
 def _heartbeats_role(shared: Shared) -> Readiness:
@@ -186,36 +197,6 @@ def _payroll_role(shared: Shared) -> Readiness:
             await payroll_sink.handle([event.value for event in events])
 
     return lambda: None
-
-
-def _attendance_role(shared: Shared, process: RoleProcess, gathered: GatheredBatches) -> Readiness:
-    """gate.passes → attendance_days and presence, the state held per assigned partition,
-    in a process of its own (:class:`streams.child_roles.AttendanceRole`). (Apart from the
-    passes role, it starts where :mod:`streams.stored_passes` says.)"""
-    settings, app = shared.settings, shared.app
-    passes_topic = settings.topic(GATE_PASSES)
-
-    def partitions(tps: Any) -> list[int]:
-        return sorted(tp.partition for tp in tps if tp.topic == passes_topic)
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def on_revoked(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        # So that these offsets are committed before the next owner reads.
-        await gathered.hand_on_now()
-        await process.finish()
-        await process.control(("revoked", partitions(args[0])))
-
-    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
-    async def on_assigned(sender: Any, *args: Any, signal: Any, **_: Any) -> None:
-        # The topic's real partition count (it may predate SITEPULSE_KAFKA_PARTITIONS).
-        count = app.consumer.topic_partitions(passes_topic) or settings.kafka_partitions
-        await process.control(("assigned", partitions(args[0]), count))
-
-    @app.timer(interval=6 * 3600.0)  # type: ignore[untyped-decorator]
-    async def apply_clickhouse_retention() -> None:
-        await _apply_retention(settings, "attendance_days", settings.attendance_retention_months)
-
-    return process.state
 
 
 def _faces_role(shared: Shared) -> Readiness:
@@ -269,10 +250,3 @@ async def _until_stopped(
         await asyncio.sleep(interval_s)
         await tick()
     await last()
-
-
-async def _apply_retention(settings: Settings, table: str, months: int) -> None:
-    db = DriverExecutor(connect_clickhouse(settings.clickhouse_url))
-    today = datetime.now(UTC).date()
-    keep = {table: months}
-    await retrying("clickhouse", lambda: asyncio.to_thread(apply_retention, db, today, keep))

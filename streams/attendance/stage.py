@@ -8,7 +8,6 @@ Values that are not valid passes are skipped here: the passes role dead-letters 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +19,7 @@ from infra.settings import Settings
 from streams.attendance.tracker import AttendanceTracker
 from streams.batched_writes import BatchedWrites, Receipt, write_isolated
 from streams.dead_letters import DeadLetters
-from streams.event_time import EventTimeWindow
-from streams.passes import decode_passes
-from streams.topics import GATE_PASSES
+from streams.passes import DecodedBatch
 
 
 class AttendanceStage:
@@ -36,19 +33,16 @@ class AttendanceStage:
         self._tracker = tracker
         self._db = db
         self._dead_letters = dead_letters
-        self._source = settings.topic(GATE_PASSES)
-        self._window = EventTimeWindow.of(settings)
         self._writes: BatchedWrites[AttendanceRecord] = BatchedWrites(
             self._store,
             max_rows=settings.sink_batch_rows,
             max_age_s=settings.sink_flush_s,
         )
 
-    async def handle(self, values: Sequence[bytes | None], receipt: Receipt) -> None:
+    async def handle(self, batch: DecodedBatch, receipt: Receipt) -> None:
         """The days a batch of passes changed, queued for ClickHouse; ``receipt`` is
-        released once they are written."""
-        now = datetime.now(UTC)
-        batch = decode_passes(values, source_topic=self._source, now=now, window=self._window)
+        released once they are written. (Its dead letters are the passes role's.)"""
+        now = batch.decoded_at
         records = await self._tracker.observe(batch.events, now)
         observe_delays("attendance", (passed.occurred_at for passed in batch.events), now)
         EVENTS.labels("streams", "attendance_observed").inc(len(batch.events))

@@ -21,24 +21,7 @@ from api.stores.devices import DeviceRecord, provision_devices
 from infra.settings import Settings
 from ingest.signing import sign_headers
 from realtime.client import LiveSubscriber
-from streams.records import Direction, PassEvent, PassMethod
 from streams.topics import DEAD_LETTER
-
-
-def pass_event(project_id: str, serial: int, snapshot_ref: str | None = None) -> PassEvent:
-    """A face pass through gate G1 of ``project_id``, just now."""
-    now = datetime.now(UTC)
-    return PassEvent(
-        event_id=f"{project_id}-G1:{serial}",
-        device_id=f"{project_id}-G1",
-        project_id=project_id,
-        worker_id=f"W{serial}",
-        direction=Direction.IN,
-        method=PassMethod.FACE,
-        occurred_at=now,
-        received_at=now,
-        snapshot_ref=snapshot_ref,
-    )
 
 
 def new_device(settings: Settings, project_id: str | None = None) -> DeviceRecord:

@@ -11,7 +11,7 @@ from streams.channels import project_channel
 from streams.live import LivePublisher
 from streams.live_messages import PassMessage, parse_live
 from streams.records import PassEvent
-from tests.integration.helpers import pass_event
+from tests.passes import pass_event
 
 
 async def test_each_new_pass_reaches_its_project_channel_once(stack: Settings) -> None:

@@ -14,7 +14,8 @@ from analytics.clickhouse import connect
 from infra.settings import Settings
 from streams.role_process import RoleProcess
 from tests.held_events import Event, held, refs
-from tests.integration.helpers import pass_event, stored_event_ids, wait_until
+from tests.integration.helpers import stored_event_ids, wait_until
+from tests.passes import pass_event
 
 RESTART = {"service": "streams", "kind": "passes_process_restart"}
 
@@ -100,16 +101,21 @@ async def test_a_child_that_dies_is_replaced_and_sent_what_it_had_not_written(
         await process.stop()
 
 
+async def assign_every_partition(process: RoleProcess, stack: Settings) -> None:
+    """As the worker does on joining its group alone; returns once the history is loaded."""
+    await wait_until(lambda: "loading recent attendance" in (process.state() or ""))
+    count = stack.kafka_partitions
+    await process.control(("assigned", list(range(count)), count))
+    await wait_until(lambda: process.state() is None)
+
+
 async def test_the_attendance_role_loads_its_assignment_then_makes_days(stack: Settings) -> None:
     project_id = f"PA{uuid.uuid4().hex[:6]}"
     events = [Event(pass_value(project_id, n)) for n in range(3)]
     process = RoleProcess(stack, RecordingTopic(events), "attendance")
     await process.keep_running()
     try:
-        await wait_until(lambda: "loading recent attendance" in (process.state() or ""))
-        count = stack.kafka_partitions
-        await process.control(("assigned", list(range(count)), count))
-        await wait_until(lambda: process.state() is None)
+        await assign_every_partition(process, stack)
         await process.submit(held(events))
         await process.finish()
         rows = connect(stack.clickhouse_url).execute(
@@ -119,5 +125,38 @@ async def test_the_attendance_role_loads_its_assignment_then_makes_days(stack: S
         )
         assert rows == [(f"W{n}", 1) for n in range(3)]
         assert refs(events) == [1, 1, 1]
+    finally:
+        await process.stop()
+
+
+async def test_both_roles_in_one_process_write_their_tables_before_a_batch_goes(
+    stack: Settings,
+) -> None:
+    """A worker with both roles runs one child for them: each batch lands in gate_passes
+    and attendance_days, each role counts it once, and only then are its messages
+    released."""
+    project_id = f"PB{uuid.uuid4().hex[:6]}"
+    events = [Event(pass_value(project_id, n)) for n in range(3)]
+    process = RoleProcess(stack, RecordingTopic(events), "passes", "attendance")
+    await process.keep_running()
+    try:
+        await assign_every_partition(process, stack)
+        await process.submit(held(events))
+        await process.finish()
+        assert refs(events) == [1, 1, 1]
+        assert stored_event_ids(stack, project_id) == [f"{project_id}-G1:{n}" for n in range(3)]
+        days = connect(stack.clickhouse_url).execute(
+            "SELECT worker_id FROM attendance_days FINAL WHERE project_id = %(p)s"
+            " ORDER BY worker_id",
+            {"p": project_id},
+        )
+        assert days == [(f"W{n}",) for n in range(3)]
+        families = {family.name: family for family in await process.metric_families()}
+        counted = {
+            sample.labels["outcome"]: sample.value
+            for sample in families["sitepulse_events"].samples
+            if sample.name == "sitepulse_events_total"
+        }
+        assert counted["stored"] == 3 and counted["attendance_observed"] == 3
     finally:
         await process.stop()

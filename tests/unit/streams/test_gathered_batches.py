@@ -55,27 +55,3 @@ async def test_batches_go_on_in_the_order_they_were_gathered() -> None:
     first_may_finish.set()
     await asyncio.gather(first, second)
     assert handed == [0, 1]
-
-
-async def test_each_holder_holds_every_event_until_it_acknowledges() -> None:
-    """Two receivers of the same batches (the passes and the attendance processes of one
-    worker): an event's offset waits for both."""
-    handed: list[list[EventT[Any]]] = []
-
-    async def hand_on(events: list[EventT[Any]]) -> None:
-        handed.append(events)
-
-    gathered = GatheredBatches(hand_on, size=2, within=10, holders=2)
-    events = as_batch([Event(0), Event(1)])
-    for event in events:
-        gathered.gather(event)
-    await gathered.hand_on_now()
-    [batch] = handed
-    for event in batch:  # Faust's own reference, released as the next is read
-        event.ack()
-    for event in batch:  # the first receiver wrote it
-        event.ack()
-    assert refs(events) == [1, 1]  # still held by the second
-    for event in batch:
-        event.ack()
-    assert refs(events) == [0, 0]
