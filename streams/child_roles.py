@@ -222,7 +222,8 @@ class RolesTogether:
         """The roles of ``ROLES`` named (``passes``, ``attendance``, or both)."""
         unknown = [name for name in names if name not in ROLES]
         if unknown or not names:
-            raise ValueError(f"no such streams role in a process of its own: {unknown}")
+            known = ", ".join(ROLES)
+            raise ValueError(f"roles in a process of their own are {known}, not {unknown}")
         return cls([ROLES[name](settings, dead_letters) for name in names], settings)
 
     async def start(self) -> None:
