@@ -3,7 +3,8 @@ way a bare Faust agent does.
 
 Faust's ``take_events`` costs the worker's event loop more per event than plain iteration
 (a background drainer, an async processor and an awaited acknowledgement for each), and
-the passes role's worker does little else. Here the agent takes each event as it comes
+the passes role's worker does little else; the frames agent reads so too, sparing the
+worker ``take_events``' wake-ups while no frames come. Here the agent takes each event as it comes
 and holds its message (so its offset waits), and a batch is handed on when it is full or
 when its first event has waited ``within`` seconds (:meth:`GatheredBatches.hand_on_due`,
 called every few milliseconds, covers a quiet stream).
@@ -23,11 +24,7 @@ Batch = list[EventT[Any]]
 
 class GatheredBatches:
     def __init__(
-        self,
-        hand_on: Callable[[Batch], Awaitable[None]],
-        *,
-        size: int,
-        within: float,
+        self, hand_on: Callable[[Batch], Awaitable[None]], *, size: int, within: float
     ) -> None:
         self._hand_on = hand_on
         self._size = size
@@ -39,7 +36,7 @@ class GatheredBatches:
     def gather(self, event: EventT[Any]) -> bool:
         """Hold ``event`` for the next batch; True once the batch is full (then the caller
         awaits :meth:`hand_on_now`). Not a coroutine: it runs for every event."""
-        event.message.incref()  # Faust acknowledges it as the next is read
+        event.message.incref()  # Faust acknowledges it as the next one is read
         if not self._events:
             self._first_at = time.monotonic()
         self._events.append(event)

@@ -13,8 +13,8 @@ class Message:
     def __init__(self) -> None:
         self.refs = 1  # Faust's own reference, released when the agent's loop body returns
 
-    def incref(self, n: int = 1) -> None:
-        self.refs += n
+    def incref(self) -> None:
+        self.refs += 1
 
 
 class Event:
